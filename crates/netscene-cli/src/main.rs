@@ -1,0 +1,5 @@
+//! The `netscene` command.
+
+fn main() {
+    println!("netscene {}", env!("CARGO_PKG_VERSION"));
+}
