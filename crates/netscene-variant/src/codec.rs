@@ -1,9 +1,31 @@
-//! Godot 4's binary Variant format (`encode_variant` / `decode_variant`) and the compressed
-//! form RPCs and replication use (`encode_and_compress_variant`).
+//! Godot 4's binary Variant format (`encode_variant` / `decode_variant`, core/io/marshalls.cpp)
+//! and the compressed form RPCs and replication use (`encode_and_compress_variant`,
+//! scene/main/multiplayer_api.cpp).
 //!
-//! CONTRACT (fixed signatures other crates build on; the bodies are being written).
+//! The format, in short (spec section A): every value starts with a little-endian u32 header whose
+//! low byte is the [`VariantType`](crate::VariantType) id and whose bit 16 (`FLAG_64`) selects
+//! 64-bit payloads; everything written is padded to 4 bytes. Typed arrays and dictionaries carry
+//! their element types in header bits 16–19.
+//!
+//! ```
+//! use netscene_variant::{decode_variant, encode_variant, DecodeOptions, EncodeOptions, Variant};
+//! let mut bytes = Vec::new();
+//! encode_variant(&Variant::from("hi"), &mut bytes, &EncodeOptions::default()).unwrap();
+//! assert_eq!(bytes, [4, 0, 0, 0, 2, 0, 0, 0, b'h', b'i', 0, 0]);
+//! let (value, used) = decode_variant(&bytes, &DecodeOptions::default()).unwrap();
+//! assert_eq!((value, used), (Variant::from("hi"), 12));
+//! ```
 
 use crate::variant::Variant;
+
+pub use crate::compressed::{
+    decode_and_decompress_variant, decode_and_decompress_variants, encode_and_compress_variant,
+    encode_and_compress_variants, encode_and_compress_variants_raw,
+};
+pub use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
+
+/// Header bit 16: 64-bit payload (INT, FLOAT, real_t math types) or, for OBJECT, "instance id".
+pub(crate) const FLAG_64: u32 = 1 << 16;
 
 /// Options for [`encode_variant`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,9 +39,12 @@ pub struct EncodeOptions {
 /// Options for [`decode_variant`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeOptions {
-    /// Accept fully encoded objects (Godot's `allow_object_decoding`). Off by default.
+    /// Accept fully encoded objects (Godot's `allow_object_decoding`). Off by default; the
+    /// instance-id form is always accepted.
     pub allow_objects: bool,
-    /// Maximum container nesting depth accepted.
+    /// Maximum container nesting depth accepted. Values above
+    /// [`MAX_DECODE_DEPTH`](crate::MAX_DECODE_DEPTH) are lowered to it: the limit protects the
+    /// decoding thread's stack and cannot be raised.
     pub max_depth: usize,
 }
 
@@ -32,56 +57,45 @@ impl Default for DecodeOptions {
     }
 }
 
-/// Why encoding failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EncodeError {
-    /// TODO(codec): filled in by the codec implementation.
-    #[error("encode failed")]
-    Placeholder,
-}
-
-/// Why decoding failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    /// TODO(codec): filled in by the codec implementation.
-    #[error("decode failed")]
-    Placeholder,
+impl DecodeOptions {
+    /// Default options with full objects accepted.
+    pub fn allowing_objects() -> Self {
+        Self {
+            allow_objects: true,
+            ..Self::default()
+        }
+    }
 }
 
 /// Appends the Godot binary encoding of `value` to `out`.
+///
+/// On error `out` may hold a partial encoding after its original contents.
 pub fn encode_variant(
     value: &Variant,
     out: &mut Vec<u8>,
     options: &EncodeOptions,
 ) -> Result<(), EncodeError> {
-    let _ = (value, out, options);
-    todo!("codec")
+    crate::encode::encode(value, out, options)
+}
+
+/// The encoding of `value` as a new buffer.
+pub fn encode_variant_to_vec(
+    value: &Variant,
+    options: &EncodeOptions,
+) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(crate::encode::encoded_size_hint(value));
+    encode_variant(value, &mut out, options)?;
+    Ok(out)
 }
 
 /// Decodes one value from the start of `bytes`; returns it and the number of bytes consumed.
+///
+/// Bytes after the value are left alone (callers that want all input consumed compare the count
+/// with `bytes.len()`). Never panics, bounds every allocation by the bytes actually present, and
+/// refuses nesting deeper than `options.max_depth`.
 pub fn decode_variant(
     bytes: &[u8],
     options: &DecodeOptions,
 ) -> Result<(Variant, usize), DecodeError> {
-    let _ = (bytes, options);
-    todo!("codec")
-}
-
-/// Appends the compressed form (spec A.7) of one value.
-pub fn encode_and_compress_variant(
-    value: &Variant,
-    out: &mut Vec<u8>,
-    options: &EncodeOptions,
-) -> Result<(), EncodeError> {
-    let _ = (value, out, options);
-    todo!("codec")
-}
-
-/// Decodes one compressed value; returns it and the bytes consumed.
-pub fn decode_and_decompress_variant(
-    bytes: &[u8],
-    options: &DecodeOptions,
-) -> Result<(Variant, usize), DecodeError> {
-    let _ = (bytes, options);
-    todo!("codec")
+    crate::decode::decode(bytes, options)
 }

@@ -11,6 +11,7 @@ pub enum ErrorCode {
     Unauthorized = 4,
     ParameterRangeError = 5,
     OutOfMemory = 6,
+    FileCorrupt = 16,
     FileEof = 18,
     CantOpen = 19,
     CantCreate = 20,
@@ -23,6 +24,7 @@ pub enum ErrorCode {
     InvalidParameter = 31,
     AlreadyExists = 32,
     DoesNotExist = 33,
+    ParseError = 43,
     Busy = 44,
     Bug = 47,
 }

@@ -77,25 +77,87 @@ pub struct NodePath {
 }
 
 impl NodePath {
-    /// Parses a path the way Godot's `NodePath(String)` constructor does.
+    /// Parses a path the way Godot's `NodePath(String)` constructor does: a leading `/` makes it
+    /// absolute; names are separated by `/` (empty names from repeated slashes are skipped; `.`
+    /// and `..` stay names); everything after the first `:` is `:`-separated subnames (a trailing
+    /// `:` is allowed). A path with an empty subname in the middle (`a::b`) is invalid, and like
+    /// Godot this constructor then yields the empty path; [`try_new`](Self::try_new) reports it.
     pub fn new(path: &str) -> Self {
+        Self::try_new(path).unwrap_or_default()
+    }
+
+    /// Like [`new`](Self::new) but refuses an invalid path (an empty subname before another `:`).
+    pub fn try_new(path: &str) -> Result<Self, InvalidNodePath> {
+        if path.is_empty() {
+            return Ok(Self::default());
+        }
         let absolute = path.starts_with('/');
-        let mut parts = path.split(':');
-        let node_part = parts.next().unwrap_or("");
+        let (node_part, subpath) = match path.split_once(':') {
+            Some((nodes, sub)) => (nodes, Some(sub)),
+            None => (path, None),
+        };
+        let mut subnames = Vec::new();
+        if let Some(sub) = subpath {
+            let parts: Vec<&str> = sub.split(':').collect();
+            let last = parts.len() - 1;
+            for (i, part) in parts.into_iter().enumerate() {
+                if part.is_empty() {
+                    if i == last {
+                        continue; // Godot allows a trailing ':'.
+                    }
+                    return Err(InvalidNodePath(path.to_owned()));
+                }
+                subnames.push(StringName::new(part));
+            }
+        }
         let names = node_part
             .split('/')
-            .filter(|n| !n.is_empty() && *n != ".")
+            .filter(|n| !n.is_empty())
             .map(StringName::new)
             .collect();
-        let subnames = parts
-            .filter(|s| !s.is_empty())
-            .map(StringName::new)
-            .collect();
-        Self {
+        Ok(Self {
             names,
             subnames,
             absolute,
+        })
+    }
+
+    /// Godot's `NodePath.simplified()`: drops `.` names and folds `name/..` pairs.
+    pub fn simplified(&self) -> Self {
+        let mut names = self.names.clone();
+        let mut i = 0;
+        while i < names.len() && names.len() > 1 {
+            let is = |n: &StringName, s: &str| n.as_str() == s;
+            if is(&names[i], ".") {
+                names.remove(i);
+                continue;
+            }
+            if i > 0 && is(&names[i], "..") && !is(&names[i - 1], ".") && !is(&names[i - 1], "..") {
+                names.drain(i - 1..=i);
+                i -= 1;
+                if names.is_empty() {
+                    names.push(StringName::new("."));
+                    break;
+                }
+                continue;
+            }
+            i += 1;
         }
+        Self {
+            names,
+            subnames: self.subnames.clone(),
+            absolute: self.absolute,
+        }
+    }
+
+    /// The property path part, `:a:b`, as Godot's `get_concatenated_subnames` (without the
+    /// leading colon).
+    pub fn concatenated_subnames(&self) -> String {
+        self.subnames
+            .iter()
+            .map(StringName::as_str)
+            .collect::<Vec<_>>()
+            .join(":")
     }
 
     /// Builds a path from its parts.
@@ -152,8 +214,19 @@ impl fmt::Debug for NodePath {
     }
 }
 
+/// A node path string Godot's `NodePath` constructor refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid node path {0:?}: empty subname")]
+pub struct InvalidNodePath(pub String);
+
 impl From<&str> for NodePath {
     fn from(s: &str) -> Self {
         Self::new(s)
+    }
+}
+
+impl From<String> for NodePath {
+    fn from(s: String) -> Self {
+        Self::new(&s)
     }
 }

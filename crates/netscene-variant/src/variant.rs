@@ -1,5 +1,6 @@
 //! The `Variant` value and its containers.
 
+use crate::containers::{Array, Dictionary};
 use crate::math::*;
 use crate::node_path::{NodePath, StringName};
 
@@ -141,105 +142,6 @@ pub struct Signal {
     pub name: StringName,
     /// Instance id of the emitting object.
     pub object_id: u64,
-}
-
-/// The element (or key/value) type of a typed container (`Array[int]`, `Dictionary[String, Node]`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub enum ContainerType {
-    /// Untyped.
-    #[default]
-    None,
-    /// A builtin type, e.g. `Array[int]`.
-    Builtin(VariantType),
-    /// A native class name, e.g. `Array[Node]` (`EncodedObjectAsID` on the wire without full objects).
-    ClassName(String),
-    /// A script type, identified by its `res://` path.
-    Script(String),
-}
-
-/// Godot `Array`, optionally typed.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Array {
-    /// Element type (`ContainerType::None` for a plain `Array`).
-    pub element_type: ContainerType,
-    /// The elements.
-    pub items: Vec<Variant>,
-}
-
-impl Array {
-    /// An untyped array of these items.
-    pub fn from_vec(items: Vec<Variant>) -> Self {
-        Self {
-            element_type: ContainerType::None,
-            items,
-        }
-    }
-}
-
-/// Godot `Dictionary`: insertion-ordered, optionally typed.
-///
-/// Keys compare with `Variant`'s `PartialEq`; lookups are linear, which suits the small
-/// dictionaries that cross the network.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Dictionary {
-    /// Key type (`ContainerType::None` for a plain `Dictionary`).
-    pub key_type: ContainerType,
-    /// Value type.
-    pub value_type: ContainerType,
-    entries: Vec<(Variant, Variant)>,
-}
-
-impl Dictionary {
-    /// An empty untyped dictionary.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Inserts or replaces (keeping the original position, as Godot does).
-    pub fn insert(&mut self, key: impl Into<Variant>, value: impl Into<Variant>) {
-        let key = key.into();
-        let value = value.into();
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
-            Some(entry) => entry.1 = value,
-            None => self.entries.push((key, value)),
-        }
-    }
-
-    /// The value for `key`.
-    pub fn get(&self, key: &Variant) -> Option<&Variant> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
-    /// Removes `key`, returning its value.
-    pub fn remove(&mut self, key: &Variant) -> Option<Variant> {
-        let index = self.entries.iter().position(|(k, _)| k == key)?;
-        Some(self.entries.remove(index).1)
-    }
-
-    /// Entries in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Variant, &Variant)> {
-        self.entries.iter().map(|(k, v)| (k, v))
-    }
-
-    /// Number of entries.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
-
-impl FromIterator<(Variant, Variant)> for Dictionary {
-    fn from_iter<T: IntoIterator<Item = (Variant, Variant)>>(iter: T) -> Self {
-        let mut d = Dictionary::new();
-        for (k, v) in iter {
-            d.insert(k, v);
-        }
-        d
-    }
 }
 
 /// A Godot 4 `Variant`: every type Godot's binary format carries.

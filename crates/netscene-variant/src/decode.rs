@@ -1,0 +1,480 @@
+//! `decode_variant`: bytes → `Variant`, hostile input assumed.
+//!
+//! Three rules keep it safe: every read goes through [`Reader`] (bounds-checked, typed errors);
+//! every element count is checked against the bytes left *before* allocating (each element needs
+//! at least 4 bytes); nesting is capped by `max_depth`. The recursive path (`value` → container →
+//! `value`) keeps its frames small by decoding scalar payloads in a separate, non-inlined
+//! function, so a maximum-depth value fits comfortably in a 2 MiB thread stack.
+
+use crate::codec::{DecodeOptions, FLAG_64};
+use crate::containers::{Array, ContainerType, DictionaryBuilder};
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::math::*;
+use crate::node_path::{NodePath, StringName};
+use crate::reader::Reader;
+use crate::variant::{ObjectValue, Rid, Signal, Variant, VariantType};
+
+/// Class name Godot substitutes for object-typed containers when objects are not allowed.
+pub(crate) const ENCODED_OBJECT_AS_ID: &str = "EncodedObjectAsID";
+
+pub(crate) fn decode(
+    bytes: &[u8],
+    options: &DecodeOptions,
+) -> Result<(Variant, usize), DecodeError> {
+    decode_at(bytes, 0, options)
+}
+
+/// Decodes with error offsets reported relative to `base`.
+pub(crate) fn decode_at(
+    bytes: &[u8],
+    base: usize,
+    options: &DecodeOptions,
+) -> Result<(Variant, usize), DecodeError> {
+    let mut decoder = Decoder {
+        r: Reader::with_base(bytes, base),
+        allow_objects: options.allow_objects,
+        max_depth: options.max_depth.min(crate::MAX_DECODE_DEPTH),
+    };
+    let value = decoder.value(0)?;
+    Ok((value, decoder.r.position()))
+}
+
+struct Decoder<'a> {
+    r: Reader<'a>,
+    allow_objects: bool,
+    max_depth: usize,
+}
+
+impl Decoder<'_> {
+    /// One value at nesting `depth` (0 for the outermost).
+    fn value(&mut self, depth: usize) -> Result<Variant, DecodeError> {
+        if depth > self.max_depth {
+            return Err(self.r.error(DecodeErrorKind::TooDeep {
+                max: self.max_depth,
+            }));
+        }
+        let at = self.r.offset();
+        let header = self.r.u32("header")?;
+        let id = header & 0xFF;
+        let ty = u8::try_from(id)
+            .ok()
+            .and_then(VariantType::from_id)
+            .ok_or(DecodeError::new(at, DecodeErrorKind::UnknownType(id)))?;
+        match ty {
+            VariantType::Array => self.array(header, depth).map(Variant::Array),
+            VariantType::Dictionary => self.dictionary(header, depth),
+            VariantType::Object => self.object(at, header, depth),
+            _ => self.scalar(ty, header),
+        }
+    }
+
+    fn array(&mut self, header: u32, depth: usize) -> Result<Array, DecodeError> {
+        let element_type = self.container_type((header >> 16) & 3)?;
+        let at = self.r.offset();
+        // Bit 31 is the obsolete "shared" flag; Godot masks it off.
+        let count = (self.r.u32("array count")? & 0x7FFF_FFFF) as usize;
+        self.r.check_count(at, "array", count, 4)?;
+        let mut items = Vec::with_capacity(count);
+        for _ in 0..count {
+            items.push(self.value(depth + 1)?);
+        }
+        Ok(Array {
+            element_type,
+            items,
+        })
+    }
+
+    fn dictionary(&mut self, header: u32, depth: usize) -> Result<Variant, DecodeError> {
+        let key_type = self.container_type((header >> 16) & 3)?;
+        let value_type = self.container_type((header >> 18) & 3)?;
+        let at = self.r.offset();
+        let count = (self.r.u32("dictionary count")? & 0x7FFF_FFFF) as usize;
+        self.r.check_count(at, "dictionary", count, 8)?;
+        let mut builder = DictionaryBuilder::new(key_type, value_type, count);
+        for _ in 0..count {
+            let key = self.value(depth + 1)?;
+            let value = self.value(depth + 1)?;
+            builder.insert(key, value);
+        }
+        Ok(Variant::Dictionary(builder.finish()))
+    }
+
+    fn object(&mut self, at: usize, header: u32, depth: usize) -> Result<Variant, DecodeError> {
+        if header & FLAG_64 != 0 {
+            // The instance-id form is always allowed.
+            let id = self.r.u64("object id")?;
+            let object = if id == 0 {
+                ObjectValue::Null
+            } else {
+                ObjectValue::Id(id)
+            };
+            return Ok(Variant::Object(object));
+        }
+        if !self.allow_objects {
+            return Err(DecodeError::new(at, DecodeErrorKind::ObjectsNotAllowed));
+        }
+        let class = self.r.string("object class")?;
+        if class.is_empty() {
+            return Ok(Variant::Object(ObjectValue::Null));
+        }
+        let count_at = self.r.offset();
+        let count = self.r.count("object property count")?;
+        self.r
+            .check_count(count_at, "object properties", count, 8)?;
+        let mut properties = Vec::with_capacity(count);
+        for _ in 0..count {
+            let name = self.r.string("property name")?;
+            let value = self.value(depth + 1)?;
+            properties.push((name, value));
+        }
+        Ok(Variant::Object(ObjectValue::Full { class, properties }))
+    }
+
+    /// A typed container's element-type descriptor (spec A.3).
+    fn container_type(&mut self, kind: u32) -> Result<ContainerType, DecodeError> {
+        match kind {
+            1 => {
+                let at = self.r.offset();
+                let id = self.r.u32("container builtin type")?;
+                match u8::try_from(id).ok().and_then(VariantType::from_id) {
+                    Some(VariantType::Nil) => Ok(ContainerType::None),
+                    Some(ty) => Ok(ContainerType::Builtin(ty)),
+                    None => Err(DecodeError::new(
+                        at,
+                        DecodeErrorKind::InvalidContainerType(format!("builtin type id {id}")),
+                    )),
+                }
+            }
+            2 => {
+                let name = self.r.string("container class name")?;
+                Ok(ContainerType::ClassName(if self.allow_objects {
+                    name
+                } else {
+                    ENCODED_OBJECT_AS_ID.to_owned()
+                }))
+            }
+            3 => {
+                let at = self.r.offset();
+                let path = self.r.string("container script path")?;
+                if !self.allow_objects {
+                    Ok(ContainerType::ClassName(ENCODED_OBJECT_AS_ID.to_owned()))
+                } else if path.starts_with("res://") {
+                    Ok(ContainerType::Script(path))
+                } else {
+                    Err(DecodeError::new(
+                        at,
+                        DecodeErrorKind::InvalidContainerType(format!("script path {path:?}")),
+                    ))
+                }
+            }
+            _ => Ok(ContainerType::None),
+        }
+    }
+
+    /// Every type that holds no nested `Variant`.
+    #[inline(never)]
+    fn scalar(&mut self, ty: VariantType, header: u32) -> Result<Variant, DecodeError> {
+        let wide = header & FLAG_64 != 0;
+        let r = &mut self.r;
+        Ok(match ty {
+            VariantType::Nil => Variant::Nil,
+            VariantType::Bool => Variant::Bool(r.u32("bool")? != 0),
+            VariantType::Int if wide => Variant::Int(r.u64("int")? as i64),
+            VariantType::Int => Variant::Int(i64::from(r.u32("int")? as i32)),
+            VariantType::Float if wide => Variant::Float(f64::from_bits(r.u64("float")?)),
+            VariantType::Float => Variant::Float(f64::from(f32::from_bits(r.u32("float")?))),
+            VariantType::String => Variant::String(r.string("string")?),
+            VariantType::StringName => {
+                Variant::StringName(StringName::from(r.string("string name")?))
+            }
+            VariantType::Vector2 => {
+                let [x, y] = reals(r, wide, "Vector2")?;
+                Variant::Vector2(Vector2::new(x, y))
+            }
+            VariantType::Vector2i => {
+                let [x, y] = ints(r, "Vector2i")?;
+                Variant::Vector2i(Vector2i::new(x, y))
+            }
+            VariantType::Rect2 => {
+                let [x, y, w, h] = reals(r, wide, "Rect2")?;
+                Variant::Rect2(Rect2::new(Vector2::new(x, y), Vector2::new(w, h)))
+            }
+            VariantType::Rect2i => {
+                let [x, y, w, h] = ints(r, "Rect2i")?;
+                Variant::Rect2i(Rect2i::new(Vector2i::new(x, y), Vector2i::new(w, h)))
+            }
+            VariantType::Vector3 => {
+                let [x, y, z] = reals(r, wide, "Vector3")?;
+                Variant::Vector3(Vector3::new(x, y, z))
+            }
+            VariantType::Vector3i => {
+                let [x, y, z] = ints(r, "Vector3i")?;
+                Variant::Vector3i(Vector3i::new(x, y, z))
+            }
+            VariantType::Transform2D => {
+                let e: [f32; 6] = reals(r, wide, "Transform2D")?;
+                Variant::Transform2D(Transform2D::new(
+                    Vector2::new(e[0], e[1]),
+                    Vector2::new(e[2], e[3]),
+                    Vector2::new(e[4], e[5]),
+                ))
+            }
+            VariantType::Vector4 => {
+                let [x, y, z, w] = reals(r, wide, "Vector4")?;
+                Variant::Vector4(Vector4::new(x, y, z, w))
+            }
+            VariantType::Vector4i => {
+                let [x, y, z, w] = ints(r, "Vector4i")?;
+                Variant::Vector4i(Vector4i::new(x, y, z, w))
+            }
+            VariantType::Plane => {
+                let [x, y, z, d] = reals(r, wide, "Plane")?;
+                Variant::Plane(Plane::new(Vector3::new(x, y, z), d))
+            }
+            VariantType::Quaternion => {
+                let [x, y, z, w] = reals(r, wide, "Quaternion")?;
+                Variant::Quaternion(Quaternion::new(x, y, z, w))
+            }
+            VariantType::Aabb => {
+                let e: [f32; 6] = reals(r, wide, "AABB")?;
+                Variant::Aabb(Aabb::new(
+                    Vector3::new(e[0], e[1], e[2]),
+                    Vector3::new(e[3], e[4], e[5]),
+                ))
+            }
+            VariantType::Basis => Variant::Basis(basis_from(&reals::<9>(r, wide, "Basis")?)),
+            VariantType::Transform3D => {
+                let e: [f32; 12] = reals(r, wide, "Transform3D")?;
+                Variant::Transform3D(Transform3D::new(
+                    basis_from(&e),
+                    Vector3::new(e[9], e[10], e[11]),
+                ))
+            }
+            VariantType::Projection => {
+                let e: [f32; 16] = reals(r, wide, "Projection")?;
+                Variant::Projection(Projection::new(std::array::from_fn(|c| {
+                    Vector4::new(e[c * 4], e[c * 4 + 1], e[c * 4 + 2], e[c * 4 + 3])
+                })))
+            }
+            VariantType::Color => {
+                // Always single precision, whatever FLAG_64 says.
+                let [red, green, blue, alpha] = reals(r, false, "Color")?;
+                Variant::Color(Color::new(red, green, blue, alpha))
+            }
+            VariantType::NodePath => Variant::NodePath(node_path(r)?),
+            VariantType::Rid => Variant::Rid(Rid(r.u64("RID")?)),
+            VariantType::Callable => Variant::Callable,
+            VariantType::Signal => {
+                let name = StringName::from(r.string("signal name")?);
+                let object_id = r.u64("signal object id")?;
+                Variant::Signal(Signal { name, object_id })
+            }
+            VariantType::PackedByteArray => Variant::PackedByteArray(byte_array(r)?),
+            VariantType::PackedInt32Array => Variant::PackedInt32Array(packed::<4, _>(
+                r,
+                "PackedInt32Array",
+                i32::from_le_bytes,
+            )?),
+            VariantType::PackedInt64Array => Variant::PackedInt64Array(packed::<8, _>(
+                r,
+                "PackedInt64Array",
+                i64::from_le_bytes,
+            )?),
+            VariantType::PackedFloat32Array => Variant::PackedFloat32Array(packed::<4, _>(
+                r,
+                "PackedFloat32Array",
+                f32::from_le_bytes,
+            )?),
+            VariantType::PackedFloat64Array => Variant::PackedFloat64Array(packed::<8, _>(
+                r,
+                "PackedFloat64Array",
+                f64::from_le_bytes,
+            )?),
+            VariantType::PackedStringArray => Variant::PackedStringArray(string_array(r)?),
+            VariantType::PackedVector2Array => Variant::PackedVector2Array(if wide {
+                packed::<16, _>(r, "PackedVector2Array", |c| {
+                    let [x, y] = f64s_to_reals(&c);
+                    Vector2::new(x, y)
+                })?
+            } else {
+                packed::<8, _>(r, "PackedVector2Array", |c| {
+                    let [x, y] = f32s(&c);
+                    Vector2::new(x, y)
+                })?
+            }),
+            VariantType::PackedVector3Array => Variant::PackedVector3Array(if wide {
+                packed::<24, _>(r, "PackedVector3Array", |c| {
+                    let [x, y, z] = f64s_to_reals(&c);
+                    Vector3::new(x, y, z)
+                })?
+            } else {
+                packed::<12, _>(r, "PackedVector3Array", |c| {
+                    let [x, y, z] = f32s(&c);
+                    Vector3::new(x, y, z)
+                })?
+            }),
+            VariantType::PackedColorArray => {
+                Variant::PackedColorArray(packed::<16, _>(r, "PackedColorArray", |c| {
+                    let [red, green, blue, alpha] = f32s(&c);
+                    Color::new(red, green, blue, alpha)
+                })?)
+            }
+            VariantType::PackedVector4Array => Variant::PackedVector4Array(if wide {
+                packed::<32, _>(r, "PackedVector4Array", |c| {
+                    let [x, y, z, w] = f64s_to_reals(&c);
+                    Vector4::new(x, y, z, w)
+                })?
+            } else {
+                packed::<16, _>(r, "PackedVector4Array", |c| {
+                    let [x, y, z, w] = f32s(&c);
+                    Vector4::new(x, y, z, w)
+                })?
+            }),
+            VariantType::Array | VariantType::Dictionary | VariantType::Object => {
+                unreachable_container(r, ty)?
+            }
+        })
+    }
+}
+
+/// Containers never reach `scalar`; answering with an error instead of a panic keeps the
+/// decoder panic-free even if that invariant were broken.
+#[cold]
+fn unreachable_container(r: &Reader<'_>, ty: VariantType) -> Result<Variant, DecodeError> {
+    Err(r.error(DecodeErrorKind::UnknownType(u32::from(ty.id()))))
+}
+
+/// Basis from the first 9 row-major elements (element index = row * 3 + column).
+fn basis_from(e: &[f32]) -> Basis {
+    let mut rows = [Vector3::default(); 3];
+    for (row, chunk) in rows.iter_mut().zip(e.chunks_exact(3)) {
+        if let [x, y, z] = *chunk {
+            *row = Vector3::new(x, y, z);
+        }
+    }
+    Basis::new(rows)
+}
+
+/// `N` real_t components: f32, or f64 narrowed to f32 when FLAG_64 is set.
+fn reals<const N: usize>(
+    r: &mut Reader<'_>,
+    wide: bool,
+    what: &'static str,
+) -> Result<[f32; N], DecodeError> {
+    let mut out = [0f32; N];
+    if wide {
+        let bytes = r.take(N * 8, what)?;
+        for (o, c) in out.iter_mut().zip(bytes.as_chunks::<8>().0) {
+            *o = f64::from_le_bytes(*c) as f32;
+        }
+    } else {
+        let bytes = r.take(N * 4, what)?;
+        for (o, c) in out.iter_mut().zip(bytes.as_chunks::<4>().0) {
+            *o = f32::from_le_bytes(*c);
+        }
+    }
+    Ok(out)
+}
+
+fn ints<const N: usize>(r: &mut Reader<'_>, what: &'static str) -> Result<[i32; N], DecodeError> {
+    let bytes = r.take(N * 4, what)?;
+    let mut out = [0i32; N];
+    for (o, c) in out.iter_mut().zip(bytes.as_chunks::<4>().0) {
+        *o = i32::from_le_bytes(*c);
+    }
+    Ok(out)
+}
+
+fn f32s<const W: usize, const N: usize>(c: &[u8; W]) -> [f32; N] {
+    let mut out = [0f32; N];
+    for (o, b) in out.iter_mut().zip(c.as_chunks::<4>().0) {
+        *o = f32::from_le_bytes(*b);
+    }
+    out
+}
+
+fn f64s_to_reals<const W: usize, const N: usize>(c: &[u8; W]) -> [f32; N] {
+    let mut out = [0f32; N];
+    for (o, b) in out.iter_mut().zip(c.as_chunks::<8>().0) {
+        *o = f64::from_le_bytes(*b) as f32;
+    }
+    out
+}
+
+/// A packed array of fixed-size elements: i32 count, then `count * W` bytes.
+fn packed<const W: usize, T>(
+    r: &mut Reader<'_>,
+    what: &'static str,
+    convert: impl Fn([u8; W]) -> T,
+) -> Result<Vec<T>, DecodeError> {
+    let at = r.offset();
+    let count = r.count(what)?;
+    r.check_count(at, what, count, W)?;
+    let bytes = r.take(count * W, what)?;
+    Ok(bytes
+        .as_chunks::<W>()
+        .0
+        .iter()
+        .map(|c| convert(*c))
+        .collect())
+}
+
+fn byte_array(r: &mut Reader<'_>) -> Result<Vec<u8>, DecodeError> {
+    let at = r.offset();
+    let count = r.count("PackedByteArray")?;
+    let padded = count.next_multiple_of(4);
+    // Godot's own senders always write the padding; requiring it means a truncated packet is
+    // always reported rather than silently accepted.
+    r.check_count(at, "PackedByteArray", padded, 1)?;
+    let bytes = r.take(padded, "PackedByteArray")?;
+    Ok(bytes[..count].to_vec())
+}
+
+fn string_array(r: &mut Reader<'_>) -> Result<Vec<String>, DecodeError> {
+    let at = r.offset();
+    let count = r.count("PackedStringArray")?;
+    r.check_count(at, "PackedStringArray", count, 4)?;
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        // Element lengths count a trailing NUL, which the string reader stops at.
+        out.push(r.string("PackedStringArray element")?);
+    }
+    Ok(out)
+}
+
+fn node_path(r: &mut Reader<'_>) -> Result<NodePath, DecodeError> {
+    let at = r.offset();
+    let first = r.u32("NodePath name count")?;
+    if first & 0x8000_0000 == 0 {
+        return Err(DecodeError::new(at, DecodeErrorKind::ObsoleteNodePath));
+    }
+    let name_count = u64::from(first & 0x7FFF_FFFF);
+    let mut subname_count = u64::from(r.u32("NodePath subname count")?);
+    let flags = r.u32("NodePath flags")?;
+    if flags & 2 != 0 {
+        // Obsolete format: the property is stored apart from the subpath.
+        subname_count += 1;
+    }
+    let total = name_count + subname_count;
+    let needed = total * 4;
+    if needed > r.remaining() as u64 {
+        return Err(DecodeError::new(
+            at,
+            DecodeErrorKind::CountTooLarge {
+                what: "NodePath names",
+                count: total,
+                needed,
+                available: r.remaining(),
+            },
+        ));
+    }
+    let mut names = Vec::with_capacity(name_count as usize);
+    for _ in 0..name_count {
+        names.push(StringName::from(r.string("NodePath name")?));
+    }
+    let mut subnames = Vec::with_capacity(subname_count as usize);
+    for _ in 0..subname_count {
+        subnames.push(StringName::from(r.string("NodePath subname")?));
+    }
+    Ok(NodePath::from_parts(names, subnames, flags & 1 != 0))
+}
