@@ -9,6 +9,12 @@ use std::any::Any;
 
 pub use netscene_variant::ErrorCode;
 
+pub mod offline;
+pub mod simulated;
+
+pub use offline::OfflineMultiplayerPeer;
+pub use simulated::{LinkConditions, SimulatedNetwork, SimulatedPeer};
+
 /// A peer id: 1 is the server, 0 addresses everyone, `-n` everyone but `n`.
 pub type PeerId = i32;
 
@@ -177,9 +183,15 @@ pub trait MultiplayerPeer: Any + Send {
     }
     /// Disconnected, connecting or connected.
     fn get_connection_status(&self) -> ConnectionStatus;
-    /// Disconnects one remote peer (`force`: at once, without notifying it).
+    /// Disconnects one remote peer; the remote end is told. With `force` the peer is dropped
+    /// at once and *no* local `PeerDisconnected` is emitted for it (Godot: "if force is true,
+    /// the peer_disconnected signal will not be emitted"); without it, `PeerDisconnected(id)`
+    /// comes from the next [`poll`](Self::poll). On a client only id 1 exists, and a forced
+    /// disconnect closes the client. An unknown id is logged and ignored, as in Godot.
     fn disconnect_peer(&mut self, id: PeerId, force: bool);
-    /// Closes every connection and the host.
+    /// Closes every connection and the host. Remote ends are told; no local events are
+    /// emitted, pending packets and events are dropped, the status becomes `Disconnected` and
+    /// (as Godot's ENet peer) the unique id 0 and refusing new connections false.
     fn close(&mut self);
     /// Refuses (or again accepts) new connections.
     fn set_refuse_new_connections(&mut self, refuse: bool);
@@ -191,6 +203,19 @@ pub trait MultiplayerPeer: Any + Send {
     }
     /// The largest packet `put_packet` accepts.
     fn get_max_packet_size(&self) -> usize;
+
+    /// Godot's `get_packet_peer()`: the sender of the packet at the head of the queue.
+    fn get_packet_peer(&self) -> Option<PeerId> {
+        self.peek_packet().map(|packet| packet.from)
+    }
+    /// Godot's `get_packet_channel()`: the channel of the packet at the head of the queue.
+    fn get_packet_channel(&self) -> Option<i32> {
+        self.peek_packet().map(|packet| packet.channel)
+    }
+    /// Godot's `get_packet_mode()`: the transfer mode of the packet at the head of the queue.
+    fn get_packet_mode(&self) -> Option<TransferMode> {
+        self.peek_packet().map(|packet| packet.mode)
+    }
 
     /// Sets target, mode and channel, then sends: the usual one-call way from Rust.
     fn send(
@@ -230,9 +255,22 @@ pub fn generate_unique_id() -> PeerId {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0);
         hasher.write_u64(nanos);
-        let id = (hasher.finish() & 0x7FFF_FFFF) as PeerId;
-        if id > 1 {
+        if let Some(id) = peer_id_from_bits(hasher.finish() as u32) {
             return id;
         }
     }
+}
+
+/// Turns 32 random bits into a peer id the way Godot does: keep the low 31 bits (ids are
+/// never negative, since `-n` means "all but n"), and reject 0 and 1 (broadcast and server).
+///
+/// ```
+/// use netscene::peer::peer_id_from_bits;
+/// assert_eq!(peer_id_from_bits(0x8000_0001), None);
+/// assert_eq!(peer_id_from_bits(0xFFFF_FFFF), Some(i32::MAX));
+/// assert_eq!(peer_id_from_bits(2), Some(2));
+/// ```
+pub fn peer_id_from_bits(bits: u32) -> Option<PeerId> {
+    let id = (bits & 0x7FFF_FFFF) as PeerId;
+    (id > 1).then_some(id)
 }
