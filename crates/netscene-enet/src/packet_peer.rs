@@ -1,0 +1,134 @@
+//! `ENetPacketPeer`: one remote peer of an ENet host, for statistics and per-peer settings.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use rusty_enet::{Peer, PeerState};
+
+use crate::flags::debug_field;
+use crate::options::{PeerSettings, PeerTimeout};
+
+/// `ENetPacketPeer.PACKET_LOSS_SCALE`: packet loss is reported in 1/65536ths.
+pub const PACKET_LOSS_SCALE: u32 = 1 << 16;
+/// `ENetPacketPeer.PACKET_THROTTLE_SCALE`: the throttle is reported in 1/32nds.
+pub const PACKET_THROTTLE_SCALE: u32 = 32;
+
+/// A remote ENet peer (Godot's `ENetPacketPeer`), borrowed from its host.
+///
+/// Returned by `ENetMultiplayerPeer::get_peer` and `ENetConnection::get_peer`.
+pub struct ENetPacketPeer<'a> {
+    pub(crate) peer: &'a mut Peer<UdpSocket>,
+}
+
+impl ENetPacketPeer<'_> {
+    /// Mean round-trip time (`PEER_ROUND_TRIP_TIME`).
+    pub fn round_trip_time(&self) -> Duration {
+        self.peer.round_trip_time()
+    }
+
+    /// Round-trip time variance (`PEER_ROUND_TRIP_TIME_VARIANCE`).
+    pub fn round_trip_time_variance(&self) -> Duration {
+        self.peer.round_trip_time_variance()
+    }
+
+    /// Mean packet loss of reliable packets, in 1/[`PACKET_LOSS_SCALE`] (`PEER_PACKET_LOSS`).
+    pub fn packet_loss(&self) -> u32 {
+        self.peer.packet_loss()
+    }
+
+    /// Packet loss variance (`PEER_PACKET_LOSS_VARIANCE`).
+    pub fn packet_loss_variance(&self) -> u32 {
+        self.peer.packet_loss_variance()
+    }
+
+    /// Reliable packets sent in the current loss-measuring period.
+    pub fn packets_sent(&self) -> u32 {
+        self.peer.packets_sent()
+    }
+
+    /// Reliable packets lost in the current loss-measuring period.
+    pub fn packets_lost(&self) -> u32 {
+        self.peer.packets_lost()
+    }
+
+    /// The current unreliable-packet throttle, in 1/[`PACKET_THROTTLE_SCALE`]
+    /// (`PEER_PACKET_THROTTLE`): 32 sends every unreliable packet, lower values drop some.
+    ///
+    /// rusty_enet has no getter for it; it is read from the peer's `Debug` output. `None` if
+    /// that ever stops showing it.
+    pub fn packet_throttle(&self) -> Option<u32> {
+        debug_field(&*self.peer, " packetThrottle: ").and_then(|v| u32::try_from(v).ok())
+    }
+
+    /// Bytes received since the last bandwidth-throttle epoch.
+    pub fn incoming_data_total(&self) -> u32 {
+        self.peer.incoming_data_total()
+    }
+
+    /// Bytes sent since the last bandwidth-throttle epoch.
+    pub fn outgoing_data_total(&self) -> u32 {
+        self.peer.outgoing_data_total()
+    }
+
+    /// Remote address (`get_remote_address` and `get_remote_port`).
+    pub fn remote_address(&self) -> Option<SocketAddr> {
+        self.peer.address()
+    }
+
+    /// ENet connection state (`get_state`).
+    pub fn state(&self) -> PeerState {
+        self.peer.state()
+    }
+
+    /// Number of ENet channels of the connection (`get_channels`).
+    pub fn channel_count(&self) -> usize {
+        self.peer.channel_count()
+    }
+
+    /// Current ping interval.
+    pub fn ping_interval(&self) -> Duration {
+        self.peer.ping_interval()
+    }
+
+    /// Sets the timeouts (`set_timeout(timeout, timeout_min, timeout_max)`).
+    pub fn set_timeout(&mut self, timeout: PeerTimeout) {
+        self.peer
+            .set_timeout(timeout.limit, timeout.minimum_ms, timeout.maximum_ms);
+    }
+
+    /// Sets how often an idle connection is pinged, in milliseconds (`ping_interval`).
+    pub fn set_ping_interval(&mut self, interval_ms: u32) {
+        self.peer.set_ping_interval(interval_ms);
+    }
+
+    /// Configures the unreliable-packet throttle (`throttle_configure`).
+    pub fn throttle_configure(&mut self, interval_ms: u32, acceleration: u32, deceleration: u32) {
+        self.peer
+            .set_throttle(interval_ms, acceleration, deceleration);
+    }
+
+    /// Sends a ping now (`send_ping`).
+    pub fn send_ping(&mut self) {
+        self.peer.ping();
+    }
+
+    pub(crate) fn apply(&mut self, settings: &PeerSettings) {
+        if let Some(timeout) = settings.timeout {
+            self.set_timeout(timeout);
+        }
+        if let Some(interval) = settings.ping_interval_ms {
+            self.set_ping_interval(interval);
+        }
+    }
+}
+
+impl std::fmt::Debug for ENetPacketPeer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ENetPacketPeer")
+            .field("state", &self.state())
+            .field("remote_address", &self.remote_address())
+            .field("round_trip_time", &self.round_trip_time())
+            .field("packet_loss", &self.packet_loss())
+            .finish()
+    }
+}

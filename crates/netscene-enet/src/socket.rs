@@ -1,0 +1,105 @@
+//! UDP sockets for ENet hosts: bound like Godot binds them (a wildcard bind is one dual-stack
+//! IPv6 socket, falling back to IPv4 where IPv6 is unavailable), with the 256 KiB kernel
+//! buffers C ENet asks for (rusty_enet leaves the system defaults).
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+/// `ENET_HOST_RECEIVE_BUFFER_SIZE` and `ENET_HOST_SEND_BUFFER_SIZE` in C ENet.
+pub const SOCKET_BUFFER_SIZE: usize = 256 * 1024;
+
+/// Binds a UDP socket on `bind_ip` (`None`: Godot's `"*"`, every address of both families).
+pub(crate) fn bind_udp(bind_ip: Option<IpAddr>, port: u16) -> io::Result<UdpSocket> {
+    match bind_ip {
+        Some(ip) => bind_exact(SocketAddr::new(ip, port), false),
+        None => {
+            bind_exact(SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), port), true).or_else(|error| {
+                tracing::debug!(%error, "dual-stack bind failed, binding IPv4 only");
+                bind_exact(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port), false)
+            })
+        }
+    }
+}
+
+fn bind_exact(address: SocketAddr, dual_stack: bool) -> io::Result<UdpSocket> {
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::DGRAM,
+        Some(Protocol::UDP),
+    )?;
+    if dual_stack {
+        socket.set_only_v6(false)?;
+    }
+    // Like C ENet, a smaller buffer granted by the system is not an error.
+    if let Err(error) = socket.set_recv_buffer_size(SOCKET_BUFFER_SIZE) {
+        tracing::debug!(%error, "could not set the receive buffer size");
+    }
+    if let Err(error) = socket.set_send_buffer_size(SOCKET_BUFFER_SIZE) {
+        tracing::debug!(%error, "could not set the send buffer size");
+    }
+    socket.bind(&address.into())?;
+    Ok(socket.into())
+}
+
+/// Resolves `address` (an IP or a host name; blocking, as Godot's `resolve_hostname`) and
+/// writes it in the family of the local socket: IPv4 targets become v4-mapped IPv6 addresses
+/// on a dual-stack socket, and v4-mapped targets plain IPv4 on an IPv4 socket.
+pub(crate) fn resolve_for(local: SocketAddr, address: &str, port: u16) -> io::Result<SocketAddr> {
+    let candidates: Vec<SocketAddr> = match address.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => (address, port).to_socket_addrs()?.collect(),
+    };
+    candidates
+        .into_iter()
+        .find_map(|remote| match (local.ip(), remote.ip()) {
+            (IpAddr::V6(_), IpAddr::V4(v4)) => {
+                Some(SocketAddr::new(v4.to_ipv6_mapped().into(), port))
+            }
+            (IpAddr::V4(_), IpAddr::V6(v6)) => v6
+                .to_ipv4_mapped()
+                .map(|v4| SocketAddr::new(v4.into(), port)),
+            _ => Some(remote),
+        })
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                format!("no address of {address} is reachable from a socket bound on {local}"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_bind_gets_a_port_and_big_buffers() {
+        let socket = bind_udp(None, 0).expect("bind");
+        assert_ne!(socket.local_addr().unwrap().port(), 0);
+        let socket = Socket::from(socket);
+        // Linux doubles the requested value; either way it is at least what was asked for
+        // unless the system caps it, which the CI machine does not.
+        assert!(socket.recv_buffer_size().unwrap() >= SOCKET_BUFFER_SIZE);
+    }
+
+    #[test]
+    fn targets_are_written_in_the_socket_family() {
+        let v6: SocketAddr = "[::]:1000".parse().unwrap();
+        let v4: SocketAddr = "0.0.0.0:1000".parse().unwrap();
+        assert_eq!(
+            resolve_for(v6, "127.0.0.1", 7).unwrap(),
+            "[::ffff:127.0.0.1]:7".parse().unwrap()
+        );
+        assert_eq!(
+            resolve_for(v4, "::ffff:127.0.0.1", 7).unwrap(),
+            "127.0.0.1:7".parse().unwrap()
+        );
+        assert!(resolve_for(v4, "::1", 7).is_err());
+        assert_eq!(
+            resolve_for(v4, "127.0.0.1", 9).unwrap(),
+            "127.0.0.1:9".parse().unwrap()
+        );
+    }
+}
