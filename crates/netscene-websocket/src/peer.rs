@@ -1,0 +1,458 @@
+//! `WebSocketMultiplayerPeer`: Godot 4's WebSocket transport behind netscene's
+//! [`MultiplayerPeer`] trait.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use netscene::peer::{
+    ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent, PeerId, TARGET_PEER_SERVER,
+    TransferMode,
+};
+use tungstenite::Bytes;
+
+use crate::client::{Client, Progress};
+use crate::connection::{Connection, Lingering, SendError};
+use crate::server::{Server, listen};
+use crate::settings::Settings;
+use crate::tls::TlsOptions;
+
+enum Role {
+    Idle,
+    Server(Server),
+    Client(Box<Client>),
+}
+
+/// Godot 4's `WebSocketMultiplayerPeer`, wire-compatible with it: a Godot 4 web or desktop
+/// client can join a netscene server and a netscene client can join a Godot server.
+///
+/// The server sends each client its id as one binary message of exactly 4 bytes (i32 LE)
+/// once the WebSocket is open, then reports [`PeerEvent::PeerConnected`]; the client takes
+/// that first message as its id and reports `PeerConnected(1)`. Every packet is one binary
+/// message with no header. WebSocket runs over TCP, so every transfer mode is delivered
+/// reliably and in order, and channels are ignored (packets report channel 0, reliable).
+///
+/// All I/O happens in [`poll`](MultiplayerPeer::poll) on non-blocking sockets (tungstenite,
+/// rustls for `wss://`); no thread is started.
+///
+/// ```no_run
+/// use netscene::peer::{MultiplayerPeer, PeerEvent};
+/// use netscene_websocket::WebSocketMultiplayerPeer;
+///
+/// let mut server = WebSocketMultiplayerPeer::new();
+/// server.create_server(0, "127.0.0.1", None).unwrap();
+/// let port = server.bound_port().unwrap();
+/// let mut client = WebSocketMultiplayerPeer::new();
+/// client.create_client(&format!("ws://127.0.0.1:{port}"), None).unwrap();
+/// loop {
+///     server.poll();
+///     client.poll();
+///     if let Some(PeerEvent::PeerConnected(1)) = client.pop_event() {
+///         break;
+///     }
+/// }
+/// ```
+pub struct WebSocketMultiplayerPeer {
+    settings: Settings,
+    role: Role,
+    status: ConnectionStatus,
+    unique_id: PeerId,
+    target_peer: PeerId,
+    transfer_mode: TransferMode,
+    transfer_channel: i32,
+    refusing: bool,
+    incoming: VecDeque<Packet>,
+    events: VecDeque<PeerEvent>,
+    lingering: Vec<Lingering>,
+}
+
+impl Default for WebSocketMultiplayerPeer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for WebSocketMultiplayerPeer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocketMultiplayerPeer")
+            .field("status", &self.status)
+            .field("unique_id", &self.unique_id)
+            .field("local_addr", &self.local_addr())
+            .finish_non_exhaustive()
+    }
+}
+
+fn send_error(error: SendError) -> PeerError {
+    match error {
+        SendError::QueueFull => PeerError::QueueFull,
+        SendError::Closed(why) => PeerError::Connection(why),
+    }
+}
+
+impl WebSocketMultiplayerPeer {
+    /// A closed peer with Godot's default properties.
+    pub fn new() -> Self {
+        Self {
+            settings: Settings::default(),
+            role: Role::Idle,
+            status: ConnectionStatus::Disconnected,
+            unique_id: 0,
+            target_peer: 0,
+            transfer_mode: TransferMode::Reliable,
+            transfer_channel: 0,
+            refusing: false,
+            incoming: VecDeque::new(),
+            events: VecDeque::new(),
+            lingering: Vec::new(),
+        }
+    }
+
+    /// Starts a server on `port` (0: the OS picks one, see [`bound_port`](Self::bound_port)).
+    /// `bind_address` is `"*"` (every address) or one IP address; `tls` must be server
+    /// options (`wss://`) or `None` (`ws://`).
+    pub fn create_server(
+        &mut self,
+        port: u16,
+        bind_address: &str,
+        tls: Option<TlsOptions>,
+    ) -> Result<(), PeerError> {
+        if self.status != ConnectionStatus::Disconnected {
+            return Err(PeerError::AlreadyInUse);
+        }
+        let tls_config = match &tls {
+            Some(options) => Some(options.server_config().ok_or_else(|| {
+                PeerError::InvalidParameter("client TLS options given to a server".into())
+            })?),
+            None => None,
+        };
+        self.clear();
+        self.events.clear();
+        let listener = listen(port, bind_address)?;
+        let server = Server::new(listener, tls_config);
+        tracing::info!(addr = ?server.local_addr(), tls = tls.is_some(), "websocket server listening");
+        self.role = Role::Server(server);
+        self.unique_id = TARGET_PEER_SERVER;
+        self.status = ConnectionStatus::Connected;
+        Ok(())
+    }
+
+    /// Connects to `url` (`ws://host:port/path` or `wss://…`; no scheme means `ws://`).
+    /// `tls` must be client options or `None` (for `wss://`: verify against the default
+    /// roots). The connection is made in [`poll`](MultiplayerPeer::poll).
+    pub fn create_client(&mut self, url: &str, tls: Option<TlsOptions>) -> Result<(), PeerError> {
+        if self.status != ConnectionStatus::Disconnected {
+            return Err(PeerError::AlreadyInUse);
+        }
+        if tls.as_ref().is_some_and(TlsOptions::is_server) {
+            return Err(PeerError::InvalidParameter(
+                "server TLS options given to a client".into(),
+            ));
+        }
+        self.clear();
+        self.events.clear();
+        let client = Client::connect(url, tls.as_ref(), &self.settings)?;
+        self.role = Role::Client(Box::new(client));
+        self.status = ConnectionStatus::Connecting;
+        Ok(())
+    }
+
+    /// The address the server listens on (`None` unless a server).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        match &self.role {
+            Role::Server(server) => server.local_addr(),
+            _ => None,
+        }
+    }
+
+    /// The port the server listens on: the OS's choice after `create_server(0, …)`.
+    pub fn bound_port(&self) -> Option<u16> {
+        self.local_addr().map(|addr| addr.port())
+    }
+
+    fn connection(&self, id: PeerId) -> Option<&Connection> {
+        match &self.role {
+            Role::Server(server) => server.peers.get(&id),
+            Role::Client(client) if id == TARGET_PEER_SERVER => client.connection(),
+            _ => None,
+        }
+    }
+
+    /// The remote IP address of a connected peer (Godot's `get_peer_address`).
+    pub fn get_peer_address(&self, id: PeerId) -> Option<IpAddr> {
+        self.connection(id)?.addr().map(|addr| addr.ip())
+    }
+
+    /// The remote port of a connected peer (Godot's `get_peer_port`).
+    pub fn get_peer_port(&self, id: PeerId) -> Option<u16> {
+        self.connection(id)?.addr().map(|addr| addr.port())
+    }
+
+    /// The ids of the connected peers (on a client: `[1]` once connected).
+    pub fn peer_ids(&self) -> Vec<PeerId> {
+        match &self.role {
+            Role::Server(server) => server.peers.keys().copied().collect(),
+            Role::Client(_) if self.status == ConnectionStatus::Connected => {
+                vec![TARGET_PEER_SERVER]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// `Sec-WebSocket-Protocol` values a client offers or a server accepts (default: none).
+    pub fn get_supported_protocols(&self) -> &[String] {
+        &self.settings.supported_protocols
+    }
+    /// Sets the subprotocols, for connections made afterwards.
+    pub fn set_supported_protocols(&mut self, protocols: Vec<String>) {
+        self.settings.supported_protocols = protocols;
+    }
+    /// Extra `Name: value` handshake header lines (default: none).
+    pub fn get_handshake_headers(&self) -> &[String] {
+        &self.settings.handshake_headers
+    }
+    /// Sets the extra handshake headers, for connections made afterwards.
+    pub fn set_handshake_headers(&mut self, headers: Vec<String>) {
+        self.settings.handshake_headers = headers;
+    }
+    /// Largest message accepted and receive budget per connection (default 65535 bytes).
+    pub fn get_inbound_buffer_size(&self) -> usize {
+        self.settings.inbound_buffer_size
+    }
+    /// Sets the inbound buffer size, for connections made afterwards.
+    pub fn set_inbound_buffer_size(&mut self, size: usize) {
+        self.settings.inbound_buffer_size = size;
+    }
+    /// Unsent bytes a connection may hold (default 65535); `get_max_packet_size()` is this − 9.
+    pub fn get_outbound_buffer_size(&self) -> usize {
+        self.settings.outbound_buffer_size
+    }
+    /// Sets the outbound buffer size, for connections made afterwards.
+    pub fn set_outbound_buffer_size(&mut self, size: usize) {
+        self.settings.outbound_buffer_size = size;
+    }
+    /// Messages a connection may hold unsent or unread (default 2048).
+    pub fn get_max_queued_packets(&self) -> usize {
+        self.settings.max_queued_packets
+    }
+    /// Sets the queue limit, for connections made afterwards.
+    pub fn set_max_queued_packets(&mut self, count: usize) {
+        self.settings.max_queued_packets = count.max(1);
+    }
+    /// How long a connection may take to open, id message included (default 3 s).
+    pub fn get_handshake_timeout(&self) -> Duration {
+        self.settings.handshake_timeout
+    }
+    /// Sets the handshake timeout; zero is refused, as in Godot.
+    pub fn set_handshake_timeout(&mut self, timeout: Duration) -> Result<(), PeerError> {
+        if timeout.is_zero() {
+            return Err(PeerError::InvalidParameter(
+                "handshake_timeout must be positive".into(),
+            ));
+        }
+        self.settings.handshake_timeout = timeout;
+        Ok(())
+    }
+
+    /// Godot's `_clear`: drops every connection and queued packet, without events.
+    fn clear(&mut self) {
+        match std::mem::replace(&mut self.role, Role::Idle) {
+            Role::Idle => {}
+            Role::Server(server) => server.shutdown(),
+            Role::Client(client) => {
+                if let Some(mut lingering) = client.close(Instant::now()) {
+                    // Past its deadline at once: sends the close frame if it can, then drops.
+                    lingering.poll(Instant::now());
+                }
+            }
+        }
+        self.status = ConnectionStatus::Disconnected;
+        self.unique_id = 0;
+        self.incoming.clear();
+    }
+
+    fn poll_client(&mut self) {
+        let Role::Client(client) = &mut self.role else {
+            return;
+        };
+        match client.poll(&self.settings, &mut self.incoming) {
+            Progress::Connecting | Progress::Open => {}
+            Progress::Connected(id) => {
+                tracing::debug!(id, "websocket client connected");
+                self.unique_id = id;
+                self.status = ConnectionStatus::Connected;
+                self.events
+                    .push_back(PeerEvent::PeerConnected(TARGET_PEER_SERVER));
+            }
+            Progress::Ended => {
+                if self.status == ConnectionStatus::Connected {
+                    self.events
+                        .push_back(PeerEvent::PeerDisconnected(TARGET_PEER_SERVER));
+                }
+                if let Role::Client(client) = std::mem::replace(&mut self.role, Role::Idle) {
+                    let deadline = Instant::now() + self.settings.handshake_timeout;
+                    self.lingering.extend(client.close(deadline));
+                }
+                self.clear();
+            }
+        }
+    }
+}
+
+impl MultiplayerPeer for WebSocketMultiplayerPeer {
+    fn set_target_peer(&mut self, id: PeerId) {
+        self.target_peer = id;
+    }
+    fn get_target_peer(&self) -> PeerId {
+        self.target_peer
+    }
+    /// Stored for the getter only: WebSocket is always reliable and ordered.
+    fn set_transfer_mode(&mut self, mode: TransferMode) {
+        self.transfer_mode = mode;
+    }
+    fn get_transfer_mode(&self) -> TransferMode {
+        self.transfer_mode
+    }
+    /// Stored for the getter only: WebSocket has one channel.
+    fn set_transfer_channel(&mut self, channel: i32) {
+        self.transfer_channel = channel;
+    }
+    fn get_transfer_channel(&self) -> i32 {
+        self.transfer_channel
+    }
+
+    fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
+        if self.status != ConnectionStatus::Connected {
+            return Err(PeerError::Unconfigured);
+        }
+        let limit = self.settings.max_packet_size();
+        if data.len() > limit {
+            return Err(PeerError::PacketTooLarge {
+                size: data.len(),
+                limit,
+            });
+        }
+        let payload = Bytes::copy_from_slice(data);
+        match &mut self.role {
+            Role::Server(server) => {
+                let target = self.target_peer;
+                if target > 0 {
+                    let connection = server
+                        .peers
+                        .get_mut(&target)
+                        .ok_or(PeerError::UnknownPeer(target))?;
+                    return connection.send(payload, &self.settings).map_err(send_error);
+                }
+                // Broadcast (0) or all but one (-id): per-peer failures are not reported, as
+                // in Godot; a broken connection leaves at the next poll.
+                for (&id, connection) in &mut server.peers {
+                    if target < 0 && id == -target {
+                        continue;
+                    }
+                    if let Err(error) = connection.send(payload.clone(), &self.settings) {
+                        tracing::debug!(peer = id, ?error, "broadcast to one peer failed");
+                    }
+                }
+                Ok(())
+            }
+            // A client only talks to the server; the target is the relay's business.
+            Role::Client(client) => match client.connection_mut() {
+                Some(connection) => connection.send(payload, &self.settings).map_err(send_error),
+                None => Err(PeerError::Unconfigured),
+            },
+            Role::Idle => Err(PeerError::Unconfigured),
+        }
+    }
+
+    fn get_available_packet_count(&self) -> usize {
+        self.incoming.len()
+    }
+
+    fn peek_packet(&self) -> Option<&Packet> {
+        self.incoming.front()
+    }
+
+    fn get_packet(&mut self) -> Option<Packet> {
+        let packet = self.incoming.pop_front()?;
+        let connection = match &mut self.role {
+            Role::Server(server) => server.peers.get_mut(&packet.from),
+            Role::Client(client) => client.connection_mut(),
+            Role::Idle => None,
+        };
+        if let Some(connection) = connection {
+            connection.packet_taken(packet.data.len());
+        }
+        Some(packet)
+    }
+
+    fn poll(&mut self) {
+        let now = Instant::now();
+        self.lingering.retain_mut(|lingering| lingering.poll(now));
+        match &mut self.role {
+            Role::Idle => {}
+            Role::Server(server) => server.poll(
+                &self.settings,
+                self.refusing,
+                &mut self.incoming,
+                &mut self.events,
+            ),
+            Role::Client(_) => self.poll_client(),
+        }
+    }
+
+    fn pop_event(&mut self) -> Option<PeerEvent> {
+        self.events.pop_front()
+    }
+
+    fn get_unique_id(&self) -> PeerId {
+        self.unique_id
+    }
+
+    fn get_connection_status(&self) -> ConnectionStatus {
+        self.status
+    }
+
+    /// Sends a close frame; the peer leaves (with `PeerDisconnected`) at the next poll.
+    /// `force` drops it at once and reports nothing, as Godot does.
+    fn disconnect_peer(&mut self, id: PeerId, force: bool) {
+        match &mut self.role {
+            Role::Server(server) => {
+                if force {
+                    if let Some(mut connection) = server.peers.remove(&id) {
+                        connection.start_close();
+                        let _ = connection.flush();
+                        connection.abort();
+                    }
+                } else if let Some(connection) = server.peers.get_mut(&id) {
+                    connection.start_close();
+                }
+            }
+            Role::Client(client) if id == TARGET_PEER_SERVER => match client.connection_mut() {
+                Some(connection) if !force && self.status == ConnectionStatus::Connected => {
+                    connection.start_close();
+                }
+                _ => self.clear(),
+            },
+            _ => {}
+        }
+    }
+
+    fn close(&mut self) {
+        self.clear();
+    }
+
+    fn set_refuse_new_connections(&mut self, refuse: bool) {
+        self.refusing = refuse;
+    }
+
+    fn is_refusing_new_connections(&self) -> bool {
+        self.refusing
+    }
+
+    fn is_server_relay_supported(&self) -> bool {
+        true
+    }
+
+    fn get_max_packet_size(&self) -> usize {
+        self.settings.max_packet_size()
+    }
+}

@@ -1,0 +1,351 @@
+//! The server side: listening socket, pending handshakes, open peers (Godot's `_poll_server`).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Instant;
+
+use netscene::peer::{Packet, PeerError, PeerEvent, PeerId, generate_unique_id};
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use socket2::{Domain, Protocol, Socket, Type};
+use tungstenite::handshake::server::{Callback, ErrorResponse, Request, Response, ServerHandshake};
+use tungstenite::handshake::{HandshakeError, MidHandshake};
+use tungstenite::http::{HeaderName, HeaderValue, StatusCode};
+use tungstenite::{Bytes, WebSocket};
+
+use crate::connection::{Connection, Ended, Lingering, SendError};
+use crate::settings::Settings;
+use crate::stream::NetStream;
+
+/// Connections still in their handshake at once; more wait in the kernel's accept backlog.
+/// Each is also bounded in time by `handshake_timeout`, so slow or silent peers cannot pile up.
+pub const MAX_PENDING_PEERS: usize = 1024;
+/// New TCP connections taken per poll, so a connection flood cannot stall `poll()`.
+const ACCEPTS_PER_POLL: usize = 64;
+/// Listen backlog, as a typical `SOMAXCONN`.
+const LISTEN_BACKLOG: i32 = 128;
+
+type ServerMidHandshake = MidHandshake<ServerHandshake<NetStream, Negotiation>>;
+
+/// A TCP connection that is not yet an open WebSocket (Godot's `PendingPeer`).
+struct PendingPeer {
+    id: PeerId,
+    started: Instant,
+    handshake: ServerMidHandshake,
+}
+
+/// Listening socket and connections of a `WebSocketMultiplayerPeer` in server mode.
+pub(crate) struct Server {
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    pending: Vec<PendingPeer>,
+    pub(crate) peers: BTreeMap<PeerId, Connection>,
+    lingering: Vec<Lingering>,
+}
+
+/// Opens the listening socket. `bind_address` is Godot's: `"*"` for every address (IPv6 and
+/// IPv4 when the system allows both), or one IP address. Port 0 lets the OS choose.
+pub(crate) fn listen(port: u16, bind_address: &str) -> Result<TcpListener, PeerError> {
+    let candidates: Vec<IpAddr> = match bind_address.trim() {
+        "*" | "" => vec![
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        ],
+        address => {
+            let bare = address.trim_start_matches('[').trim_end_matches(']');
+            vec![bare.parse().map_err(|_| {
+                PeerError::InvalidParameter(format!("invalid bind address {address:?}"))
+            })?]
+        }
+    };
+    let mut last_error = None;
+    for ip in candidates {
+        match listen_on(SocketAddr::new(ip, port)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    let error = last_error.map(|e| e.to_string()).unwrap_or_default();
+    Err(PeerError::CantCreate(format!(
+        "cannot listen on {bind_address}:{port}: {error}"
+    )))
+}
+
+fn listen_on(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if addr.is_ipv6() {
+        // Godot's "*" accepts IPv4 clients too (as IPv4-mapped addresses).
+        socket.set_only_v6(false)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+impl Server {
+    pub(crate) fn new(listener: TcpListener, tls: Option<Arc<ServerConfig>>) -> Self {
+        Self {
+            listener,
+            tls,
+            pending: Vec::new(),
+            peers: BTreeMap::new(),
+            lingering: Vec::new(),
+        }
+    }
+
+    /// The address the server listens on (its port is the OS's pick after port 0).
+    pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// Accepts, advances handshakes, moves packets, and reports connects and disconnects.
+    pub(crate) fn poll(
+        &mut self,
+        settings: &Settings,
+        refusing: bool,
+        incoming: &mut VecDeque<Packet>,
+        events: &mut VecDeque<PeerEvent>,
+    ) {
+        let now = Instant::now();
+        if !refusing {
+            self.accept_new(settings, now);
+        }
+        self.advance_handshakes(settings, refusing, now, events);
+
+        let mut gone = Vec::new();
+        for (&id, connection) in &mut self.peers {
+            let result = connection
+                .receive(id, settings, incoming)
+                .and_then(|()| connection.flush());
+            if connection.is_closing() {
+                gone.push(id);
+            } else if let Err(ended) = result {
+                match ended {
+                    Ended::ByRemote => tracing::debug!(peer = id, "websocket peer closed"),
+                    Ended::Error(error) => {
+                        tracing::debug!(peer = id, %error, "websocket peer dropped")
+                    }
+                }
+                gone.push(id);
+            }
+        }
+        let deadline = now + settings.handshake_timeout;
+        for id in gone {
+            if let Some(connection) = self.peers.remove(&id) {
+                self.lingering.push(connection.into_lingering(deadline));
+                events.push_back(PeerEvent::PeerDisconnected(id));
+            }
+        }
+        self.lingering.retain_mut(|lingering| lingering.poll(now));
+    }
+
+    fn accept_new(&mut self, settings: &Settings, now: Instant) {
+        for _ in 0..ACCEPTS_PER_POLL {
+            if self.pending.len() >= MAX_PENDING_PEERS {
+                return;
+            }
+            let tcp = match self.listener.accept() {
+                Ok((tcp, _)) => tcp,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(error) => {
+                    tracing::debug!(%error, "accept failed");
+                    return;
+                }
+            };
+            match self.start_handshake(tcp, settings) {
+                Ok(handshake) => {
+                    let id = self.fresh_id();
+                    self.pending.push(PendingPeer {
+                        id,
+                        started: now,
+                        handshake,
+                    });
+                }
+                Err(error) => tracing::debug!(%error, "websocket handshake failed at once"),
+            }
+        }
+    }
+
+    /// A random id no pending or open peer has (Godot draws it when accepting TCP).
+    fn fresh_id(&self) -> PeerId {
+        loop {
+            let id = generate_unique_id();
+            if !self.peers.contains_key(&id) && self.pending.iter().all(|p| p.id != id) {
+                return id;
+            }
+        }
+    }
+
+    fn start_handshake(
+        &self,
+        tcp: TcpStream,
+        settings: &Settings,
+    ) -> Result<ServerMidHandshake, String> {
+        tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let _ = tcp.set_nodelay(true);
+        let stream = match &self.tls {
+            None => NetStream::Plain(tcp),
+            Some(config) => {
+                let tls = ServerConnection::new(Arc::clone(config)).map_err(|e| e.to_string())?;
+                NetStream::TlsServer(Box::new(StreamOwned::new(tls, tcp)))
+            }
+        };
+        let negotiation = Negotiation::new(settings);
+        let config = settings.websocket_config();
+        Ok(ServerHandshake::start(stream, negotiation, Some(config)))
+    }
+
+    fn advance_handshakes(
+        &mut self,
+        settings: &Settings,
+        refusing: bool,
+        now: Instant,
+        events: &mut VecDeque<PeerEvent>,
+    ) {
+        for pending in std::mem::take(&mut self.pending) {
+            if now.duration_since(pending.started) > settings.handshake_timeout {
+                tracing::debug!(
+                    timeout = ?settings.handshake_timeout,
+                    "websocket handshake timed out"
+                );
+                pending.handshake.get_ref().get_ref().shutdown();
+                continue;
+            }
+            let PendingPeer {
+                id,
+                started,
+                handshake,
+            } = pending;
+            match handshake.handshake() {
+                Ok(ws) => self.open(id, ws, settings, refusing, events),
+                Err(HandshakeError::Interrupted(handshake)) => self.pending.push(PendingPeer {
+                    id,
+                    started,
+                    handshake,
+                }),
+                Err(HandshakeError::Failure(error)) => {
+                    tracing::debug!(%error, "websocket handshake failed");
+                }
+            }
+        }
+    }
+
+    /// The WebSocket is open: send the id (one binary message, i32 LE), then announce the peer.
+    fn open(
+        &mut self,
+        id: PeerId,
+        ws: WebSocket<NetStream>,
+        settings: &Settings,
+        refusing: bool,
+        events: &mut VecDeque<PeerEvent>,
+    ) {
+        let mut connection = Connection::new(ws);
+        if refusing {
+            // Godot drops peers that finish their handshake while new connections are refused.
+            connection.abort();
+            return;
+        }
+        match connection.send(Bytes::copy_from_slice(&id.to_le_bytes()), settings) {
+            Ok(()) => {
+                tracing::debug!(peer = id, addr = ?connection.addr(), "websocket peer connected");
+                self.peers.insert(id, connection);
+                events.push_back(PeerEvent::PeerConnected(id));
+            }
+            Err(SendError::QueueFull | SendError::Closed(_)) => {
+                tracing::debug!(peer = id, "failed to send the id to a new websocket peer");
+                connection.abort();
+            }
+        }
+    }
+
+    /// Closes every connection (a close frame where the socket takes it) and stops listening.
+    pub(crate) fn shutdown(self) {
+        for (_, mut connection) in self.peers {
+            connection.start_close();
+            let _ = connection.flush();
+            connection.abort();
+        }
+        for pending in self.pending {
+            pending.handshake.get_ref().get_ref().shutdown();
+        }
+    }
+}
+
+/// Godot's server-side subprotocol rule plus its extra response headers: the first protocol the
+/// client offers that the server supports is selected; a client offering none of them, or
+/// offering some to a server that supports none, is refused; a server with a list refuses a
+/// client that offers nothing.
+pub(crate) struct Negotiation {
+    supported: Vec<String>,
+    headers: Vec<(String, String)>,
+}
+
+impl Negotiation {
+    fn new(settings: &Settings) -> Self {
+        let headers = settings.parsed_headers().unwrap_or_else(|| {
+            tracing::warn!("ignoring handshake_headers: each line must be \"Name: value\"");
+            Vec::new()
+        });
+        Self {
+            supported: settings.supported_protocols.clone(),
+            headers,
+        }
+    }
+
+    fn select(&self, request: &Request) -> Result<Option<String>, ()> {
+        let offered: Vec<String> = request
+            .headers()
+            .get_all("Sec-WebSocket-Protocol")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(|protocol| protocol.trim().to_owned())
+            .filter(|protocol| !protocol.is_empty())
+            .collect();
+        let requested = request.headers().contains_key("Sec-WebSocket-Protocol");
+        if !requested {
+            return if self.supported.is_empty() {
+                Ok(None)
+            } else {
+                Err(())
+            };
+        }
+        offered
+            .into_iter()
+            .find(|protocol| self.supported.contains(protocol))
+            .map(Some)
+            .ok_or(())
+    }
+}
+
+impl Callback for Negotiation {
+    fn on_request(
+        self,
+        request: &Request,
+        mut response: Response,
+    ) -> Result<Response, ErrorResponse> {
+        let Ok(selected) = self.select(request) else {
+            let mut refusal = ErrorResponse::new(Some("unsupported WebSocket subprotocol".into()));
+            *refusal.status_mut() = StatusCode::BAD_REQUEST;
+            return Err(refusal);
+        };
+        let headers = response.headers_mut();
+        if let Some(protocol) = selected
+            && let Ok(value) = HeaderValue::from_str(&protocol)
+        {
+            headers.insert("Sec-WebSocket-Protocol", value);
+        }
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        Ok(response)
+    }
+}

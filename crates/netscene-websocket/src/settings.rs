@@ -1,0 +1,114 @@
+//! The per-connection properties of Godot's `WebSocketMultiplayerPeer`, with Godot's defaults.
+
+use std::time::Duration;
+
+use tungstenite::protocol::WebSocketConfig;
+
+/// Godot's `WebSocketPeer.DEFAULT_BUFFER_SIZE`: the default inbound and outbound buffer size.
+pub const DEFAULT_BUFFER_SIZE: usize = 65535;
+/// Godot's default `max_queued_packets` (2048 up to Godot 4.3; 4.4's class reference says 4096).
+pub const DEFAULT_MAX_QUEUED_PACKETS: usize = 2048;
+/// Godot's default `handshake_timeout`: 3 seconds.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Godot's `PROTO_SIZE`, a leftover of Godot 3's 9-byte header that still shrinks
+/// `get_max_packet_size()` to `outbound_buffer_size - 9`.
+pub const PROTO_SIZE: usize = 9;
+/// Largest WebSocket frame header (2 bytes + 8-byte length + 4-byte mask): the outbound buffer
+/// holds framed messages, so it needs this much room beyond the payload.
+const MAX_FRAME_HEADER: usize = 14;
+
+/// What every connection of a peer is created with (Godot applies its properties to the
+/// connections made after they are set; so does this crate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Settings {
+    /// Offered (client) or accepted (server) `Sec-WebSocket-Protocol` values.
+    pub supported_protocols: Vec<String>,
+    /// Extra `Name: value` header lines for the handshake request (client) or response (server).
+    pub handshake_headers: Vec<String>,
+    /// Largest message accepted, and the receive budget per connection, in bytes.
+    pub inbound_buffer_size: usize,
+    /// Bytes of unsent messages a connection may hold.
+    pub outbound_buffer_size: usize,
+    /// Messages a connection may hold unsent, and received messages waiting per connection.
+    pub max_queued_packets: usize,
+    /// How long a connection may take to open (TCP, TLS, HTTP upgrade, and the id message).
+    pub handshake_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            supported_protocols: Vec::new(),
+            handshake_headers: Vec::new(),
+            inbound_buffer_size: DEFAULT_BUFFER_SIZE,
+            outbound_buffer_size: DEFAULT_BUFFER_SIZE,
+            max_queued_packets: DEFAULT_MAX_QUEUED_PACKETS,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+        }
+    }
+}
+
+impl Settings {
+    /// The tungstenite configuration that enforces these limits.
+    pub(crate) fn websocket_config(&self) -> WebSocketConfig {
+        WebSocketConfig::default()
+            // Eagerly allocated per connection: no bigger than one maximal message.
+            .read_buffer_size(self.inbound_buffer_size.clamp(4096, 128 * 1024))
+            // 0 = write each message to the socket at once, as Godot's wslay peer does.
+            .write_buffer_size(0)
+            .max_write_buffer_size(self.outbound_buffer_size + MAX_FRAME_HEADER)
+            .max_message_size(Some(self.inbound_buffer_size))
+            .max_frame_size(Some(self.inbound_buffer_size))
+    }
+
+    /// Godot's `get_max_packet_size()`.
+    pub(crate) fn max_packet_size(&self) -> usize {
+        self.outbound_buffer_size.saturating_sub(PROTO_SIZE)
+    }
+
+    /// The `handshake_headers` as (name, value) pairs; `None` if a line is not `Name: value`.
+    pub(crate) fn parsed_headers(&self) -> Option<Vec<(String, String)>> {
+        self.handshake_headers
+            .iter()
+            .map(|line| {
+                let (name, value) = line.split_once(':')?;
+                let name = name.trim();
+                (!name.is_empty()).then(|| (name.to_owned(), value.trim().to_owned()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_godots() {
+        let settings = Settings::default();
+        assert_eq!(settings.inbound_buffer_size, 65535);
+        assert_eq!(settings.outbound_buffer_size, 65535);
+        assert_eq!(settings.max_queued_packets, 2048);
+        assert_eq!(settings.handshake_timeout, Duration::from_secs(3));
+        assert!(settings.supported_protocols.is_empty());
+        assert!(settings.handshake_headers.is_empty());
+        assert_eq!(settings.max_packet_size(), 65535 - 9);
+    }
+
+    #[test]
+    fn header_lines_parse_or_are_rejected() {
+        let mut settings = Settings {
+            handshake_headers: vec!["X-Game: netscene".into(), "X-Empty:".into()],
+            ..Settings::default()
+        };
+        assert_eq!(
+            settings.parsed_headers(),
+            Some(vec![
+                ("X-Game".into(), "netscene".into()),
+                ("X-Empty".into(), String::new())
+            ])
+        );
+        settings.handshake_headers.push("no colon".into());
+        assert_eq!(settings.parsed_headers(), None);
+    }
+}
