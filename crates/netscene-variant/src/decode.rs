@@ -59,7 +59,7 @@ impl Decoder<'_> {
         let ty = u8::try_from(id)
             .ok()
             .and_then(VariantType::from_id)
-            .ok_or(DecodeError::new(at, DecodeErrorKind::UnknownType(id)))?;
+            .ok_or_else(|| DecodeError::new(at, DecodeErrorKind::UnknownType(id)))?;
         match ty {
             VariantType::Array => self.array(header, depth).map(Variant::Array),
             VariantType::Dictionary => self.dictionary(header, depth),
