@@ -1,10 +1,38 @@
 //! Godot 4's high-level multiplayer — MultiplayerAPI, SceneMultiplayer and MultiplayerPeer —
 //! in Rust, wire-compatible with Godot 4.
+//!
+//! * [`SceneTree`] holds nodes (addressed by [`NodePath`]) and the multiplayer APIs serving
+//!   its branches; [`SceneTree::poll`] runs everything.
+//! * [`MultiplayerApi`] is Godot's `MultiplayerAPI`; [`SceneMultiplayer`] its default
+//!   implementation (RPC, path cache, auth, relay, raw bytes).
+//! * [`peer`] holds the transport contract and the offline and simulated transports.
+//! * [`wire`] has the packet formats, sans-IO.
 
+pub mod api;
+pub mod error;
+pub mod handler;
 pub mod peer;
+pub mod registry;
+pub mod rpc_config;
+pub mod scene_multiplayer;
+pub mod tree;
+pub mod typed;
+pub mod wire;
 
 pub use netscene_variant as variant;
 pub use netscene_variant::{NodePath, StringName, Variant};
 pub use peer::{
     ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent, PeerId, TransferMode,
 };
+
+pub use api::{MultiplayerApi, MultiplayerEvent};
+pub use error::{MultiplayerError, PacketError, RpcRejection};
+pub use handler::{CallError, HandlerResult, RpcContext, RpcHandler, handler};
+pub use registry::{
+    create_default_interface, create_interface, get_default_interface, register_interface,
+    set_default_interface, unregister_interface,
+};
+pub use rpc_config::{RpcConfig, RpcMode};
+pub use scene_multiplayer::{AuthCallback, SceneMultiplayer};
+pub use tree::{Node, NodeId, SceneTree, TreeError};
+pub use typed::FromRpcArgs;

@@ -1,0 +1,124 @@
+//! The `MultiplayerApi` trait (Godot's `MultiplayerAPI`) and its events.
+//!
+//! Methods that need the scene take the [`SceneTree`] as a parameter (`poll`, `rpc`): the
+//! tree owns its APIs and lends each one out while calling it, so an API never stores a
+//! reference to the tree. Applications normally go through the tree
+//! ([`SceneTree::poll`], [`SceneTree::rpc_id`], [`SceneTree::multiplayer`]), which finds the
+//! API of a node's branch.
+
+use std::any::Any;
+
+use netscene_variant::{NodePath, StringName, Variant};
+
+use crate::error::{MultiplayerError, PacketError, RpcRejection};
+use crate::peer::{MultiplayerPeer, PeerId};
+use crate::tree::{NodeId, SceneTree};
+
+/// Signals of the multiplayer API as a typed event, drained with
+/// [`MultiplayerApi::pop_event`] after `poll` (names are Godot's signal names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MultiplayerEvent {
+    /// `connected_to_server`: this client was admitted by the server (just before
+    /// `PeerConnected(1)`).
+    ConnectedToServer,
+    /// `connection_failed`: the connection attempt ended before it was established.
+    ConnectionFailed,
+    /// `server_disconnected`: the connection to the server ended (or the server's peer closed).
+    ServerDisconnected,
+    /// `peer_connected(id)`: a peer was admitted (on clients: the server and, via relay,
+    /// other clients).
+    PeerConnected(PeerId),
+    /// `peer_disconnected(id)`: an admitted peer left.
+    PeerDisconnected(PeerId),
+    /// `peer_authenticating(id)`: a peer connected and awaits authentication.
+    PeerAuthenticating(PeerId),
+    /// `peer_authentication_failed(id)`: a pending peer timed out or left before it was admitted.
+    PeerAuthenticationFailed(PeerId),
+    /// `peer_packet(id, packet)`: bytes sent with `send_bytes`.
+    PeerPacket {
+        /// The sender.
+        from: PeerId,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// An incoming packet was malformed or not acceptable; it was dropped (Godot only logs).
+    PacketRejected {
+        /// The sender (the relay source for relayed packets).
+        from: PeerId,
+        /// Why.
+        error: PacketError,
+    },
+    /// A well-formed RPC was refused; it was dropped (Godot only logs).
+    RpcRejected {
+        /// The sender.
+        from: PeerId,
+        /// The node's path relative to the API's root path.
+        node: NodePath,
+        /// The method (empty when the id was unknown).
+        method: StringName,
+        /// Why.
+        reason: RpcRejection,
+    },
+}
+
+/// Godot's `MultiplayerAPI`: what a tree (or one branch of it) uses for RPCs and peers.
+///
+/// Object safe; `dyn MultiplayerApi` upcasts to `dyn Any`, e.g. to reach
+/// [`SceneMultiplayer`](crate::SceneMultiplayer)'s own settings. Implement it to replace
+/// SceneMultiplayer (Godot's `MultiplayerAPIExtension`): register a factory with
+/// [`register_interface`](crate::register_interface) or install an instance with
+/// [`SceneTree::set_multiplayer`].
+#[doc(alias = "MultiplayerAPI")]
+#[doc(alias = "MultiplayerAPIExtension")]
+pub trait MultiplayerApi: Any + Send {
+    /// Sets (or with `None` removes) the transport. Godot refuses a peer that is disconnected.
+    fn set_multiplayer_peer(
+        &mut self,
+        peer: Option<Box<dyn MultiplayerPeer>>,
+    ) -> Result<(), MultiplayerError>;
+    /// The transport.
+    fn get_multiplayer_peer(&self) -> Option<&dyn MultiplayerPeer>;
+    /// The transport, mutable.
+    fn get_multiplayer_peer_mut(&mut self) -> Option<&mut dyn MultiplayerPeer>;
+    /// True when a transport is set.
+    fn has_multiplayer_peer(&self) -> bool {
+        self.get_multiplayer_peer().is_some()
+    }
+    /// Ids of the admitted peers (after authentication).
+    #[doc(alias = "get_peer_ids")]
+    fn get_peers(&self) -> Vec<PeerId>;
+    /// This peer's id (0 without a transport).
+    fn get_unique_id(&self) -> PeerId;
+    /// True when a transport is set and this is the server (id 1).
+    fn is_server(&self) -> bool {
+        self.has_multiplayer_peer() && self.get_unique_id() == 1
+    }
+    /// The sender of the RPC being handled; 0 outside handlers.
+    fn get_remote_sender_id(&self) -> PeerId;
+    /// Configuration hook: the tree passes `(None, NodePath root)` when installing the API;
+    /// replication objects pass themselves.
+    fn object_configuration_add(
+        &mut self,
+        object: Option<NodeId>,
+        configuration: &Variant,
+    ) -> Result<(), MultiplayerError>;
+    /// Reverse of [`object_configuration_add`](Self::object_configuration_add).
+    fn object_configuration_remove(
+        &mut self,
+        object: Option<NodeId>,
+        configuration: &Variant,
+    ) -> Result<(), MultiplayerError>;
+    /// Polls the transport, processes packets and runs RPC handlers.
+    fn poll(&mut self, tree: &mut SceneTree) -> Result<(), MultiplayerError>;
+    /// Calls `method` on `node` on `peer` (0 all, `n` that peer, `-n` all but `n`).
+    fn rpc(
+        &mut self,
+        tree: &mut SceneTree,
+        peer: PeerId,
+        node: NodeId,
+        method: &str,
+        args: &[Variant],
+    ) -> Result<(), MultiplayerError>;
+    /// The next event, oldest first.
+    fn pop_event(&mut self) -> Option<MultiplayerEvent>;
+}

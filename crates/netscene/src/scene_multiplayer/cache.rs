@@ -1,0 +1,181 @@
+//! The node path cache (Godot's `SceneCacheInterface`, spec C.1–C.2).
+//!
+//! Sending side: each node gets a cache id (from 1) the first time it needs one, and
+//! remembers per peer whether SIMPLIFY_PATH was sent (`false`) and confirmed (`true`).
+//! Receiving side: per peer, the ids that peer announced and the node each resolved to.
+//! Entries of removed nodes stay until `clear()`; their ids are never reused, and a stale
+//! receive entry falls back to resolving its path again (as Godot does).
+
+use std::collections::{HashMap, HashSet};
+
+use netscene_variant::NodePath;
+
+use crate::error::PacketError;
+use crate::peer::PeerId;
+use crate::tree::{NodeId, SceneTree};
+
+/// Default cap on cache ids one peer may announce (see [`crate::SceneMultiplayer::set_max_cache_entries_per_peer`]).
+pub const DEFAULT_MAX_CACHE_ENTRIES_PER_PEER: usize = 16_384;
+
+struct SentNode {
+    cache_id: u32,
+    confirmed: HashMap<PeerId, bool>,
+}
+
+struct RecvNode {
+    node: NodeId,
+    path: String,
+}
+
+#[derive(Default)]
+struct PeerInfo {
+    recv: HashMap<u32, RecvNode>,
+    sent: HashSet<NodeId>,
+}
+
+pub(crate) struct PathCache {
+    next_id: u32,
+    sent: HashMap<NodeId, SentNode>,
+    assigned: HashMap<u32, NodeId>,
+    peers: HashMap<PeerId, PeerInfo>,
+    pub max_entries_per_peer: usize,
+}
+
+impl Default for PathCache {
+    fn default() -> Self {
+        Self {
+            next_id: 1,
+            sent: HashMap::new(),
+            assigned: HashMap::new(),
+            peers: HashMap::new(),
+            max_entries_per_peer: DEFAULT_MAX_CACHE_ENTRIES_PER_PEER,
+        }
+    }
+}
+
+impl PathCache {
+    pub fn clear(&mut self) {
+        self.next_id = 1;
+        self.sent.clear();
+        self.assigned.clear();
+        self.peers.clear();
+    }
+
+    pub fn on_peer_change(&mut self, peer: PeerId, connected: bool) {
+        if connected {
+            self.peers.insert(peer, PeerInfo::default());
+        } else if let Some(info) = self.peers.remove(&peer) {
+            for node in info.sent {
+                if let Some(s) = self.sent.get_mut(&node) {
+                    s.confirmed.remove(&peer);
+                }
+            }
+        }
+    }
+
+    /// The node's cache id, assigned on first use.
+    pub fn ensure_id(&mut self, node: NodeId) -> u32 {
+        if let Some(s) = self.sent.get(&node) {
+            return s.cache_id;
+        }
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        self.sent.insert(
+            node,
+            SentNode {
+                cache_id: id,
+                confirmed: HashMap::new(),
+            },
+        );
+        self.assigned.insert(id, node);
+        id
+    }
+
+    /// `None`: never announced to `peer`; `Some(false)`: announced, not confirmed.
+    pub fn confirm_state(&self, node: NodeId, peer: PeerId) -> Option<bool> {
+        self.sent.get(&node)?.confirmed.get(&peer).copied()
+    }
+
+    pub fn mark_sent(&mut self, node: NodeId, peer: PeerId) {
+        if let Some(s) = self.sent.get_mut(&node) {
+            s.confirmed.insert(peer, false);
+        }
+        if let Some(info) = self.peers.get_mut(&peer) {
+            info.sent.insert(node);
+        }
+    }
+
+    /// A CONFIRM_PATH from `from`. Unknown ids are ignored (the node may be gone).
+    pub fn confirm(&mut self, from: PeerId, cache_id: u32) -> Result<(), PacketError> {
+        let Some(node) = self.assigned.get(&cache_id) else {
+            return Ok(());
+        };
+        let confirmed = self
+            .sent
+            .get_mut(node)
+            .and_then(|s| s.confirmed.get_mut(&from))
+            .ok_or(PacketError::SysRefused {
+                command: "CONFIRM_PATH",
+                reason: "confirms a node that was not announced to this peer",
+            })?;
+        *confirmed = true;
+        Ok(())
+    }
+
+    pub fn node_of_cache_id(&self, cache_id: u32) -> Option<NodeId> {
+        self.assigned.get(&cache_id).copied()
+    }
+
+    /// Records a SIMPLIFY_PATH from `from`.
+    pub fn insert_recv(
+        &mut self,
+        from: PeerId,
+        cache_id: u32,
+        node: NodeId,
+        path: &str,
+    ) -> Result<(), PacketError> {
+        let limit = self.max_entries_per_peer;
+        let info = self.peers.get_mut(&from).ok_or(PacketError::SysRefused {
+            command: "SIMPLIFY_PATH",
+            reason: "sender is not an admitted peer",
+        })?;
+        if info.recv.contains_key(&cache_id) {
+            return Err(PacketError::DuplicateCacheId(cache_id));
+        }
+        if info.recv.len() >= limit {
+            return Err(PacketError::CacheFull(limit));
+        }
+        info.recv.insert(
+            cache_id,
+            RecvNode {
+                node,
+                path: path.to_owned(),
+            },
+        );
+        Ok(())
+    }
+
+    /// The node `from` means by `cache_id`.
+    pub fn resolve_recv(
+        &mut self,
+        tree: &SceneTree,
+        root_path: &NodePath,
+        from: PeerId,
+        cache_id: u32,
+    ) -> Result<NodeId, PacketError> {
+        let entry = self
+            .peers
+            .get_mut(&from)
+            .and_then(|info| info.recv.get_mut(&cache_id))
+            .ok_or(PacketError::UnknownCacheId(cache_id))?;
+        if tree.node(entry.node).is_some() {
+            return Ok(entry.node);
+        }
+        // The node was removed: the path may name a newer node.
+        let node = tree
+            .get_node_relative(root_path, &entry.path)
+            .ok_or(PacketError::UnknownCacheId(cache_id))?;
+        entry.node = node;
+        Ok(node)
+    }
+}
