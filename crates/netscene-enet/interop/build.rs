@@ -1,0 +1,36 @@
+//! Compiles `c/enet_c_peer.c` into an executable linked with the system's C ENet, with the
+//! flags `pkg-config --cflags --libs libenet` gives (Debian: `libenet-dev`, `pkg-config`;
+//! `.ci/install-enet.sh` installs both).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    let source = "c/enet_c_peer.c";
+    println!("cargo:rerun-if-changed={source}");
+    let flags = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "libenet"])
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+        .unwrap_or_else(|| {
+            panic!(
+                "C ENet not found by pkg-config: install libenet-dev and pkg-config \
+                 (bash .ci/install-enet.sh)"
+            )
+        });
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let binary = out_dir.join("enet_c_peer");
+    let compiler = cc::Build::new().opt_level(2).get_compiler();
+    let status = compiler
+        .to_command()
+        .args(["-std=c11", "-Wall", "-Wextra", "-o"])
+        .arg(&binary)
+        .arg(source)
+        .args(flags.split_whitespace())
+        .status()
+        .expect("running the C compiler");
+    assert!(status.success(), "compiling {source} failed");
+    println!("cargo:rustc-env=NETSCENE_ENET_C_PEER={}", binary.display());
+}
