@@ -299,3 +299,40 @@ fn connecting_without_a_server_times_out() {
         ConnectionStatus::Disconnected
     );
 }
+
+#[test]
+fn a_short_outage_loses_nothing_reliable_and_keeps_the_connection() {
+    let network = network_with_latency(10);
+    let mut server = network.create_server().unwrap();
+    let mut client = network.create_client();
+    network.advance(LATENCY * 2);
+    events(&mut server);
+    events(&mut client);
+    let id = client.get_unique_id();
+
+    network.set_link_cut(id, true).unwrap();
+    for index in 0..20u8 {
+        server
+            .send(id, TransferMode::Reliable, 0, &[index])
+            .unwrap();
+        network.advance(Duration::from_millis(100));
+    }
+    client.poll();
+    assert_eq!(client.get_available_packet_count(), 0);
+    network.set_link_cut(id, false).unwrap();
+    assert!(network.settle(Duration::from_secs(10)));
+    client.poll();
+    let got: Vec<u8> = std::iter::from_fn(|| client.get_packet())
+        .map(|p| p.data[0])
+        .collect();
+    assert_eq!(got, (0..20).collect::<Vec<_>>());
+    assert!(events(&mut server).is_empty());
+    assert!(events(&mut client).is_empty());
+    assert_eq!(client.get_connection_status(), ConnectionStatus::Connected);
+    // Backoff: 20 packets over a 2 s outage, far fewer than one resend per 55 ms timeout.
+    assert!(
+        network.stats().retransmissions < 20 * 12,
+        "{:?}",
+        network.stats()
+    );
+}

@@ -65,6 +65,8 @@ pub(crate) enum Action {
         dir: Dir,
         channel: i32,
         seq: u64,
+        /// Retransmissions so far (the timeout doubles with each, up to 16×).
+        attempt: u32,
     },
     /// Keep-alives and timeout checks of a link.
     Keepalive { link: usize },
@@ -251,7 +253,8 @@ impl Hub {
                 dir,
                 channel,
                 seq,
-            } => self.retransmit(link, dir, channel, seq),
+                attempt,
+            } => self.retransmit(link, dir, channel, seq, attempt),
             Action::Keepalive { link } => self.keepalive(link),
         }
     }

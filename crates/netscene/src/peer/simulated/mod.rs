@@ -193,12 +193,19 @@ impl SimulatedNetwork {
     /// direction, and both ends time out (`PeerDisconnected` on each side after
     /// [`NetworkConfig::timeout`]), as when a machine vanishes.
     pub fn vanish(&self, client_id: PeerId) -> Result<(), PeerError> {
+        self.set_link_cut(client_id, true)
+    }
+
+    /// Cuts (`true`) or restores (`false`) client `client_id`'s link: while cut, every
+    /// datagram in either direction is lost. Restored before [`NetworkConfig::timeout`], the
+    /// connection survives and reliable packets sent meanwhile are retransmitted.
+    pub fn set_link_cut(&self, client_id: PeerId, cut: bool) -> Result<(), PeerError> {
         let mut hub = lock(&self.hub);
         let link = *hub
             .client_links
             .get(&client_id)
             .ok_or(PeerError::UnknownPeer(client_id))?;
-        hub.links[link].cut = true;
+        hub.links[link].cut = cut;
         Ok(())
     }
 

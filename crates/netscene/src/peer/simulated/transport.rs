@@ -144,12 +144,13 @@ impl Hub {
         };
         self.send_datagram(link_index, dir, Wire::Data(segment), Delivery::Lossy);
         if mode == TransferMode::Reliable {
-            let rto = self.retransmission_timeout(link_index, dir);
+            let rto = self.retransmission_timeout(link_index, dir, 0);
             let action = Action::Retransmit {
                 link: link_index,
                 dir,
                 channel,
                 seq,
+                attempt: 0,
             };
             self.schedule(now + rto, action);
         }
@@ -157,14 +158,17 @@ impl Hub {
     }
 
     /// Time after which an unacknowledged reliable packet is sent again: a round trip at the
-    /// worst jitter, plus the current queueing delay, plus a margin.
-    fn retransmission_timeout(&mut self, link_index: usize, dir: Dir) -> Duration {
+    /// worst jitter, plus the current queueing delay, plus a margin; doubled per earlier
+    /// attempt up to 16× (exponential backoff, as ENet), so a cut link is not flooded.
+    fn retransmission_timeout(&mut self, link_index: usize, dir: Dir, attempt: u32) -> Duration {
         let now = self.now;
         let link = &mut self.links[link_index];
         let conditions = link.conditions;
         let queueing = link.direction(dir).busy_until.saturating_sub(now)
             + link.direction(dir.reverse()).busy_until.saturating_sub(now);
-        (conditions.latency + conditions.jitter) * 2 + queueing * 2 + Duration::from_millis(5)
+        let base =
+            (conditions.latency + conditions.jitter) * 2 + queueing * 2 + Duration::from_millis(5);
+        base * (1 << attempt.min(4))
     }
 
     /// Puts one datagram on a link: bandwidth, loss, duplication, latency and jitter.
@@ -333,7 +337,14 @@ impl Hub {
     }
 
     /// Resends reliable `seq` if the sender is still connected and no ack came back.
-    pub(crate) fn retransmit(&mut self, link_index: usize, dir: Dir, channel: i32, seq: u64) {
+    pub(crate) fn retransmit(
+        &mut self,
+        link_index: usize,
+        dir: Dir,
+        channel: i32,
+        seq: u64,
+        attempt: u32,
+    ) {
         let link = &mut self.links[link_index];
         if link.sender(dir).state != SideState::Open {
             return;
@@ -349,12 +360,14 @@ impl Hub {
         };
         self.stats.retransmissions += 1;
         self.send_datagram(link_index, dir, Wire::Data(segment), Delivery::Lossy);
-        let rto = self.retransmission_timeout(link_index, dir);
+        let attempt = attempt.saturating_add(1);
+        let rto = self.retransmission_timeout(link_index, dir, attempt);
         let action = Action::Retransmit {
             link: link_index,
             dir,
             channel,
             seq,
+            attempt,
         };
         self.schedule(self.now + rto, action);
     }
