@@ -7,6 +7,7 @@
 //! * [`encode_and_compress_variant`] / [`decode_and_decompress_variant`]: the compressed form of
 //!   RPC arguments and replication state.
 //! * [`FromVariant`] / [`ToVariant`]: typed conversions for RPC handlers.
+//! * [`var_to_str`] / [`str_to_var`]: Godot's text form (`Vector2(1, 2)`, `{"a": 1}`, …).
 
 mod codec;
 mod compressed;
@@ -19,6 +20,7 @@ mod from_variant;
 mod math;
 mod node_path;
 mod reader;
+mod text;
 mod variant;
 
 pub use codec::*;
@@ -27,6 +29,7 @@ pub use error_code::ErrorCode;
 pub use from_variant::{FromVariant, FromVariantArgs, ToVariant};
 pub use math::*;
 pub use node_path::{InvalidNodePath, NodePath, StringName};
+pub use text::{ParseError, str_to_var, var_to_str, var_to_str_one_line};
 pub use variant::*;
 
 /// Deepest container nesting the decoder accepts: a value may sit inside at most this many
