@@ -34,4 +34,32 @@ impl ErrorCode {
     pub fn code(self) -> i32 {
         self as i32
     }
+
+    /// Godot's constant name, e.g. `"ERR_INVALID_DATA"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Failed => "FAILED",
+            Self::Unavailable => "ERR_UNAVAILABLE",
+            Self::Unconfigured => "ERR_UNCONFIGURED",
+            Self::Unauthorized => "ERR_UNAUTHORIZED",
+            Self::ParameterRangeError => "ERR_PARAMETER_RANGE_ERROR",
+            Self::OutOfMemory => "ERR_OUT_OF_MEMORY",
+            Self::FileCorrupt => "ERR_FILE_CORRUPT",
+            Self::FileEof => "ERR_FILE_EOF",
+            Self::CantOpen => "ERR_CANT_OPEN",
+            Self::CantCreate => "ERR_CANT_CREATE",
+            Self::AlreadyInUse => "ERR_ALREADY_IN_USE",
+            Self::Timeout => "ERR_TIMEOUT",
+            Self::CantConnect => "ERR_CANT_CONNECT",
+            Self::CantResolve => "ERR_CANT_RESOLVE",
+            Self::ConnectionError => "ERR_CONNECTION_ERROR",
+            Self::InvalidData => "ERR_INVALID_DATA",
+            Self::InvalidParameter => "ERR_INVALID_PARAMETER",
+            Self::AlreadyExists => "ERR_ALREADY_EXISTS",
+            Self::DoesNotExist => "ERR_DOES_NOT_EXIST",
+            Self::ParseError => "ERR_PARSE_ERROR",
+            Self::Busy => "ERR_BUSY",
+            Self::Bug => "ERR_BUG",
+        }
+    }
 }
