@@ -336,3 +336,31 @@ fn a_short_outage_loses_nothing_reliable_and_keeps_the_connection() {
         network.stats()
     );
 }
+
+#[test]
+fn absurd_configuration_does_not_panic_or_hang() {
+    let config = NetworkConfig {
+        keepalive_interval: Duration::ZERO,
+        timeout: Duration::ZERO,
+        default_link: LinkConditions::default()
+            .with_latency(Duration::MAX)
+            .with_jitter(Duration::MAX)
+            .with_bandwidth(1),
+    };
+    let network = SimulatedNetwork::with_config(11, config);
+    let mut server = network.create_server().unwrap();
+    let mut client = network.create_client();
+    network.advance(Duration::from_secs(1));
+    network.advance(Duration::MAX);
+    client.poll();
+    server.poll();
+    assert_eq!(
+        client.get_connection_status(),
+        ConnectionStatus::Disconnected
+    );
+    assert!(
+        network
+            .set_link(2, LinkConditions::default().with_loss(-0.1))
+            .is_err()
+    );
+}

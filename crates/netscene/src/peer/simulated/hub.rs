@@ -14,6 +14,9 @@ use super::rng::SplitMix64;
 use super::trace::{NetworkStats, TraceKind, TraceRecord, checksum};
 use crate::peer::{ConnectionStatus, Packet, PeerEvent, PeerId};
 
+/// Shortest keep-alive interval the hub accepts.
+pub(crate) const MIN_KEEPALIVE_INTERVAL: Duration = Duration::from_millis(1);
+
 /// What travels on a link.
 #[derive(Debug, Clone)]
 pub(crate) enum Wire {
@@ -154,7 +157,9 @@ pub(crate) struct Hub {
 }
 
 impl Hub {
-    pub(crate) fn new(seed: u64, config: NetworkConfig, clock: Clock) -> Self {
+    pub(crate) fn new(seed: u64, mut config: NetworkConfig, clock: Clock) -> Self {
+        // A zero interval would reschedule keep-alives at the same instant forever.
+        config.keepalive_interval = config.keepalive_interval.max(MIN_KEEPALIVE_INTERVAL);
         Self {
             now: Duration::ZERO,
             clock,
@@ -180,7 +185,7 @@ impl Hub {
     /// Brings virtual time up to date (real-time mode) and runs everything due.
     pub(crate) fn sync(&mut self) {
         if let Clock::RealTime { start } = self.clock {
-            let wall = start.elapsed() + self.offset;
+            let wall = start.elapsed().saturating_add(self.offset);
             if wall > self.now {
                 self.now = wall;
             }
@@ -208,8 +213,8 @@ impl Hub {
     /// Moves virtual time forward by `dt`, running everything due on the way.
     pub(crate) fn advance(&mut self, dt: Duration) {
         match self.clock {
-            Clock::Manual => self.now += dt,
-            Clock::RealTime { .. } => self.offset += dt,
+            Clock::Manual => self.now = self.now.saturating_add(dt),
+            Clock::RealTime { .. } => self.offset = self.offset.saturating_add(dt),
         }
         self.sync();
     }
@@ -218,7 +223,7 @@ impl Hub {
     /// `limit` of virtual time has passed. Returns true when the network went quiet.
     pub(crate) fn settle(&mut self, limit: Duration) -> bool {
         self.sync();
-        let deadline = self.now + limit;
+        let deadline = self.now.saturating_add(limit);
         while self.busy > 0 {
             let Some(next_at) = self.schedule.peek().map(|next| next.at) else {
                 break;
@@ -237,6 +242,10 @@ impl Hub {
     }
 
     pub(crate) fn schedule(&mut self, at: Duration, action: Action) {
+        if at == Duration::MAX && !matches!(action, Action::Arrive { .. }) {
+            // The end of time (saturated): a timer there would fire and re-arm forever.
+            return;
+        }
         if !matches!(action, Action::Keepalive { .. }) {
             self.busy += 1;
         }

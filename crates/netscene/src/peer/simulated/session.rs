@@ -59,7 +59,7 @@ impl Hub {
         });
         self.client_links.insert(id, link_index);
         self.send_datagram(link_index, Dir::Up, Wire::Connect, Delivery::Control);
-        let tick = now + self.config.keepalive_interval;
+        let tick = now.saturating_add(self.config.keepalive_interval);
         self.schedule(tick, Action::Keepalive { link: link_index });
         self.run_due();
         slot
@@ -254,7 +254,10 @@ impl Hub {
             }
         }
         if !self.links[link_index].is_dead() {
-            self.schedule(now + interval, Action::Keepalive { link: link_index });
+            self.schedule(
+                now.saturating_add(interval),
+                Action::Keepalive { link: link_index },
+            );
         }
     }
 }

@@ -152,7 +152,7 @@ impl Hub {
                 seq,
                 attempt: 0,
             };
-            self.schedule(now + rto, action);
+            self.schedule(now.saturating_add(rto), action);
         }
         Ok(())
     }
@@ -164,11 +164,18 @@ impl Hub {
         let now = self.now;
         let link = &mut self.links[link_index];
         let conditions = link.conditions;
-        let queueing = link.direction(dir).busy_until.saturating_sub(now)
-            + link.direction(dir.reverse()).busy_until.saturating_sub(now);
-        let base =
-            (conditions.latency + conditions.jitter) * 2 + queueing * 2 + Duration::from_millis(5);
-        base * (1 << attempt.min(4))
+        let queueing = link
+            .direction(dir)
+            .busy_until
+            .saturating_sub(now)
+            .saturating_add(link.direction(dir.reverse()).busy_until.saturating_sub(now));
+        // Saturating: a user may configure absurd latencies; time must not overflow.
+        let round_trip = conditions.latency.saturating_add(conditions.jitter);
+        let base = round_trip
+            .saturating_mul(2)
+            .saturating_add(queueing.saturating_mul(2))
+            .saturating_add(Duration::from_millis(5));
+        base.saturating_mul(1 << attempt.min(4))
     }
 
     /// Puts one datagram on a link: bandwidth, loss, duplication, latency and jitter.
@@ -190,7 +197,10 @@ impl Hub {
         }
         let conditions = link.conditions;
         let direction = link.direction(dir);
-        let departure = direction.busy_until.max(now) + conditions.serialisation_time(size);
+        let departure = direction
+            .busy_until
+            .max(now)
+            .saturating_add(conditions.serialisation_time(size));
         direction.busy_until = departure;
         let lossy = delivery == Delivery::Lossy;
         if lossy && self.link_rng.chance(conditions.loss) {
@@ -220,7 +230,9 @@ impl Hub {
             if is_data {
                 self.links[link_index].direction(dir).data_in_flight += 1;
             }
-            let at = departure + conditions.latency + jitter;
+            let at = departure
+                .saturating_add(conditions.latency)
+                .saturating_add(jitter);
             let action = Action::Arrive {
                 link: link_index,
                 dir,
@@ -369,6 +381,6 @@ impl Hub {
             seq,
             attempt,
         };
-        self.schedule(self.now + rto, action);
+        self.schedule(self.now.saturating_add(rto), action);
     }
 }
