@@ -202,6 +202,8 @@ fn server_close_disconnects_every_client_and_frees_the_network() {
         ConnectionStatus::Disconnected
     );
     assert_eq!(server.get_unique_id(), 0);
+    assert!(!server.is_server());
+    assert!(!server.is_server_relay_supported());
     assert!(events(&mut server).is_empty());
     assert_eq!(
         server.send(0, TransferMode::Reliable, 0, b"x"),

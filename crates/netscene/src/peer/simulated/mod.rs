@@ -44,6 +44,12 @@
 //!   (a simplification of ENet, which retries them); data, acks and keep-alives suffer all.
 //! * Each end pings when idle for [`NetworkConfig::keepalive_interval`] and gives the other
 //!   end up after [`NetworkConfig::timeout`] of silence ([`SimulatedNetwork::vanish`]).
+//! * Receive queues are unbounded (like ENet's, they grow while a peer is not polled); packets
+//!   in flight per direction are bounded by [`MAX_IN_FLIGHT_PER_DIRECTION`].
+//! * Each client ever created keeps its hub entry (about 600 bytes once closed) for the
+//!   network's life, so that ids in traces and timers stay valid.
+//! * Advancing costs time proportional to the events in the interval: two keep-alive ticks
+//!   per live link per [`NetworkConfig::keepalive_interval`], plus the datagrams.
 
 mod conditions;
 mod hub;

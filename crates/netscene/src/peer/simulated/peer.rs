@@ -205,8 +205,9 @@ impl MultiplayerPeer for SimulatedPeer {
     }
 
     fn is_server_relay_supported(&self) -> bool {
-        // As ENet in client/server mode: SceneMultiplayer may relay through the server.
-        true
+        // As ENet in client/server mode: SceneMultiplayer may relay through the server while
+        // the peer is active (Godot's ENet peer answers false once closed).
+        self.id != 0
     }
 
     fn get_max_packet_size(&self) -> usize {
