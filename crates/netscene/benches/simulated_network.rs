@@ -121,7 +121,9 @@ fn memory_per_connected_peer() {
     }
     while server.pop_event().is_some() {}
     let stats = region.change();
-    let live = stats.bytes_allocated.saturating_sub(stats.bytes_deallocated);
+    let live = stats
+        .bytes_allocated
+        .saturating_sub(stats.bytes_deallocated);
     assert_eq!(server.peer_ids().len(), CLIENTS);
     println!(
         "memory per connected peer: {} bytes ({} of them the SimulatedPeer handle), \

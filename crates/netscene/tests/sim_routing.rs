@@ -137,3 +137,18 @@ fn client_sends_reach_only_the_server_with_metadata() {
     assert_eq!(got.len(), 1);
     assert_eq!((got[0].from, got[0].mode), (1, TransferMode::Unreliable));
 }
+
+#[test]
+fn set_all_links_changes_existing_and_future_links() {
+    let (network, mut server, clients) = star(14, 2, LinkConditions::PERFECT);
+    let slow = LinkConditions::default().with_latency(Duration::from_millis(7));
+    network.set_all_links(slow).unwrap();
+    let late = network.create_client();
+    for id in clients.iter().chain([&late]).map(|c| c.get_unique_id()) {
+        assert_eq!(network.link(id), Some(slow));
+    }
+    assert!(network.set_all_links(slow.with_duplicate(2.0)).is_err());
+    network.advance(Duration::from_millis(14));
+    server.poll();
+    assert_eq!(server.peer_ids().len(), 3);
+}

@@ -188,6 +188,17 @@ impl SimulatedNetwork {
         Ok(())
     }
 
+    /// Changes every existing link and the default for new ones.
+    pub fn set_all_links(&self, conditions: LinkConditions) -> Result<(), PeerError> {
+        conditions.validate()?;
+        let mut hub = lock(&self.hub);
+        hub.config.default_link = conditions;
+        for link in &mut hub.links {
+            link.conditions = conditions;
+        }
+        Ok(())
+    }
+
     /// The conditions of client `client_id`'s link.
     pub fn link(&self, client_id: PeerId) -> Option<LinkConditions> {
         let hub = lock(&self.hub);
