@@ -29,6 +29,12 @@ fn scalars_as_godot_writes_them() {
     );
     assert_eq!(s(Rid(0)), "RID()");
     assert_eq!(s(Rid(77)), "RID(77)");
+    // Godot's `itos` makes ids past i64::MAX negative; they read back to the same bits.
+    assert_eq!(s(Rid(1 << 63)), "RID(-9223372036854775808)");
+    assert_eq!(
+        str_to_var("RID(-9223372036854775808)").unwrap(),
+        Variant::Rid(Rid(1 << 63))
+    );
     assert_eq!(s(Variant::Callable), "Callable()");
     assert_eq!(
         s(Signal {

@@ -128,7 +128,7 @@ impl Parser<'_> {
             "PackedInt64Array" => Variant::PackedInt64Array(self.int_list(id)?),
             "PackedFloat32Array" | "PackedRealArray" | "PoolRealArray" | "FloatArray" => {
                 let (nums, _) = self.numbers()?;
-                Variant::PackedFloat32Array(nums.iter().map(|n| n.as_f64() as f32).collect())
+                Variant::PackedFloat32Array(nums.iter().map(|n| n.as_f32()).collect())
             }
             "PackedFloat64Array" => {
                 let (nums, _) = self.numbers()?;

@@ -19,7 +19,8 @@ pub(crate) enum Token {
     /// `^"path"` (GDScript's node path literal; accepted as an extension).
     NodePath(String),
     Int(i64),
-    Float(f64),
+    /// A float, also read directly as `f32` so single-precision values round once.
+    Float(f64, f32),
     /// `#rrggbb[aa]`, `#rgb[a]`.
     Color([f32; 4]),
     Eof,
@@ -40,7 +41,7 @@ impl Token {
             Token::String(_) => "string".into(),
             Token::StringName(_) => "string name".into(),
             Token::NodePath(_) => "node path".into(),
-            Token::Int(_) | Token::Float(_) => "number".into(),
+            Token::Int(_) | Token::Float(..) => "number".into(),
             Token::Color(_) => "color".into(),
             Token::Eof => "end of input".into(),
         }
@@ -174,9 +175,10 @@ impl<'a> Lexer<'a> {
             self.bump();
         }
         if is_float {
-            text.parse::<f64>()
-                .map(Token::Float)
-                .map_err(|_| self.error(start, format!("malformed number '{text}'")))
+            match (text.parse::<f64>(), text.parse::<f32>()) {
+                (Ok(wide), Ok(single)) => Ok(Token::Float(wide, single)),
+                _ => Err(self.error(start, format!("malformed number '{text}'"))),
+            }
         } else {
             text.parse::<i64>().map(Token::Int).map_err(|_| {
                 self.error(start, format!("malformed or out-of-range integer '{text}'"))

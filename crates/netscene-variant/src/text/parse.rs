@@ -16,14 +16,22 @@ pub(crate) struct Parser<'a> {
 #[derive(Clone, Copy)]
 pub(super) enum Num {
     Int(i64),
-    Float(f64),
+    Float(f64, f32),
 }
 
 impl Num {
+    /// The value as `f32`, rounded once from the text (not via `f64`).
+    pub(super) fn as_f32(self) -> f32 {
+        match self {
+            Num::Int(i) => i as f32,
+            Num::Float(_, single) => single,
+        }
+    }
+
     pub(super) fn as_f64(self) -> f64 {
         match self {
             Num::Int(i) => i as f64,
-            Num::Float(f) => f,
+            Num::Float(f, _) => f,
         }
     }
 }
@@ -99,7 +107,7 @@ impl<'a> Parser<'a> {
             )?),
             Token::BracketOpen => Variant::Array(Array::from_vec(self.array_body(depth)?)),
             Token::Int(i) => Variant::Int(i),
-            Token::Float(f) => Variant::Float(f),
+            Token::Float(f, _) => Variant::Float(f),
             Token::String(s) => Variant::String(s),
             Token::StringName(s) => Variant::StringName(StringName::from(s)),
             Token::NodePath(s) => Variant::NodePath(NodePath::new(&s)),
@@ -194,11 +202,11 @@ impl<'a> Parser<'a> {
             let n = match token {
                 Token::ParenClose if out.is_empty() => return Ok((out, open)),
                 Token::Int(i) => Num::Int(i),
-                Token::Float(f) => Num::Float(f),
+                Token::Float(f, single) => Num::Float(f, single),
                 Token::Identifier(id) => match id.as_str() {
-                    "inf" => Num::Float(f64::INFINITY),
-                    "inf_neg" => Num::Float(f64::NEG_INFINITY),
-                    "nan" => Num::Float(f64::NAN),
+                    "inf" => Num::Float(f64::INFINITY, f32::INFINITY),
+                    "inf_neg" => Num::Float(f64::NEG_INFINITY, f32::NEG_INFINITY),
+                    "nan" => Num::Float(f64::NAN, f32::NAN),
                     _ => {
                         return Err(ParseError::at(
                             pos,
@@ -239,7 +247,7 @@ impl<'a> Parser<'a> {
                 format!("expected {N} arguments for {name}, got {}", v.len()),
             )
         })?;
-        Ok(nums.map(|n| n.as_f64() as f32))
+        Ok(nums.map(|n| n.as_f32()))
     }
 
     pub(super) fn ints<const N: usize>(&mut self, name: &str) -> Result<[i32; N], ParseError> {
@@ -272,7 +280,7 @@ impl<'a> Parser<'a> {
         }
         Ok(nums
             .chunks_exact(W)
-            .map(|c| std::array::from_fn(|i| c[i].as_f64() as f32))
+            .map(|c| std::array::from_fn(|i| c[i].as_f32()))
             .collect())
     }
 
@@ -299,7 +307,7 @@ pub(super) fn int_arg<T: TryFrom<i64>>(n: Num, pos: Pos, name: &str) -> Result<T
     match n {
         Num::Int(i) => T::try_from(i)
             .map_err(|_| ParseError::at(pos, format!("{i} is out of range for {name}"))),
-        Num::Float(f) => Err(ParseError::at(
+        Num::Float(f, _) => Err(ParseError::at(
             pos,
             format!("expected an integer for {name}, got {f}"),
         )),

@@ -222,13 +222,14 @@ impl Writer {
             Variant::StringName(s) => self.quoted("&", s, ""),
             Variant::NodePath(p) => self.quoted("NodePath(", &p.to_string(), ")"),
             Variant::Rid(r) if r.0 == 0 => self.out.push_str("RID()"),
+            // Godot writes the id through `itos`, i.e. as a signed 64-bit number.
             Variant::Rid(r) => {
-                let _ = write!(self.out, "RID({})", r.0);
+                let _ = write!(self.out, "RID({})", r.0 as i64);
             }
             Variant::Callable => self.out.push_str("Callable()"),
             Variant::Signal(s) if self.style == Style::OneLine && *s != Default::default() => {
                 self.quoted("Signal(&", &s.name, "");
-                let _ = write!(self.out, ", {})", s.object_id);
+                let _ = write!(self.out, ", {})", s.object_id as i64);
             }
             Variant::Signal(_) => self.out.push_str("Signal()"),
             Variant::Object(o) => self.object(o, depth),
