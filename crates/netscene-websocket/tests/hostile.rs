@@ -290,3 +290,47 @@ fn a_silent_server_times_the_client_out() {
     );
     drop(listener);
 }
+
+#[test]
+fn malformed_frames_after_the_handshake_drop_the_peer() {
+    let (mut server, url) = ws_server();
+    let masked = |first: u8, payload: &[u8]| {
+        let mut frame = vec![first, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+        frame.extend_from_slice(payload);
+        frame
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("reserved opcode", masked(0x83, b"abc")),
+        ("unmasked client frame", vec![0x82, 0x03, 1, 2, 3]),
+        ("reserved bits", masked(0xC2, b"abc")),
+        ("fragmented control frame", masked(0x09, b"")),
+        ("invalid UTF-8 text", masked(0x81, &[0xff, 0xfe])),
+        ("continuation without a start", masked(0x00, b"abc")),
+        ("control frame over 125 bytes", {
+            let mut frame = vec![0x89, 0xFE, 0x01, 0x00, 0, 0, 0, 0];
+            frame.extend_from_slice(&[0u8; 256]);
+            frame
+        }),
+    ];
+    for (what, bytes) in cases {
+        let mut raw = poll_while(&mut server, || {
+            let stream = TcpStream::connect(url.trim_start_matches("ws://")).unwrap();
+            let (mut ws, _) = tungstenite::client::client(url.as_str(), stream).unwrap();
+            ws.read().unwrap(); // the id
+            ws
+        });
+        let id = match events(&mut server).as_slice() {
+            [PeerEvent::PeerConnected(id)] => *id,
+            other => panic!("{what}: unexpected events {other:?}"),
+        };
+        raw.get_mut().write_all(&bytes).unwrap();
+        let mut peers = [&mut server];
+        pump_until(&mut peers, what, |p| p[0].peer_ids().is_empty());
+        assert_eq!(
+            events(&mut server),
+            vec![PeerEvent::PeerDisconnected(id)],
+            "{what}"
+        );
+        assert_eq!(server.get_available_packet_count(), 0, "{what}: no packet");
+    }
+}

@@ -334,3 +334,21 @@ fn refusing_new_connections_keeps_clients_out() {
         ConnectionStatus::Connected
     );
 }
+
+#[test]
+fn wildcard_bind_accepts_clients_by_address_and_by_name() {
+    let mut server = WebSocketMultiplayerPeer::new();
+    server.create_server(0, "*", None).unwrap();
+    let port = server.bound_port().unwrap();
+    assert!(server.local_addr().unwrap().ip().is_unspecified());
+    let (by_address, _) = connect_clients(&mut server, &format!("ws://127.0.0.1:{port}"), None, 1);
+    // "localhost" may resolve to ::1 first; the client tries each address in turn.
+    let (by_name, _) = connect_clients(
+        &mut server,
+        &format!("localhost:{port}/lobby?room=1"),
+        None,
+        1,
+    );
+    assert_eq!(server.peer_ids().len(), 2);
+    assert_ne!(by_address[0].get_unique_id(), by_name[0].get_unique_id());
+}
