@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use netscene::peer::{Packet, PeerError, PeerId, TARGET_PEER_SERVER};
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use rustls::{ClientConfig, ClientConnection};
 use socket2::{Domain, Protocol, Socket, Type};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::client::{ClientHandshake, Request};
@@ -280,7 +280,7 @@ impl Client {
         let stream = match &self.tls {
             None => NetStream::Plain(tcp),
             Some((config, name)) => match ClientConnection::new(Arc::clone(config), name.clone()) {
-                Ok(tls) => NetStream::TlsClient(Box::new(StreamOwned::new(tls, tcp))),
+                Ok(tls) => NetStream::tls(tls, tcp),
                 Err(error) => {
                     tracing::debug!(%error, "cannot start TLS");
                     return Stage::Ended;

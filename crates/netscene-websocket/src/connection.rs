@@ -187,8 +187,8 @@ impl Connection {
     }
 
     /// Drops the TCP connection now.
-    pub(crate) fn abort(self) {
-        self.ws.get_ref().shutdown();
+    pub(crate) fn abort(mut self) {
+        self.ws.get_mut().shutdown();
     }
 
     /// Turns this connection into one that only finishes its close handshake.

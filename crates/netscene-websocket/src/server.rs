@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use netscene::peer::{Packet, PeerError, PeerEvent, PeerId, generate_unique_id};
-use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use rustls::{ServerConfig, ServerConnection};
 use socket2::{Domain, Protocol, Socket, Type};
 use tungstenite::handshake::server::{Callback, ErrorResponse, Request, Response, ServerHandshake};
 use tungstenite::handshake::{HandshakeError, MidHandshake};
@@ -190,7 +190,7 @@ impl Server {
             None => NetStream::Plain(tcp),
             Some(config) => {
                 let tls = ServerConnection::new(Arc::clone(config)).map_err(|e| e.to_string())?;
-                NetStream::TlsServer(Box::new(StreamOwned::new(tls, tcp)))
+                NetStream::tls(tls, tcp)
             }
         };
         let negotiation = Negotiation::new(settings);
@@ -205,13 +205,13 @@ impl Server {
         now: Instant,
         events: &mut VecDeque<PeerEvent>,
     ) {
-        for pending in std::mem::take(&mut self.pending) {
+        for mut pending in std::mem::take(&mut self.pending) {
             if now.duration_since(pending.started) > settings.handshake_timeout {
                 tracing::debug!(
                     timeout = ?settings.handshake_timeout,
                     "websocket handshake timed out"
                 );
-                pending.handshake.get_ref().get_ref().shutdown();
+                pending.handshake.get_mut().get_mut().shutdown();
                 continue;
             }
             let PendingPeer {
@@ -268,8 +268,8 @@ impl Server {
             let _ = connection.flush();
             connection.abort();
         }
-        for pending in self.pending {
-            pending.handshake.get_ref().get_ref().shutdown();
+        for mut pending in self.pending {
+            pending.handshake.get_mut().get_mut().shutdown();
         }
     }
 }

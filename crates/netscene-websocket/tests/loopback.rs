@@ -352,3 +352,68 @@ fn wildcard_bind_accepts_clients_by_address_and_by_name() {
     assert_eq!(server.peer_ids().len(), 2);
     assert_ne!(by_address[0].get_unique_id(), by_name[0].get_unique_id());
 }
+
+/// Both sides send as fast as their queues allow while both also read: a blocked write must
+/// never stop the reads (over TLS that needs care, or each side waits for the other forever).
+fn bidirectional_flood(
+    server: &mut WebSocketMultiplayerPeer,
+    client: &mut WebSocketMultiplayerPeer,
+    client_id: i32,
+) {
+    const COUNT: usize = 1500; // 16 KiB each: about 24 MiB per direction
+    let payload = vec![0x5a; 16 * 1024];
+    let (mut to_client, mut to_server) = (0, 0);
+    let (mut at_client, mut at_server) = (0, 0);
+    let start = std::time::Instant::now();
+    while at_client < COUNT || at_server < COUNT {
+        while to_client < COUNT
+            && server
+                .send(client_id, TransferMode::Reliable, 0, &payload)
+                .is_ok()
+        {
+            to_client += 1;
+        }
+        while to_server < COUNT && client.put_packet(&payload).is_ok() {
+            to_server += 1;
+        }
+        server.poll();
+        client.poll();
+        for packet in packets(server).into_iter().chain(packets(client)) {
+            assert_eq!(packet.data, payload);
+            if packet.from == 1 {
+                at_client += 1;
+            } else {
+                at_server += 1;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "stalled: server got {at_server}, client got {at_client} of {COUNT}"
+        );
+    }
+    assert_eq!((at_server, at_client), (COUNT, COUNT));
+}
+
+#[test]
+fn bidirectional_flood_over_ws_completes() {
+    let (mut server, url) = ws_server();
+    let (mut clients, ids) = connect_clients(&mut server, &url, None, 1);
+    bidirectional_flood(&mut server, &mut clients[0], ids[0]);
+}
+
+#[test]
+fn bidirectional_flood_over_wss_completes() {
+    let (ca, chain, key) = test_pki();
+    let mut server = WebSocketMultiplayerPeer::new();
+    server
+        .create_server(
+            0,
+            "127.0.0.1",
+            Some(TlsOptions::server(key.as_bytes(), chain.as_bytes()).unwrap()),
+        )
+        .unwrap();
+    let url = format!("wss://127.0.0.1:{}", server.bound_port().unwrap());
+    let trusted = TlsOptions::client(Some(ca.as_bytes()), None).unwrap();
+    let (mut clients, ids) = connect_clients(&mut server, &url, Some(trusted), 1);
+    bidirectional_flood(&mut server, &mut clients[0], ids[0]);
+}
