@@ -417,3 +417,50 @@ fn bidirectional_flood_over_wss_completes() {
     let (mut clients, ids) = connect_clients(&mut server, &url, Some(trusted), 1);
     bidirectional_flood(&mut server, &mut clients[0], ids[0]);
 }
+
+#[test]
+fn tls_and_plain_ends_do_not_mix() {
+    let (ca, chain, key) = test_pki();
+    let mut tls_server = WebSocketMultiplayerPeer::new();
+    tls_server
+        .create_server(
+            0,
+            "127.0.0.1",
+            Some(TlsOptions::server(key.as_bytes(), chain.as_bytes()).unwrap()),
+        )
+        .unwrap();
+    let tls_port = tls_server.bound_port().unwrap();
+    let (mut plain_server, plain_url) = ws_server();
+
+    // ws:// to a wss:// server, and wss:// to a ws:// server: both fail, nobody is announced.
+    let mut plain_client = WebSocketMultiplayerPeer::new();
+    plain_client
+        .create_client(&format!("ws://127.0.0.1:{tls_port}"), None)
+        .unwrap();
+    let mut tls_client = WebSocketMultiplayerPeer::new();
+    tls_client
+        .create_client(
+            &plain_url.replace("ws://", "wss://"),
+            Some(TlsOptions::client(Some(ca.as_bytes()), None).unwrap()),
+        )
+        .unwrap();
+    let mut peers = [
+        &mut tls_server,
+        &mut plain_server,
+        &mut plain_client,
+        &mut tls_client,
+    ];
+    pump_until(&mut peers, "both mismatched clients give up", |p| {
+        p[2..]
+            .iter()
+            .all(|c| c.get_connection_status() == ConnectionStatus::Disconnected)
+    });
+    for peer in [
+        &mut tls_server,
+        &mut plain_server,
+        &mut plain_client,
+        &mut tls_client,
+    ] {
+        assert!(events(peer).is_empty());
+    }
+}
