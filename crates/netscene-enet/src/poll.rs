@@ -40,6 +40,20 @@ pub(crate) fn poll(peer: &mut ENetMultiplayerPeer) {
     }
 }
 
+/// Like Godot's poll: one `service` (the only network I/O of the poll), then the events it
+/// queued via `check_events`.
+fn next_event<'h>(
+    host: &'h mut crate::options::EnetHost,
+    serviced: &mut bool,
+) -> Result<Option<Event<'h, std::net::UdpSocket>>, std::io::Error> {
+    if *serviced {
+        Ok(host.check_events())
+    } else {
+        *serviced = true;
+        host.service()
+    }
+}
+
 type Incoming = std::collections::VecDeque<Packet>;
 type Events = std::collections::VecDeque<PeerEvent>;
 
@@ -71,8 +85,9 @@ fn poll_server(
         alive
     });
 
+    let mut serviced = false;
     loop {
-        let event = match server.host.service() {
+        let event = match next_event(&mut server.host, &mut serviced) {
             Ok(Some(event)) => event,
             Ok(None) => return true,
             Err(error) => {
@@ -137,8 +152,9 @@ fn poll_client(
         }
         return false;
     }
+    let mut serviced = false;
     loop {
-        let event = match client.host.service() {
+        let event = match next_event(&mut client.host, &mut serviced) {
             Ok(Some(event)) => event,
             Ok(None) => return true,
             Err(error) => {
@@ -179,8 +195,9 @@ fn poll_mesh(
             dropped.push(id);
             continue;
         }
+        let mut serviced = false;
         loop {
-            match link.connection.host.service() {
+            match next_event(&mut link.connection.host, &mut serviced) {
                 Ok(None) => break,
                 // Mesh hosts take no further connections.
                 Ok(Some(Event::Connect { peer, .. })) => peer.reset(),

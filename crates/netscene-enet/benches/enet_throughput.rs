@@ -1,0 +1,179 @@
+//! 64-byte packets from one client to one server over loopback, reliable and unreliable:
+//! netscene's `ENetMultiplayerPeer` (rusty_enet) side by side with C ENet (libenet) doing the
+//! same thing in the same run. Both sides behave like Godot: a flush after every packet,
+//! batches of 64 packets, each batch waited for (or 50 ms without progress: lost unreliable
+//! packets) before the next.
+//!
+//! `cargo bench -p netscene-enet` prints criterion's numbers, then a summary with the ratio.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+use netscene::peer::{ConnectionStatus, MultiplayerPeer, TransferMode};
+use netscene_enet::{ClientOptions, ENetMultiplayerPeer, ServerOptions};
+use netscene_enet_interop::{CEvent, CPeer};
+
+const PACKETS_PER_ITERATION: u64 = 1000;
+const BATCH: u64 = 64;
+const PACKET_SIZE: usize = 64;
+
+struct RustPair {
+    server: ENetMultiplayerPeer,
+    client: ENetMultiplayerPeer,
+}
+
+impl RustPair {
+    fn new() -> Self {
+        let mut server = ENetMultiplayerPeer::new();
+        server
+            .create_server_with(ServerOptions {
+                bind_ip: Some("127.0.0.1".parse().unwrap()),
+                ..ServerOptions::new(0)
+            })
+            .unwrap();
+        let mut client = ENetMultiplayerPeer::new();
+        client
+            .create_client_with(ClientOptions {
+                unique_id: Some(2),
+                ..ClientOptions::new("127.0.0.1", server.local_port().unwrap())
+            })
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while (client.get_connection_status() != ConnectionStatus::Connected
+            || server.peer_ids().is_empty())
+            && Instant::now() < deadline
+        {
+            server.poll();
+            client.poll();
+        }
+        assert_eq!(client.get_connection_status(), ConnectionStatus::Connected);
+        while server.pop_event().is_some() {}
+        Self { server, client }
+    }
+
+    /// One round of `count` packets; returns the time taken and the packets received.
+    fn round(&mut self, mode: TransferMode, count: u64) -> (Duration, u64) {
+        let mut payload = [0u8; PACKET_SIZE];
+        let mut sent = 0;
+        let mut received = 0;
+        let start = Instant::now();
+        while sent < count {
+            let batch = BATCH.min(count - sent);
+            for _ in 0..batch {
+                payload[0] = sent as u8;
+                self.client.send(1, mode, 0, &payload).unwrap();
+                sent += 1;
+            }
+            let mut before = received;
+            let mut last_progress = Instant::now();
+            while received < sent {
+                self.server.poll();
+                while let Some(packet) = self.server.get_packet() {
+                    black_box(&packet);
+                    received += 1;
+                }
+                self.client.poll();
+                if received != before {
+                    before = received;
+                    last_progress = Instant::now();
+                } else if last_progress.elapsed() > Duration::from_millis(50) {
+                    break;
+                }
+            }
+        }
+        (start.elapsed(), received)
+    }
+}
+
+/// One round of the C program; returns the time it measured and the packets received.
+fn c_round(c: &mut CPeer, mode: TransferMode, count: u64) -> (Duration, u64) {
+    let letter = if mode == TransferMode::Reliable {
+        'r'
+    } else {
+        'u'
+    };
+    c.command(&format!("bench {letter} {count}"));
+    match c.next_event(Duration::from_secs(60)) {
+        Some(CEvent::Bench { nanos, received }) => (Duration::from_nanos(nanos), received),
+        other => panic!("C bench failed: {other:?}"),
+    }
+}
+
+fn mode_name(mode: TransferMode) -> &'static str {
+    match mode {
+        TransferMode::Reliable => "reliable",
+        _ => "unreliable",
+    }
+}
+
+fn bench(criterion: &mut Criterion, rust: &mut RustPair, c: &mut CPeer) {
+    for mode in [TransferMode::Reliable, TransferMode::Unreliable] {
+        let mut group = criterion.benchmark_group(format!("enet_64B_{}", mode_name(mode)));
+        group.throughput(Throughput::Elements(PACKETS_PER_ITERATION));
+        group.sample_size(20);
+        group.bench_function("netscene", |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| rust.round(mode, PACKETS_PER_ITERATION).0)
+                    .sum()
+            })
+        });
+        group.bench_function("c_enet", |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| c_round(c, mode, PACKETS_PER_ITERATION).0)
+                    .sum()
+            })
+        });
+        group.finish();
+    }
+}
+
+const SUMMARY_ROUNDS: usize = 21;
+const SUMMARY_PACKETS: u64 = 10_000;
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Alternates netscene and C rounds (so both see the same machine load) and prints the
+/// median rates and their ratio.
+fn summary(rust: &mut RustPair, c: &mut CPeer) {
+    println!(
+        "\nENet transport, {PACKET_SIZE}-byte packets, 1 client -> 1 server on loopback \
+         (median of {SUMMARY_ROUNDS} alternating rounds of {SUMMARY_PACKETS}):"
+    );
+    for mode in [TransferMode::Reliable, TransferMode::Unreliable] {
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let (mut ours_lost, mut theirs_lost) = (0, 0);
+        for _ in 0..SUMMARY_ROUNDS {
+            let (time, received) = rust.round(mode, SUMMARY_PACKETS);
+            ours.push(received as f64 / time.as_secs_f64());
+            ours_lost += SUMMARY_PACKETS - received;
+            let (time, received) = c_round(c, mode, SUMMARY_PACKETS);
+            theirs.push(received as f64 / time.as_secs_f64());
+            theirs_lost += SUMMARY_PACKETS - received;
+        }
+        let (ours, theirs) = (median(ours), median(theirs));
+        println!(
+            "  {:<10} netscene {ours:>8.0} packets/s (lost {ours_lost}) | C ENet {theirs:>8.0} \
+             packets/s (lost {theirs_lost}) | ratio {:.2}x",
+            mode_name(mode),
+            ours / theirs
+        );
+    }
+}
+
+fn main() {
+    let mut rust = RustPair::new();
+    let mut c = CPeer::bench();
+    let mut criterion = Criterion::default().configure_from_args();
+    bench(&mut criterion, &mut rust, &mut c);
+    criterion.final_summary();
+    if std::env::args().any(|arg| arg == "--bench") {
+        summary(&mut rust, &mut c);
+    }
+    c.quit();
+}
