@@ -76,6 +76,8 @@ pub struct SceneTree {
     /// Index 0 is the default API (`/root`).
     branches: Vec<Branch>,
     next_serial: u64,
+    /// Bumped whenever the branch list changes; invalidates each node's branch cache.
+    branch_epoch: u32,
 }
 
 impl Default for SceneTree {
@@ -115,6 +117,7 @@ impl SceneTree {
                 api: Some(api),
             }],
             next_serial: 1,
+            branch_epoch: 1,
         }
     }
 
@@ -441,13 +444,23 @@ impl SceneTree {
             api: Some(api),
         });
         self.next_serial += 1;
+        self.branch_epoch = self.branch_epoch.wrapping_add(1).max(1);
         Ok(None)
     }
 
     /// The index of the branch serving `node`: the deepest root above it.
     fn branch_index(&self, node: NodeId) -> Option<usize> {
+        // Cached per node: the RPC path looks this up on every call.
+        let n = self.node(node)?;
+        let cached = n.branch_cache.get();
+        if cached >> 32 == u64::from(self.branch_epoch) && cached as u32 != 0 {
+            return Some((cached as u32 - 1) as usize);
+        }
         let names = self.names_of(node)?;
-        self.branch_index_for_names(&names)
+        let index = self.branch_index_for_names(&names)?;
+        n.branch_cache
+            .set((u64::from(self.branch_epoch) << 32) | (index as u64 + 1));
+        Some(index)
     }
 
     fn branch_index_for_names(&self, names: &[StringName]) -> Option<usize> {
@@ -496,7 +509,8 @@ impl SceneTree {
     /// Polls every API (each one's transport, packets, handlers), in the order installed.
     /// Returns the first error; all APIs are polled regardless.
     pub fn poll(&mut self) -> Result<(), MultiplayerError> {
-        let serials: Vec<u64> = self.branches.iter().map(|b| b.serial).collect();
+        let serials: smallvec::SmallVec<[u64; 8]> =
+            self.branches.iter().map(|b| b.serial).collect();
         let mut result = Ok(());
         for serial in serials {
             let r = self.with_branch(serial, |api, tree| api.poll(tree));

@@ -2,6 +2,7 @@
 //! RPC methods and their configuration, and optional user state.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
 use netscene_variant::{StringName, Variant};
@@ -78,6 +79,8 @@ pub struct Node {
     node_rpc: BTreeMap<StringName, Option<RpcConfig>>,
     pub(crate) table: RpcTable,
     state: Option<Box<dyn Any + Send>>,
+    /// The serving branch, cached: `(tree branch epoch << 32) | (index + 1)`; 0 = unknown.
+    pub(crate) branch_cache: Cell<u64>,
 }
 
 impl Node {
@@ -92,6 +95,7 @@ impl Node {
             node_rpc: BTreeMap::new(),
             table: RpcTable::default(),
             state: None,
+            branch_cache: Cell::new(0),
         };
         node.rebuild_table();
         node
