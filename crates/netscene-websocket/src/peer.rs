@@ -177,9 +177,12 @@ impl WebSocketMultiplayerPeer {
         }
     }
 
-    /// The remote IP address of a connected peer (Godot's `get_peer_address`).
+    /// The remote IP address of a connected peer (Godot's `get_peer_address`). IPv4 clients
+    /// of a dual-stack server are reported as IPv4, not as IPv4-mapped IPv6.
     pub fn get_peer_address(&self, id: PeerId) -> Option<IpAddr> {
-        self.connection(id)?.addr().map(|addr| addr.ip())
+        self.connection(id)?
+            .addr()
+            .map(|addr| addr.ip().to_canonical())
     }
 
     /// The remote port of a connected peer (Godot's `get_peer_port`).

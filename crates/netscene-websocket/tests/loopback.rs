@@ -351,6 +351,10 @@ fn wildcard_bind_accepts_clients_by_address_and_by_name() {
     );
     assert_eq!(server.peer_ids().len(), 2);
     assert_ne!(by_address[0].get_unique_id(), by_name[0].get_unique_id());
+    let address = server
+        .get_peer_address(by_address[0].get_unique_id())
+        .unwrap();
+    assert_eq!(address, "127.0.0.1".parse::<std::net::IpAddr>().unwrap());
 }
 
 /// Both sides send as fast as their queues allow while both also read: a blocked write must
