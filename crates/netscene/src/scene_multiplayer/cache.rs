@@ -6,20 +6,20 @@
 //! Entries of removed nodes stay until `clear()`; their ids are never reused, and a stale
 //! receive entry falls back to resolving its path again (as Godot does).
 
-use std::collections::{HashMap, HashSet};
-
 use netscene_variant::NodePath;
 
 use crate::error::PacketError;
 use crate::peer::PeerId;
 use crate::tree::{NodeId, SceneTree};
 
+use super::id_hash::{IdMap, IdSet};
+
 /// Default cap on cache ids one peer may announce (see [`crate::SceneMultiplayer::set_max_cache_entries_per_peer`]).
 pub const DEFAULT_MAX_CACHE_ENTRIES_PER_PEER: usize = 16_384;
 
 struct SentNode {
     cache_id: u32,
-    confirmed: HashMap<PeerId, bool>,
+    confirmed: IdMap<PeerId, bool>,
 }
 
 struct RecvNode {
@@ -29,15 +29,16 @@ struct RecvNode {
 
 #[derive(Default)]
 struct PeerInfo {
-    recv: HashMap<u32, RecvNode>,
-    sent: HashSet<NodeId>,
+    /// Keys chosen by the remote peer: keeps std's DoS-resistant hasher.
+    recv: std::collections::HashMap<u32, RecvNode>,
+    sent: IdSet<NodeId>,
 }
 
 pub(crate) struct PathCache {
     next_id: u32,
-    sent: HashMap<NodeId, SentNode>,
-    assigned: HashMap<u32, NodeId>,
-    peers: HashMap<PeerId, PeerInfo>,
+    sent: IdMap<NodeId, SentNode>,
+    assigned: IdMap<u32, NodeId>,
+    peers: IdMap<PeerId, PeerInfo>,
     pub max_entries_per_peer: usize,
 }
 
@@ -45,9 +46,9 @@ impl Default for PathCache {
     fn default() -> Self {
         Self {
             next_id: 1,
-            sent: HashMap::new(),
-            assigned: HashMap::new(),
-            peers: HashMap::new(),
+            sent: IdMap::default(),
+            assigned: IdMap::default(),
+            peers: IdMap::default(),
             max_entries_per_peer: DEFAULT_MAX_CACHE_ENTRIES_PER_PEER,
         }
     }
@@ -84,7 +85,7 @@ impl PathCache {
             node,
             SentNode {
                 cache_id: id,
-                confirmed: HashMap::new(),
+                confirmed: IdMap::default(),
             },
         );
         self.assigned.insert(id, node);

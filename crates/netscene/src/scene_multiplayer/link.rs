@@ -1,17 +1,17 @@
 //! The transport side of SceneMultiplayer: the peer, the admitted peers, and
 //! `send_command` (direct or through the server relay, spec B.4 / B.7).
 
-use std::collections::HashSet;
-
 use crate::error::MultiplayerError;
 use crate::peer::{ConnectionStatus, MultiplayerPeer, PeerId, TransferMode};
 use crate::wire::SysPacket;
+
+use super::id_hash::IdSet;
 
 /// Admitted peers in admission order, with O(1) membership.
 #[derive(Default)]
 pub(crate) struct PeerSet {
     order: Vec<PeerId>,
-    set: HashSet<PeerId>,
+    set: IdSet<PeerId>,
 }
 
 impl PeerSet {

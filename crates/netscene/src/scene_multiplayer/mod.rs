@@ -13,6 +13,7 @@
 
 mod auth;
 mod cache;
+mod id_hash;
 mod link;
 mod rpc;
 mod sys;

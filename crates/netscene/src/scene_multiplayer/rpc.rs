@@ -269,15 +269,14 @@ impl SceneMultiplayer {
                 authority: n.authority,
             }),
         };
-        let name = entry.name.clone();
-        let handler = entry.handler.clone();
-        if let Err(reason) = allowed {
-            self.reject_rpc(tree, from, node, name, reason);
-            return Ok(());
-        }
-        let Some(handler) = handler else {
-            self.reject_rpc(tree, from, node, name, RpcRejection::NoHandler);
-            return Ok(());
+        let handler = match (allowed, &entry.handler) {
+            (Ok(()), Some(handler)) => handler.clone(),
+            (refused, _) => {
+                let reason = refused.err().unwrap_or(RpcRejection::NoHandler);
+                let name = entry.name.clone();
+                self.reject_rpc(tree, from, node, name, reason);
+                return Ok(());
+            }
         };
         let mut args = std::mem::take(&mut self.args_buf);
         let decoded = decode_args(
@@ -289,6 +288,11 @@ impl SceneMultiplayer {
         let result = match decoded {
             Ok(()) => {
                 if let Err(e) = self.call_handler(tree, node, &handler, from, &args) {
+                    let name = tree
+                        .node(node)
+                        .and_then(|n| n.table.by_id(call.method_id))
+                        .map(|e| e.name.clone())
+                        .unwrap_or_default();
                     self.reject_rpc(tree, from, node, name, RpcRejection::Call(e));
                 }
                 Ok(())
