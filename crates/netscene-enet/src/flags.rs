@@ -109,7 +109,21 @@ pub fn received_mode(packet: &Packet) -> TransferMode {
 
 /// Reads the unsigned integer printed after `needle` (e.g. `" flags: "`) in `value`'s `Debug`
 /// output, stopping the formatting as soon as the number ends.
+///
+/// Fast path: `Formatter::debug_struct` writes a field's name, the `": "` separator and an
+/// integer's digits as separate chunks, so whole chunks are compared. Should the chunking
+/// ever differ, a byte-by-byte scan of the output is the fallback.
 pub(crate) fn debug_field(value: &impl fmt::Debug, needle: &str) -> Option<u64> {
+    let name = needle.trim_matches(|c| c == ' ' || c == ':');
+    let mut chunks = ChunkScanner {
+        name,
+        state: ChunkState::Searching,
+        value: None,
+    };
+    let _ = write!(chunks, "{value:?}");
+    if chunks.value.is_some() {
+        return chunks.value;
+    }
     let mut scanner = FieldScanner {
         needle: needle.as_bytes(),
         matched: 0,
@@ -118,10 +132,37 @@ pub(crate) fn debug_field(value: &impl fmt::Debug, needle: &str) -> Option<u64> 
     };
     // The scanner aborts the formatting with an error once it has the number: expected.
     let _ = write!(scanner, "{value:?}");
-    if scanner.finished || scanner.digits.is_some() {
-        scanner.digits
-    } else {
-        None
+    scanner.digits
+}
+
+enum ChunkState {
+    Searching,
+    AfterName,
+    BeforeDigits,
+}
+
+/// A `fmt::Write` sink that recognises `name`, `": "`, digits as three consecutive chunks.
+struct ChunkScanner<'a> {
+    name: &'a str,
+    state: ChunkState,
+    value: Option<u64>,
+}
+
+impl Write for ChunkScanner<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.state = match self.state {
+            ChunkState::BeforeDigits => {
+                if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+                    self.value = text.parse().ok();
+                    return Err(fmt::Error);
+                }
+                ChunkState::Searching
+            }
+            ChunkState::AfterName if text == ": " => ChunkState::BeforeDigits,
+            _ if text == self.name => ChunkState::AfterName,
+            _ => ChunkState::Searching,
+        };
+        Ok(())
     }
 }
 
@@ -185,6 +226,19 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_path_reads_rusty_enet_packets() {
+        let packet = Packet::new(vec![1], packet_kind(TransferMode::Reliable));
+        let mut chunks = ChunkScanner {
+            name: "flags",
+            state: ChunkState::Searching,
+            value: None,
+        };
+        let _ = write!(chunks, "{packet:?}");
+        // RELIABLE plus rusty_enet's NO_ALLOCATE.
+        assert_eq!(chunks.value, Some(1 | 4));
+    }
+
+    #[test]
     fn received_flags_map_like_godot() {
         // What ENet puts on received packets per command: SEND_RELIABLE and SEND_FRAGMENT → 1,
         // SEND_UNSEQUENCED → 2, SEND_UNRELIABLE → 0, SEND_UNRELIABLE_FRAGMENT → 8.
@@ -235,5 +289,25 @@ mod tests {
         };
         assert_eq!(debug_field(&sample, " flags: "), Some(4_000_000_000));
         assert_eq!(debug_field(&sample, " missing: "), None);
+        // The byte-level fallback on its own, for output not chunked by debug_struct.
+        let mut scanner = FieldScanner {
+            needle: b" flags: ",
+            matched: 0,
+            digits: None,
+            finished: false,
+        };
+        let _ = scanner.write_str("Sample { headerflags: 7, flags: 12, other: 1 }");
+        assert_eq!(scanner.digits, Some(12));
+        let mut chunks = ChunkScanner {
+            name: "flags",
+            state: ChunkState::Searching,
+            value: None,
+        };
+        for chunk in ["X", " { ", "flags", ": ", "34", " }"] {
+            if chunks.write_str(chunk).is_err() {
+                break;
+            }
+        }
+        assert_eq!(chunks.value, Some(34));
     }
 }
