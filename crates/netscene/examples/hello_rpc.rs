@@ -23,9 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The same node in both branches; on the wire both are "Chat".
     for branch in ["/root/server", "/root/client"] {
         let chat = tree.add_path(&format!("{branch}/Chat"))?;
-        tree.on_rpc(chat, "say", RpcConfig::any_peer(), |ctx, (text,): (String,)| {
+        let say = RpcConfig::any_peer();
+        tree.on_rpc(chat, "say", say, |ctx, (text,): (String,)| {
             let line = format!("peer {} says {text}", ctx.remote_sender_id());
-            ctx.rpc("show", &args![line]).expect("broadcast"); // an RPC from inside an RPC
+            ctx.rpc("show", &args![line]).expect("sent"); // an RPC from inside an RPC
         })?;
         let show = RpcConfig::authority().call_local(true);
         tree.on_rpc(chat, "show", show, move |_, (line,): (String,)| {

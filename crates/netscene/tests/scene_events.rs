@@ -127,3 +127,24 @@ impl<T: netscene::MultiplayerPeer> TestId for T {
         self.get_unique_id()
     }
 }
+
+#[test]
+fn server_side_disconnect_peer_is_silent_locally_and_announced_to_others() {
+    let mut w = World::connected(2);
+    let (c1, _c2) = (w.client_id(0), w.client_id(1));
+    w.tree
+        .scene_multiplayer(SERVER)
+        .unwrap()
+        .disconnect_peer(c1)
+        .unwrap();
+    assert_eq!(
+        w.tree.multiplayer(SERVER).unwrap().get_peers(),
+        vec![w.client_id(1)]
+    );
+    w.pump();
+    assert_eq!(w.events(SERVER), vec![]);
+    let p2 = w.client_path(1).to_owned();
+    assert_eq!(w.events(&p2), vec![PeerDisconnected(c1)]);
+    let p1 = w.client_path(0).to_owned();
+    assert_eq!(w.events(&p1).last(), Some(&ServerDisconnected));
+}

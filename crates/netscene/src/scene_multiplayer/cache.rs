@@ -40,7 +40,11 @@ pub(crate) struct PathCache {
     assigned: IdMap<u32, NodeId>,
     peers: IdMap<PeerId, PeerInfo>,
     pub max_entries_per_peer: usize,
+    /// Size of `sent` at which entries of removed nodes are swept next (amortised O(1)).
+    prune_at: usize,
 }
+
+const MIN_PRUNE_AT: usize = 1024;
 
 impl Default for PathCache {
     fn default() -> Self {
@@ -50,6 +54,7 @@ impl Default for PathCache {
             assigned: IdMap::default(),
             peers: IdMap::default(),
             max_entries_per_peer: DEFAULT_MAX_CACHE_ENTRIES_PER_PEER,
+            prune_at: MIN_PRUNE_AT,
         }
     }
 }
@@ -72,6 +77,37 @@ impl PathCache {
                 }
             }
         }
+    }
+
+    /// Forgets the sending-side entries of nodes no longer in the tree (Godot drops them when
+    /// the node exits the tree). Runs only when the map has doubled since the last sweep.
+    pub fn prune_removed(&mut self, tree: &SceneTree) {
+        if self.sent.len() < self.prune_at {
+            return;
+        }
+        let dead: Vec<NodeId> = self
+            .sent
+            .keys()
+            .copied()
+            .filter(|n| tree.node(*n).is_none())
+            .collect();
+        for node in dead {
+            if let Some(entry) = self.sent.remove(&node) {
+                self.assigned.remove(&entry.cache_id);
+                for peer in entry.confirmed.keys() {
+                    if let Some(info) = self.peers.get_mut(peer) {
+                        info.sent.remove(&node);
+                    }
+                }
+            }
+        }
+        self.prune_at = (self.sent.len() * 2).max(MIN_PRUNE_AT);
+    }
+
+    /// Number of nodes with a sending-side entry.
+    #[cfg(test)]
+    pub fn sent_len(&self) -> usize {
+        self.sent.len()
     }
 
     /// The node's cache id, assigned on first use.
@@ -178,5 +214,45 @@ impl PathCache {
             .ok_or(PacketError::UnknownCacheId(cache_id))?;
         entry.node = node;
         Ok(node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_of_removed_nodes_are_swept() {
+        let mut tree = SceneTree::new();
+        let parent = tree.add_path("/root/Spawned").unwrap();
+        let mut cache = PathCache::default();
+        cache.on_peer_change(5, true);
+        let keep = tree.add_path("/root/Keep").unwrap();
+        let keep_id = cache.ensure_id(keep);
+        cache.mark_sent(keep, 5);
+        for i in 0..1100 {
+            let n = tree.add_child(parent, format!("N{i}")).unwrap();
+            cache.ensure_id(n);
+            cache.mark_sent(n, 5);
+        }
+        cache.prune_removed(&tree);
+        assert_eq!(cache.sent_len(), 1101, "all alive: nothing swept");
+        tree.remove_node(parent).unwrap();
+        cache.prune_removed(&tree);
+        assert_eq!(
+            cache.sent_len(),
+            1101,
+            "the next sweep waits until the map doubles"
+        );
+        cache.prune_at = 1101;
+        cache.prune_removed(&tree);
+        assert_eq!(cache.sent_len(), 1);
+        assert_eq!(cache.prune_at, MIN_PRUNE_AT);
+        assert_eq!(cache.ensure_id(keep), keep_id);
+        assert_eq!(cache.confirm_state(keep, 5), Some(false));
+        assert_eq!(cache.peers[&5].sent.len(), 1);
+        // Ids are never reused.
+        let fresh = tree.add_path("/root/Fresh").unwrap();
+        assert_eq!(cache.ensure_id(fresh), 1102);
     }
 }

@@ -46,6 +46,9 @@ pub const DEFAULT_MAX_DELTA_PACKET_SIZE: usize = 65535;
 pub const DEFAULT_MAX_PACKET_SIZE: usize = 8 << 20;
 /// Rejection events kept while the application does not drain them; further ones are only logged.
 const MAX_QUEUED_REJECTIONS: usize = 1024;
+/// `peer_packet` events kept while the application does not drain them; further RAW packets
+/// are dropped with a warning (a peer cannot grow the queue without bound).
+pub const MAX_QUEUED_PEER_PACKETS: usize = 4096;
 
 /// A source of milliseconds for the auth timeout (replaceable for deterministic tests).
 pub type Clock = Box<dyn Fn() -> u64 + Send>;
@@ -72,6 +75,7 @@ pub struct SceneMultiplayer {
     remote_sender_id: PeerId,
     events: VecDeque<MultiplayerEvent>,
     queued_rejections: usize,
+    queued_peer_packets: usize,
     cache: PathCache,
     packet_buf: Vec<u8>,
     simplify_buf: Vec<u8>,
@@ -104,6 +108,7 @@ impl SceneMultiplayer {
             remote_sender_id: 0,
             events: VecDeque::new(),
             queued_rejections: 0,
+            queued_peer_packets: 0,
             cache: PathCache::default(),
             packet_buf: Vec::new(),
             simplify_buf: Vec::new(),
@@ -270,7 +275,12 @@ impl SceneMultiplayer {
             return Err(MultiplayerError::NotConnected);
         }
         self.pending.remove(&id);
-        if self.link.connected.remove(id) {
+        if self.link.connected.contains(id) {
+            // Unlike Godot (which leaves the others unaware), tell relayed clients it left.
+            if self.link.relay_active() && self.link.unique_id() == 1 {
+                self.announce_gone_peer(id);
+            }
+            self.link.connected.remove(id);
             self.cache.on_peer_change(id, false);
         }
         let peer = self.link.peer.as_mut().ok_or(MultiplayerError::NoPeer)?;
@@ -560,11 +570,14 @@ impl MultiplayerApi for SceneMultiplayer {
 
     fn pop_event(&mut self) -> Option<MultiplayerEvent> {
         let event = self.events.pop_front()?;
-        if matches!(
-            event,
-            MultiplayerEvent::PacketRejected { .. } | MultiplayerEvent::RpcRejected { .. }
-        ) {
-            self.queued_rejections = self.queued_rejections.saturating_sub(1);
+        match event {
+            MultiplayerEvent::PacketRejected { .. } | MultiplayerEvent::RpcRejected { .. } => {
+                self.queued_rejections = self.queued_rejections.saturating_sub(1);
+            }
+            MultiplayerEvent::PeerPacket { .. } => {
+                self.queued_peer_packets = self.queued_peer_packets.saturating_sub(1);
+            }
+            _ => {}
         }
         Some(event)
     }

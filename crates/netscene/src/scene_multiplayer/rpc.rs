@@ -163,6 +163,7 @@ impl SceneMultiplayer {
         if targets.is_empty() {
             return Ok(());
         }
+        self.cache.prune_removed(tree);
         let cache_id = self.cache.ensure_id(node);
         let mut all_confirmed = true;
         for &p in targets {

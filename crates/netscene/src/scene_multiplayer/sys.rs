@@ -160,6 +160,11 @@ impl SceneMultiplayer {
     /// RAW received: the `peer_packet` event.
     pub(crate) fn process_raw(&mut self, from: PeerId, data: &[u8]) -> Result<(), PacketError> {
         let raw = RawPacket::parse(data)?;
+        if self.queued_peer_packets >= super::MAX_QUEUED_PEER_PACKETS {
+            tracing::warn!(peer = from, "peer_packet queue full; raw packet dropped");
+            return Ok(());
+        }
+        self.queued_peer_packets += 1;
         self.push_event(MultiplayerEvent::PeerPacket {
             from,
             data: raw.payload.to_vec(),
