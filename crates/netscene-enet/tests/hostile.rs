@@ -54,7 +54,7 @@ fn garbage_never_breaks_the_server() {
         max_clients: netscene_enet::MAX_PEERS,
         ..netscene_enet::ServerOptions::new(0)
     });
-    let mut clients = vec![Node::client(server.port(), Some(300))];
+    let mut clients = [Node::client(server.port(), Some(300))];
     assert!(run_until(&mut [&mut server, &mut clients[0]], |n| n[1]
         .connected()
         && !n[0].events.is_empty()));
