@@ -128,6 +128,13 @@ impl<'a> RpcContext<'a> {
         self.api
     }
 
+    /// The running API as a [`SceneMultiplayer`](crate::SceneMultiplayer), when it is one
+    /// (for `send_bytes`, auth and the other SceneMultiplayer-only calls).
+    pub fn scene_multiplayer(&mut self) -> Option<&mut crate::SceneMultiplayer> {
+        let api: &mut dyn Any = self.api;
+        api.downcast_mut()
+    }
+
     /// The node's user state, if it has one of type `T`.
     pub fn state_mut<T: Any>(&mut self) -> Option<&mut T> {
         self.tree.node_mut(self.node)?.state_mut()

@@ -126,3 +126,11 @@ fn nodes_route_to_the_nearest_branch_even_when_added_before_it() {
             .is_err()
     );
 }
+
+#[test]
+fn a_tree_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<SceneTree>();
+    assert_send::<SceneMultiplayer>();
+    assert_send::<Box<dyn MultiplayerApi>>();
+}
