@@ -11,9 +11,36 @@
 //!   timeouts, from `get_peer(id)`.
 //! * [`ServerOptions`] / [`ClientOptions`]: the constructors' arguments as named fields.
 //!
+//! # Where this differs from Godot 4, and why
+//!
+//! * **Server host arguments (spec F.2).** Godot's `create_server` creates the ENet host with
+//!   channel limit 0 (= 255) and passes `max_channels + 2` as the *incoming bandwidth*; this
+//!   crate passes `max_channels + 2` (or 255) as the channel limit and `in_bandwidth` as the
+//!   incoming bandwidth. Interoperation is unaffected: the channel limit only caps what a
+//!   connecting client asks for (ENet then tells the client the agreed count in
+//!   VERIFY_CONNECT), and the advertised bandwidth only tunes ENet's throttle and window. With
+//!   the default `max_channels = 0` both create identical hosts.
+//! * **Client ids above 2³¹−1** in the CONNECT data are refused (Godot would store them as
+//!   negative ids, which collide with the "all but n" targets).
+//! * **Client sockets.** With the default `"*"` bind, a client of an IPv4 server binds an IPv4
+//!   socket instead of Godot's dual-stack one (same datagrams; the kernel's v4-mapped path is
+//!   slower). Servers bind dual-stack, as Godot does.
+//! * **Compression** is chosen when the host is created ([`ServerOptions::compression`]);
+//!   Godot calls `ENetConnection.compress()` afterwards. Only NONE and RANGE_CODER exist:
+//!   Godot's FASTLZ, ZLIB and ZSTD modes are Godot-specific compressor callbacks rusty_enet
+//!   does not have.
+//! * **Socket buffers** are set to C ENet's 256 KiB (Godot's socket layer ignores the request).
+//! * `add_mesh_peer` refuses an id already in the mesh (Godot replaces the old host).
+//!
+//! Refusing new connections, bad ids and duplicate ids behave as in Godot on plain UDP: ENet
+//! completes its handshake, then the server resets the peer silently, and the client times out.
+//!
+//! # rusty_enet's `Packet::kind()` defect
+//!
 //! rusty_enet 0.4.1's `Packet::kind()` always reports "reliable"; this crate reads the
-//! received packet's flags another way (see [`flags`]) so the transfer mode reported on
-//! receive is the sender's, as in Godot.
+//! received packet's flags from its `Debug` output instead (see [`flags`]), so the transfer
+//! mode reported on receive is the sender's, as in Godot. A unit test fails if a rusty_enet
+//! update fixes `kind()` or changes the `Debug` output.
 
 mod connection;
 pub mod flags;
