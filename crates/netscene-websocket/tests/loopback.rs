@@ -468,3 +468,26 @@ fn tls_and_plain_ends_do_not_mix() {
         assert!(events(peer).is_empty());
     }
 }
+
+#[test]
+fn sixty_four_clients_get_distinct_ids_and_a_broadcast() {
+    let (mut server, url) = ws_server();
+    let (mut clients, announced) = connect_clients(&mut server, &url, None, 64);
+    let mut ids: Vec<i32> = clients.iter().map(|c| c.get_unique_id()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 64, "ids are distinct");
+    let mut announced = announced;
+    announced.sort();
+    assert_eq!(announced, ids);
+    server
+        .send(0, TransferMode::Reliable, 0, b"to everyone")
+        .unwrap();
+    let mut peers: Vec<&mut WebSocketMultiplayerPeer> = clients.iter_mut().collect();
+    pump_until(&mut peers, "broadcast reaches all 64", |p| {
+        p.iter().all(|c| c.get_available_packet_count() == 1)
+    });
+    for client in clients.iter_mut() {
+        assert_eq!(client.get_packet().unwrap().data, b"to everyone");
+    }
+}
