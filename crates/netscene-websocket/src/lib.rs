@@ -15,6 +15,25 @@
 //! * properties and defaults follow Godot: handshake timeout 3 s, inbound and outbound
 //!   buffers of 65535 bytes, 2048 queued packets, no subprotocols, no extra headers.
 //!
+//! `wss://` takes Godot-style TLS options, with PEM certificates and keys:
+//!
+//! ```no_run
+//! use netscene_websocket::{TlsOptions, WebSocketMultiplayerPeer};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = std::fs::read("server.key")?;
+//! let chain = std::fs::read("server.crt")?;
+//! let mut server = WebSocketMultiplayerPeer::new();
+//! server.create_server(9080, "*", Some(TlsOptions::server(&key, &chain)?))?;
+//!
+//! // A client trusting only the given CA (None: the public web roots).
+//! let ca = std::fs::read("ca.crt")?;
+//! let mut client = WebSocketMultiplayerPeer::new();
+//! client.create_client("wss://localhost:9080", Some(TlsOptions::client(Some(&ca), None)?))?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! All I/O runs inside `poll()` on non-blocking sockets, so no async runtime or thread is
 //! needed. Hostile peers are bounded: handshakes time out, messages larger than the inbound
 //! buffer close the connection (code 1009), and a peer whose packets are not consumed stops
