@@ -7,7 +7,19 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
+mod connect;
+mod counting;
+mod demo;
+mod health;
+mod lobby;
+mod logging;
+mod serve;
+mod stats;
+mod token_auth;
+mod transport;
 mod variant_cmd;
+mod world;
 
 /// netscene: Godot 4's high-level multiplayer, wire-compatible, in Rust.
 #[derive(Debug, Parser)]
@@ -20,13 +32,39 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// A server and bots playing a small game in one process: the whole API at work.
+    Demo(demo::DemoArgs),
+    /// A headless dedicated server hosting the Godot lobby (`/root/Lobby`).
+    Serve(serve::ServeArgs),
+    /// A lobby client: prints events and chat, sends stdin lines as chat.
+    Connect(connect::ConnectArgs),
+    /// Load test: N bots against a server, then throughput, CPU and round-trip times.
+    Bench(bench::BenchArgs),
     /// Encode and decode Godot Variant bytes (`encode_variant` / `decode_variant`).
     Variant(variant_cmd::VariantArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if error.use_stderr() => {
+            // Usage errors: one line, no usage dump (`--help` shows it).
+            let text = error.render().to_string();
+            let first = text.lines().next().unwrap_or("error: invalid arguments");
+            eprintln!("{first} (see --help)");
+            return ExitCode::from(2);
+        }
+        Err(error) => {
+            // --help and --version.
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+    };
     match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Connect(args) => connect::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Variant(args) => variant_cmd::run(args),
     }
 }

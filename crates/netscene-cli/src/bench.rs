@@ -1,0 +1,506 @@
+//! `netscene bench`: N bot clients ping a server at a fixed rate; the server answers each
+//! `ping` with a `pong` to its sender (both reliable RPCs). The server runs in its own thread
+//! so its CPU time can be measured; the bots share one or two threads.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use netscene::peer::simulated::{NetworkConfig, SimulatedNetwork};
+use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, RpcConfig, SceneMultiplayer, SceneTree};
+
+use crate::counting::{CountingPeer, Traffic};
+use crate::logging;
+use crate::stats::{LatencySamples, format_ms, format_rate, thread_cpu_time};
+use crate::transport::{self, Endpoint, TransportKind};
+use crate::world::now_us;
+
+/// Arguments of `netscene bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Number of bot clients.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=4095))]
+    clients: u16,
+    /// Pings per second each client sends.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    rate: u32,
+    /// Transport.
+    #[arg(long, value_enum, default_value_t = TransportKind::Enet)]
+    transport: TransportKind,
+    /// Seconds of measurement (after every client connected).
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+}
+
+/// Phases, shared by every thread.
+const JOINING: u8 = 0;
+const MEASURING: u8 = 1;
+const DRAINING: u8 = 2;
+const STOPPING: u8 = 3;
+
+/// Longest waits for the clients to connect and for the last pongs.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Counters every thread updates.
+#[derive(Default)]
+struct Shared {
+    phase: AtomicU8,
+    server_peers: AtomicUsize,
+    clients_connected: AtomicUsize,
+    clients_failed: AtomicUsize,
+    pings_sent: AtomicU64,
+    pongs_received: AtomicU64,
+}
+
+/// Runs the benchmark.
+pub fn run(args: BenchArgs) -> ExitCode {
+    logging::init(
+        logging::LogFormat::Text,
+        logging::LogTarget::Stderr,
+        "error",
+    );
+    match bench(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn install_bench_node(tree: &mut SceneTree, server: bool) -> NodeId {
+    let node = tree
+        .add_path("/root/Bench")
+        .expect("a fresh tree has /root");
+    if server {
+        tree.on_rpc(
+            node,
+            "ping",
+            RpcConfig::any_peer(),
+            |ctx, (seq, sent_us): (i64, i64)| {
+                let from = ctx.remote_sender_id();
+                if let Err(error) = ctx.rpc_id(from, "pong", &[seq.into(), sent_us.into()]) {
+                    tracing::debug!(%error, "pong not sent");
+                }
+            },
+        )
+        .expect("bench node");
+        tree.on_rpc(
+            node,
+            "pong",
+            RpcConfig::authority(),
+            |_, (_, _): (i64, i64)| {},
+        )
+        .expect("bench node");
+    } else {
+        tree.node_mut(node)
+            .expect("just added")
+            .set_state(LatencySamples::default());
+        tree.on_rpc(
+            node,
+            "pong",
+            RpcConfig::authority(),
+            |ctx, (_, sent_us): (i64, i64)| {
+                let rtt = now_us().saturating_sub(sent_us).max(0) as u64;
+                if let Some(samples) = ctx.state_mut::<LatencySamples>() {
+                    samples.record(Duration::from_micros(rtt));
+                }
+            },
+        )
+        .expect("bench node");
+        tree.on_rpc(
+            node,
+            "ping",
+            RpcConfig::any_peer(),
+            |_, (_, _): (i64, i64)| {},
+        )
+        .expect("bench node");
+    }
+    node
+}
+
+/// What the server thread measured.
+struct ServerReport {
+    cpu: Option<Duration>,
+    wall: Duration,
+}
+
+fn spawn_server(
+    kind: TransportKind,
+    clients: usize,
+    network: Option<SimulatedNetwork>,
+    shared: Arc<Shared>,
+    traffic: Arc<Traffic>,
+) -> Result<(Endpoint, JoinHandle<ServerReport>), String> {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let handle = thread::Builder::new()
+        .name("server".into())
+        .spawn(move || {
+            let started = transport::start_server(kind, "127.0.0.1", 0, clients, network.as_ref())
+                .and_then(|(peer, endpoint)| {
+                    let mut mp = SceneMultiplayer::new();
+                    mp.set_multiplayer_peer(Some(Box::new(CountingPeer::new(peer, traffic))))
+                        .map_err(|e| format!("cannot start the server: {e}"))?;
+                    Ok((mp, endpoint))
+                });
+            let mp = match started {
+                Ok((mp, endpoint)) => {
+                    let _ = ready_tx.send(Ok(endpoint));
+                    mp
+                }
+                Err(message) => {
+                    let _ = ready_tx.send(Err(message));
+                    return ServerReport {
+                        cpu: None,
+                        wall: Duration::ZERO,
+                    };
+                }
+            };
+            let mut tree = SceneTree::with_multiplayer(Box::new(mp));
+            install_bench_node(&mut tree, true);
+            serve_until_stopped(&mut tree, &shared)
+        })
+        .map_err(|e| format!("cannot start the server thread: {e}"))?;
+    let endpoint = ready_rx
+        .recv()
+        .map_err(|_| "the server thread ended early".to_string())??;
+    Ok((endpoint, handle))
+}
+
+fn serve_until_stopped(tree: &mut SceneTree, shared: &Shared) -> ServerReport {
+    let mut measure_start: Option<(Instant, Option<Duration>)> = None;
+    let mut report = ServerReport {
+        cpu: None,
+        wall: Duration::ZERO,
+    };
+    loop {
+        let phase = shared.phase.load(Ordering::Acquire);
+        if phase == STOPPING {
+            break;
+        }
+        if phase >= MEASURING && measure_start.is_none() {
+            measure_start = Some((Instant::now(), thread_cpu_time()));
+        }
+        if phase >= DRAINING
+            && report.wall.is_zero()
+            && let Some((wall, cpu)) = measure_start
+        {
+            report.wall = wall.elapsed();
+            report.cpu = thread_cpu_time()
+                .zip(cpu)
+                .map(|(end, start)| end.saturating_sub(start));
+        }
+        if let Err(error) = tree.poll() {
+            tracing::debug!(%error, "server poll");
+        }
+        let mut handled = 0;
+        for event in tree.drain_events("") {
+            match event {
+                MultiplayerEvent::RpcRejected { .. } | MultiplayerEvent::PacketRejected { .. } => {
+                    tracing::warn!(?event, "server refused");
+                }
+                _ => handled += 1,
+            }
+        }
+        let _ = handled;
+        let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
+        shared.server_peers.store(peers, Ordering::Relaxed);
+        thread::sleep(Duration::from_millis(1));
+    }
+    report
+}
+
+/// One bot client.
+struct Bot {
+    tree: SceneTree,
+    node: NodeId,
+    connected: bool,
+    failed: bool,
+    next_ping: Instant,
+    seq: i64,
+}
+
+/// What one bot thread measured.
+struct BotsReport {
+    samples: LatencySamples,
+}
+
+fn spawn_bots(
+    first: usize,
+    count: usize,
+    endpoint: &Endpoint,
+    rate: u32,
+    shared: Arc<Shared>,
+) -> Result<JoinHandle<BotsReport>, String> {
+    let mut bots = Vec::with_capacity(count);
+    let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
+    let now = Instant::now();
+    for i in 0..count {
+        let peer = transport::start_client(endpoint)?;
+        let mut mp = SceneMultiplayer::new();
+        mp.set_multiplayer_peer(Some(peer))
+            .map_err(|e| format!("client {}: {e}", first + i))?;
+        let mut tree = SceneTree::with_multiplayer(Box::new(mp));
+        let node = install_bench_node(&mut tree, false);
+        // Spread the clients' pings evenly over one interval.
+        let offset = interval.mul_f64(((first + i) % 997) as f64 / 997.0);
+        bots.push(Bot {
+            tree,
+            node,
+            connected: false,
+            failed: false,
+            next_ping: now + offset,
+            seq: 0,
+        });
+    }
+    thread::Builder::new()
+        .name(format!("bots-{first}"))
+        .spawn(move || run_bots(bots, interval, &shared))
+        .map_err(|e| format!("cannot start a bot thread: {e}"))
+}
+
+fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsReport {
+    let mut report = BotsReport {
+        samples: LatencySamples::default(),
+    };
+    loop {
+        let phase = shared.phase.load(Ordering::Acquire);
+        if phase == STOPPING {
+            break;
+        }
+        let now = Instant::now();
+        for bot in bots.iter_mut() {
+            if let Err(error) = bot.tree.poll() {
+                tracing::debug!(%error, "bot poll");
+            }
+            for event in bot.tree.drain_events("") {
+                match event {
+                    MultiplayerEvent::ConnectedToServer => {
+                        bot.connected = true;
+                        shared.clients_connected.fetch_add(1, Ordering::Relaxed);
+                    }
+                    MultiplayerEvent::ConnectionFailed | MultiplayerEvent::ServerDisconnected => {
+                        if bot.connected {
+                            shared.clients_connected.fetch_sub(1, Ordering::Relaxed);
+                        }
+                        bot.connected = false;
+                        bot.failed = true;
+                        shared.clients_failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(samples) = bot
+                .tree
+                .node_mut(bot.node)
+                .and_then(|node| node.state_mut::<LatencySamples>())
+                && samples.len() > 0
+            {
+                let taken = std::mem::take(samples);
+                shared
+                    .pongs_received
+                    .fetch_add(taken.len() as u64, Ordering::Relaxed);
+                if phase == MEASURING {
+                    report.samples.extend(&taken);
+                }
+            }
+            if phase == MEASURING && bot.connected && now >= bot.next_ping {
+                bot.seq += 1;
+                let args = [bot.seq.into(), now_us().into()];
+                if bot.tree.rpc_id(bot.node, 1, "ping", &args).is_ok() {
+                    shared.pings_sent.fetch_add(1, Ordering::Relaxed);
+                }
+                bot.next_ping += interval;
+                if now.saturating_duration_since(bot.next_ping) > Duration::from_secs(1) {
+                    // Far behind (a stalled thread): skip ahead instead of bursting.
+                    bot.next_ping = now + interval;
+                }
+            } else if phase == JOINING {
+                bot.next_ping = bot.next_ping.max(now);
+            }
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    for bot in bots.iter_mut() {
+        if let Some(peer) = bot
+            .tree
+            .multiplayer("")
+            .and_then(|mp| mp.get_multiplayer_peer_mut())
+        {
+            peer.close();
+        }
+    }
+    report
+}
+
+fn bench(args: &BenchArgs) -> Result<bool, String> {
+    if !(args.duration > 0.0 && args.duration <= 3600.0) {
+        return Err("--duration must be between 0 and 3600 seconds".into());
+    }
+    let clients = usize::from(args.clients);
+    let network = (args.transport == TransportKind::Sim)
+        .then(|| SimulatedNetwork::new_real_time(11, NetworkConfig::default()));
+    let shared = Arc::new(Shared::default());
+    let traffic = Arc::new(Traffic::default());
+    let (endpoint, server) = spawn_server(
+        args.transport,
+        clients,
+        network,
+        shared.clone(),
+        traffic.clone(),
+    )?;
+    println!(
+        "netscene bench: {clients} clients x {} pings/s over {}, {} s",
+        args.rate,
+        endpoint.describe(),
+        args.duration
+    );
+
+    // Two bot threads from 50 clients on (the machine has two cores; the server has one).
+    let threads = if clients >= 50 { 2 } else { 1 };
+    let mut bot_threads = Vec::new();
+    let per_thread = clients.div_ceil(threads);
+    let mut first = 0;
+    while first < clients {
+        let count = per_thread.min(clients - first);
+        let handle = spawn_bots(first, count, &endpoint, args.rate, shared.clone());
+        match handle {
+            Ok(handle) => bot_threads.push(handle),
+            Err(message) => {
+                stop(&shared, server, bot_threads);
+                return Err(message);
+            }
+        }
+        first += count;
+    }
+
+    let bar = ProgressBar::new(clients as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {pos}/{len}")
+            .expect("valid template"),
+    );
+    bar.set_message("connecting");
+    let join_timeout = Duration::from_secs(20) + Duration::from_millis(20 * clients as u64);
+    let join_start = Instant::now();
+    loop {
+        let connected = shared.clients_connected.load(Ordering::Relaxed);
+        bar.set_position(connected as u64);
+        if connected == clients
+            || join_start.elapsed() > join_timeout
+            || connected + shared.clients_failed.load(Ordering::Relaxed) >= clients
+        {
+            break;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let connected = shared.clients_connected.load(Ordering::Relaxed);
+    let join_time = join_start.elapsed();
+
+    let measure = Duration::from_secs_f64(args.duration);
+    bar.set_length(measure.as_millis() as u64);
+    bar.set_position(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {elapsed}")
+            .expect("valid template"),
+    );
+    let bytes_before = traffic.bytes();
+    let rpcs_before = rpc_count(&shared);
+    shared.phase.store(MEASURING, Ordering::Release);
+    let measure_start = Instant::now();
+    while measure_start.elapsed() < measure {
+        bar.set_position(measure_start.elapsed().as_millis() as u64);
+        bar.set_message(format!(
+            "{} pings, {} pongs",
+            shared.pings_sent.load(Ordering::Relaxed),
+            shared.pongs_received.load(Ordering::Relaxed)
+        ));
+        thread::sleep(Duration::from_millis(50));
+    }
+    shared.phase.store(DRAINING, Ordering::Release);
+    let measured = measure_start.elapsed();
+    let bytes_after = traffic.bytes();
+    let rpcs = rpc_count(&shared) - rpcs_before;
+
+    bar.set_message("waiting for the last pongs");
+    let drain_start = Instant::now();
+    while shared.pongs_received.load(Ordering::Relaxed) < shared.pings_sent.load(Ordering::Relaxed)
+        && drain_start.elapsed() < DRAIN_TIMEOUT
+    {
+        thread::sleep(Duration::from_millis(10));
+    }
+    bar.finish_and_clear();
+    let (server_report, mut samples) = stop(&shared, server, bot_threads);
+
+    let pings = shared.pings_sent.load(Ordering::Relaxed);
+    let pongs = shared.pongs_received.load(Ordering::Relaxed);
+    let lost = pings.saturating_sub(pongs);
+    let cpu = server_report.and_then(|r| {
+        let wall = r.wall.as_secs_f64();
+        r.cpu
+            .filter(|_| wall > 0.0)
+            .map(|cpu| cpu.as_secs_f64() / wall * 100.0)
+    });
+    let up = bytes_after.1 - bytes_before.1;
+    let down = bytes_after.0 - bytes_before.0;
+    println!();
+    println!("  transport                 {}", args.transport);
+    println!(
+        "  clients connected         {connected}/{clients} (in {:.2} s)",
+        join_time.as_secs_f64()
+    );
+    println!(
+        "  measured                  {:.2} s",
+        measured.as_secs_f64()
+    );
+    println!(
+        "  RPCs delivered            {} (ping + pong)",
+        format_rate(rpcs, measured, "RPC")
+    );
+    println!(
+        "  bytes up (to server)      {}",
+        format_rate(up, measured, "B")
+    );
+    println!(
+        "  bytes down (to clients)   {}",
+        format_rate(down, measured, "B")
+    );
+    println!(
+        "  server CPU                {}",
+        cpu.map_or_else(|| "-".to_string(), |c| format!("{c:.1} % of one core"))
+    );
+    println!(
+        "  round trip p50            {}",
+        format_ms(samples.percentile(50.0))
+    );
+    println!(
+        "  round trip p99            {}",
+        format_ms(samples.percentile(99.0))
+    );
+    println!("  reliable RPCs lost        {lost} (of {pings} pings)");
+    Ok(lost == 0 && connected == clients)
+}
+
+/// Pings the server handled plus pongs the clients received.
+fn rpc_count(shared: &Shared) -> u64 {
+    shared.pings_sent.load(Ordering::Relaxed) + shared.pongs_received.load(Ordering::Relaxed)
+}
+
+fn stop(
+    shared: &Shared,
+    server: JoinHandle<ServerReport>,
+    bots: Vec<JoinHandle<BotsReport>>,
+) -> (Option<ServerReport>, LatencySamples) {
+    shared.phase.store(STOPPING, Ordering::Release);
+    let mut samples = LatencySamples::default();
+    for handle in bots {
+        if let Ok(report) = handle.join() {
+            samples.extend(&report.samples);
+        }
+    }
+    (server.join().ok(), samples)
+}

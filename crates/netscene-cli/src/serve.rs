@@ -1,0 +1,206 @@
+//! `netscene serve`: a headless dedicated server hosting the Godot lobby at `/root/Lobby`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use netscene::{MultiplayerApi, MultiplayerEvent, SceneMultiplayer, SceneTree};
+
+use crate::counting::{CountingPeer, Traffic};
+use crate::health::{HealthServer, ServerMetrics};
+use crate::logging::{self, LogFormat, LogTarget};
+use crate::transport::{self, NetTransport, TransportKind};
+use crate::{lobby, token_auth};
+
+/// Arguments of `netscene serve`; each flag can also come from its `NETSCENE_*` variable.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port, logged at start).
+    #[arg(long, env = "NETSCENE_PORT", default_value_t = 7000)]
+    port: u16,
+    /// Address to bind: `*` for every address, or one IP address.
+    #[arg(long, env = "NETSCENE_BIND", default_value = "*")]
+    bind: String,
+    /// Transport Godot clients use.
+    #[arg(long, env = "NETSCENE_TRANSPORT", value_enum, default_value_t = NetTransport::Enet)]
+    transport: NetTransport,
+    /// Most clients at once.
+    #[arg(long, env = "NETSCENE_MAX_CLIENTS", default_value_t = 32,
+          value_parser = clap::value_parser!(u16).range(1..=4095))]
+    max_clients: u16,
+    /// Do not relay RPCs and raw packets between clients.
+    #[arg(long, env = "NETSCENE_NO_RELAY")]
+    no_relay: bool,
+    /// Admit only clients whose auth bytes equal this token (UTF-8).
+    #[arg(long, env = "NETSCENE_AUTH_TOKEN")]
+    auth_token: Option<String>,
+    /// Log line format.
+    #[arg(long, env = "NETSCENE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Serve HTTP `/healthz` and `/metrics` on this port (0: any free port, logged).
+    #[arg(long, env = "NETSCENE_HEALTH_PORT")]
+    health_port: Option<u16>,
+}
+
+/// How long the server waits between polls when idle.
+const TICK: Duration = Duration::from_millis(1);
+
+/// Runs the server until SIGINT or SIGTERM.
+pub fn run(args: ServeArgs) -> ExitCode {
+    logging::init(args.log_format, LogTarget::Stdout, "info");
+    match serve(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: &ServeArgs) -> Result<(), String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_stop = Arc::clone(&stop);
+    ctrlc::set_handler(move || handler_stop.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("cannot install the signal handler: {e}"))?;
+
+    let max_clients = usize::from(args.max_clients);
+    let kind = TransportKind::from(args.transport);
+    let (peer, endpoint) = transport::start_server(kind, &args.bind, args.port, max_clients, None)?;
+    let traffic = Arc::new(Traffic::default());
+    let mut mp = SceneMultiplayer::new();
+    mp.set_server_relay_enabled(!args.no_relay)
+        .map_err(|e| format!("cannot configure the relay: {e}"))?;
+    if let Some(token) = &args.auth_token {
+        token_auth::require_token(&mut mp, token.clone());
+    }
+    mp.set_multiplayer_peer(Some(Box::new(CountingPeer::new(peer, traffic.clone()))))
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let mut tree = SceneTree::with_multiplayer(Box::new(mp));
+    let lobby = lobby::install_server(&mut tree);
+
+    let port = match &endpoint {
+        transport::Endpoint::Enet { port, .. } | transport::Endpoint::Ws { port, .. } => *port,
+        transport::Endpoint::Sim(_) => 0,
+    };
+    tracing::info!(
+        transport = %kind,
+        bind = %args.bind,
+        port,
+        max_clients,
+        relay = !args.no_relay,
+        auth = args.auth_token.is_some(),
+        "listening"
+    );
+
+    let metrics = Arc::new(ServerMetrics::default());
+    let _health = match args.health_port {
+        Some(health_port) => {
+            let ip = match args.bind.as_str() {
+                "*" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                other => other
+                    .parse()
+                    .map_err(|_| format!("invalid bind address {other:?}"))?,
+            };
+            let health = HealthServer::start(SocketAddr::new(ip, health_port), metrics.clone())
+                .map_err(|e| format!("cannot listen for health probes on {health_port}: {e}"))?;
+            tracing::info!(
+                port = health.local_addr().port(),
+                "health endpoint listening"
+            );
+            Some(health)
+        }
+        None => None,
+    };
+
+    while !stop.load(Ordering::SeqCst) {
+        if let Err(error) = tree.poll() {
+            tracing::warn!(%error, "poll failed");
+        }
+        for event in tree.drain_events("") {
+            handle_event(&mut tree, lobby, event, max_clients, &metrics);
+        }
+        metrics.packets_received.store(
+            traffic.packets_received.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        thread::sleep(TICK);
+    }
+
+    tracing::info!("shutting down");
+    if let Some(peer) = tree
+        .multiplayer("")
+        .and_then(|mp| mp.get_multiplayer_peer_mut())
+    {
+        peer.close();
+    }
+    let (sent, received) = traffic.bytes();
+    tracing::info!(
+        connects = metrics.connects.load(Ordering::Relaxed),
+        bytes_sent = sent,
+        bytes_received = received,
+        "stopped"
+    );
+    Ok(())
+}
+
+fn handle_event(
+    tree: &mut SceneTree,
+    lobby: netscene::NodeId,
+    event: MultiplayerEvent,
+    max_clients: usize,
+    metrics: &ServerMetrics,
+) {
+    match event {
+        MultiplayerEvent::PeerConnected(peer) => {
+            let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
+            if peers > max_clients {
+                // ENet refuses extra clients itself; WebSocket has no limit of its own.
+                tracing::warn!(peer, max_clients, "refused: server full");
+                if let Some(mp) = tree.scene_multiplayer("") {
+                    let _ = mp.disconnect_peer(peer);
+                }
+                return;
+            }
+            metrics.connects.fetch_add(1, Ordering::Relaxed);
+            metrics.peers.store(peers as u64, Ordering::Relaxed);
+            tracing::info!(peer, peers, "peer connected");
+        }
+        MultiplayerEvent::PeerDisconnected(peer) => {
+            let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
+            metrics.disconnects.fetch_add(1, Ordering::Relaxed);
+            metrics.peers.store(peers as u64, Ordering::Relaxed);
+            tracing::info!(peer, peers, "peer disconnected");
+            lobby::server_peer_left(tree, lobby, peer);
+        }
+        MultiplayerEvent::PeerAuthenticating(peer) => {
+            tracing::info!(peer, "peer authenticating");
+        }
+        MultiplayerEvent::PeerAuthenticationFailed(peer) => {
+            metrics.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(peer, "authentication failed");
+        }
+        MultiplayerEvent::RpcRejected {
+            from,
+            node,
+            method,
+            reason,
+        } => {
+            metrics.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(peer = from, node = %node, method = %method, %reason, "refused RPC");
+        }
+        MultiplayerEvent::PacketRejected { from, error } => {
+            metrics.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(peer = from, %error, "dropped packet");
+        }
+        MultiplayerEvent::PeerPacket { from, data } => {
+            tracing::debug!(peer = from, bytes = data.len(), "raw packet for the server");
+        }
+        MultiplayerEvent::ConnectedToServer
+        | MultiplayerEvent::ConnectionFailed
+        | MultiplayerEvent::ServerDisconnected => {}
+    }
+}

@@ -1,0 +1,208 @@
+//! Which transport a subcommand uses, and how it makes server and client peers.
+
+use std::fmt;
+
+use clap::ValueEnum;
+use netscene::peer::MultiplayerPeer;
+use netscene::peer::simulated::SimulatedNetwork;
+use netscene_enet::{ClientOptions, ENetMultiplayerPeer, MAX_PEERS, ServerOptions};
+use netscene_websocket::WebSocketMultiplayerPeer;
+
+/// A transport choice on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransportKind {
+    /// The in-process simulated network (latency, loss), for demos and benches.
+    Sim,
+    /// ENet over UDP: Godot's `ENetMultiplayerPeer`.
+    Enet,
+    /// WebSocket over TCP: Godot's `WebSocketMultiplayerPeer`.
+    Ws,
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Sim => "sim",
+            TransportKind::Enet => "enet",
+            TransportKind::Ws => "ws",
+        })
+    }
+}
+
+/// Where servers listen and clients connect; the simulated network lives in the process.
+#[derive(Clone)]
+pub enum Endpoint {
+    /// A simulated network shared by server and clients.
+    Sim(SimulatedNetwork),
+    /// ENet at `host:port`.
+    Enet {
+        /// Host name or IP address.
+        host: String,
+        /// UDP port.
+        port: u16,
+    },
+    /// WebSocket at `ws://host:port`.
+    Ws {
+        /// Host name or IP address.
+        host: String,
+        /// TCP port.
+        port: u16,
+    },
+}
+
+impl Endpoint {
+    /// A short human-readable form: `enet 127.0.0.1:7000`.
+    pub fn describe(&self) -> String {
+        match self {
+            Endpoint::Sim(_) => "simulated network".into(),
+            Endpoint::Enet { host, port } => format!("ENet udp://{host}:{port}"),
+            Endpoint::Ws { host, port } => format!("WebSocket ws://{host}:{port}"),
+        }
+    }
+}
+
+/// Starts a server peer. `bind` is `"*"` or an IP address; `port` 0 picks a free port.
+/// Returns the peer and the endpoint clients use to reach it (loopback for wildcard binds).
+pub fn start_server(
+    kind: TransportKind,
+    bind: &str,
+    port: u16,
+    max_clients: usize,
+    network: Option<&SimulatedNetwork>,
+) -> Result<(Box<dyn MultiplayerPeer>, Endpoint), String> {
+    let client_host = if bind == "*" || bind == "0.0.0.0" || bind == "::" {
+        "127.0.0.1".to_string()
+    } else {
+        bind.to_string()
+    };
+    match kind {
+        TransportKind::Sim => {
+            let network = network.cloned().unwrap_or_else(|| SimulatedNetwork::new(1));
+            let peer = network
+                .create_server()
+                .map_err(|e| format!("cannot start the simulated server: {e}"))?;
+            Ok((Box::new(peer), Endpoint::Sim(network)))
+        }
+        TransportKind::Enet => {
+            if !(1..=MAX_PEERS).contains(&max_clients) {
+                return Err(format!(
+                    "--max-clients must be between 1 and {MAX_PEERS} for ENet"
+                ));
+            }
+            let bind_ip = if bind == "*" {
+                None
+            } else {
+                Some(
+                    bind.parse()
+                        .map_err(|_| format!("invalid bind address {bind:?}"))?,
+                )
+            };
+            let mut peer = ENetMultiplayerPeer::new();
+            peer.create_server_with(ServerOptions {
+                max_clients,
+                bind_ip,
+                ..ServerOptions::new(port)
+            })
+            .map_err(|e| format!("cannot listen on ENet port {port}: {e}"))?;
+            let port = peer.local_port().unwrap_or(port);
+            Ok((
+                Box::new(peer),
+                Endpoint::Enet {
+                    host: client_host,
+                    port,
+                },
+            ))
+        }
+        TransportKind::Ws => {
+            let mut peer = WebSocketMultiplayerPeer::new();
+            peer.create_server(port, bind, None)
+                .map_err(|e| format!("cannot listen on WebSocket port {port}: {e}"))?;
+            let port = peer.bound_port().unwrap_or(port);
+            Ok((
+                Box::new(peer),
+                Endpoint::Ws {
+                    host: client_host,
+                    port,
+                },
+            ))
+        }
+    }
+}
+
+/// Starts a client peer connecting to `endpoint`.
+pub fn start_client(endpoint: &Endpoint) -> Result<Box<dyn MultiplayerPeer>, String> {
+    match endpoint {
+        Endpoint::Sim(network) => Ok(Box::new(network.create_client())),
+        Endpoint::Enet { host, port } => {
+            let mut peer = ENetMultiplayerPeer::new();
+            peer.create_client_with(ClientOptions::new(host.clone(), *port))
+                .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
+            Ok(Box::new(peer))
+        }
+        Endpoint::Ws { host, port } => {
+            let mut peer = WebSocketMultiplayerPeer::new();
+            let url = if host.contains(':') {
+                format!("ws://[{host}]:{port}")
+            } else {
+                format!("ws://{host}:{port}")
+            };
+            peer.create_client(&url, None)
+                .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+            Ok(Box::new(peer))
+        }
+    }
+}
+
+/// Splits `HOST:PORT` (IPv6 as `[::1]:7000`) into host and port.
+pub fn parse_host_port(address: &str) -> Result<(String, u16), String> {
+    let (host, port) = address
+        .rsplit_once(':')
+        .ok_or_else(|| format!("expected HOST:PORT, got {address:?}"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!("expected HOST:PORT, got {address:?}"));
+    }
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("invalid port in {address:?}"))?;
+    if port == 0 {
+        return Err(format!("port 0 in {address:?}: give the server's port"));
+    }
+    Ok((host.to_string(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_port_parsing() {
+        assert_eq!(
+            parse_host_port("127.0.0.1:7000"),
+            Ok(("127.0.0.1".into(), 7000))
+        );
+        assert_eq!(parse_host_port("[::1]:80"), Ok(("::1".into(), 80)));
+        assert!(parse_host_port("localhost").is_err());
+        assert!(parse_host_port(":7000").is_err());
+        assert!(parse_host_port("h:70000").is_err());
+        assert!(parse_host_port("h:0").is_err());
+    }
+}
+
+/// The transports a networked server or client can use (not the in-process simulation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetTransport {
+    /// ENet over UDP: Godot's `ENetMultiplayerPeer`.
+    Enet,
+    /// WebSocket over TCP: Godot's `WebSocketMultiplayerPeer`.
+    Ws,
+}
+
+impl From<NetTransport> for TransportKind {
+    fn from(value: NetTransport) -> Self {
+        match value {
+            NetTransport::Enet => TransportKind::Enet,
+            NetTransport::Ws => TransportKind::Ws,
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The demo game's `/root/World` node: avatars the server owns, moved by the bots' inputs,
+//! and bot-to-bot whispers through the server relay.
+//!
+//! * `input(dx: float, dy: float, sent_us: int)`: any_peer, unreliable_ordered, channel 1
+//!   (client → server). The server moves the sender's avatar and calls `avatar_moved`.
+//! * `avatar_moved(peer: int, position: Vector2, sent_us: int)`: authority, unreliable_ordered,
+//!   channel 1 (server → every peer). `sent_us` echoes the input's send time, so a bot sees
+//!   the full round trip of its own moves.
+//! * `whisper(text: String)`: any_peer, reliable (client → client, relayed by the server).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use netscene::variant::Vector2;
+use netscene::{NodeId, PeerId, RpcConfig, SceneTree, TransferMode, args};
+
+/// Absolute path of the world node.
+pub const WORLD_PATH: &str = "/root/World";
+
+/// Avatars stay inside this square (± half of it on each axis).
+const ARENA: f32 = 100.0;
+
+/// Microseconds since the process's first call: the clock `sent_us` uses (one process holds
+/// the server and every bot, so the echo measures a true round trip).
+pub fn now_us() -> i64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_micros() as i64
+}
+
+fn movement() -> RpcConfig {
+    RpcConfig::any_peer()
+        .transfer_mode(TransferMode::UnreliableOrdered)
+        .channel(1)
+}
+
+fn avatar_updates() -> RpcConfig {
+    RpcConfig::authority()
+        .transfer_mode(TransferMode::UnreliableOrdered)
+        .channel(1)
+}
+
+/// The server's world: avatar positions.
+#[derive(Debug, Default)]
+pub struct ServerWorld {
+    /// Avatar position per peer.
+    pub avatars: HashMap<PeerId, Vector2>,
+    /// `input` calls handled.
+    pub inputs_received: u64,
+    /// `avatar_moved` deliveries sent.
+    pub moves_sent: u64,
+}
+
+/// Adds `/root/World` with the server's handlers.
+pub fn install_server(tree: &mut SceneTree) -> NodeId {
+    let world = tree.add_path(WORLD_PATH).expect("a fresh tree has /root");
+    tree.node_mut(world)
+        .expect("just added")
+        .set_state(ServerWorld::default());
+    tree.on_rpc(
+        world,
+        "input",
+        movement(),
+        |ctx, (dx, dy, sent_us): (f32, f32, i64)| {
+            let from = ctx.remote_sender_id();
+            let peers = ctx.multiplayer().get_peers().len() as u64;
+            let Some(state) = ctx.state_mut::<ServerWorld>() else {
+                return;
+            };
+            let avatar = state.avatars.entry(from).or_default();
+            // Inputs come from the network: clamp the step and keep avatars in the arena.
+            avatar.x = (avatar.x + dx.clamp(-1.0, 1.0)).clamp(-ARENA / 2.0, ARENA / 2.0);
+            avatar.y = (avatar.y + dy.clamp(-1.0, 1.0)).clamp(-ARENA / 2.0, ARENA / 2.0);
+            let position = *avatar;
+            state.inputs_received += 1;
+            state.moves_sent += peers;
+            if let Err(error) = ctx.rpc("avatar_moved", &args![from, position, sent_us]) {
+                tracing::debug!(%error, "avatar update not sent");
+            }
+        },
+    )
+    .expect("world node");
+    tree.on_rpc(
+        world,
+        "avatar_moved",
+        avatar_updates(),
+        |_, (_, _, _): (i64, Vector2, i64)| {},
+    )
+    .expect("world node");
+    tree.on_rpc(
+        world,
+        "whisper",
+        RpcConfig::any_peer(),
+        |_, (_,): (String,)| {},
+    )
+    .expect("world node");
+    world
+}
+
+/// A bot's view of the world.
+#[derive(Debug, Default)]
+pub struct BotWorld {
+    /// Round trips of this bot's own inputs, not yet taken.
+    pub round_trips: Vec<Duration>,
+    /// `avatar_moved` calls received (any avatar).
+    pub moves_received: u64,
+    /// `whisper` calls received.
+    pub whispers_received: u64,
+}
+
+/// Adds `/root/World` with a bot's handlers.
+pub fn install_bot(tree: &mut SceneTree) -> NodeId {
+    let world = tree.add_path(WORLD_PATH).expect("a fresh tree has /root");
+    tree.node_mut(world)
+        .expect("just added")
+        .set_state(BotWorld::default());
+    tree.on_rpc(
+        world,
+        "avatar_moved",
+        avatar_updates(),
+        |ctx, (peer, _position, sent_us): (i64, Vector2, i64)| {
+            let own = i64::from(ctx.unique_id()) == peer;
+            let Some(state) = ctx.state_mut::<BotWorld>() else {
+                return;
+            };
+            state.moves_received += 1;
+            if own {
+                let rtt = now_us().saturating_sub(sent_us).max(0) as u64;
+                state.round_trips.push(Duration::from_micros(rtt));
+            }
+        },
+    )
+    .expect("world node");
+    tree.on_rpc(
+        world,
+        "whisper",
+        RpcConfig::any_peer(),
+        |ctx, (_,): (String,)| {
+            if let Some(state) = ctx.state_mut::<BotWorld>() {
+                state.whispers_received += 1;
+            }
+        },
+    )
+    .expect("world node");
+    tree.on_rpc(
+        world,
+        "input",
+        movement(),
+        |_, (_, _, _): (f32, f32, i64)| {},
+    )
+    .expect("world node");
+    world
+}

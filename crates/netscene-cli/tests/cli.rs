@@ -1,0 +1,386 @@
+//! `netscene demo | serve | connect | bench`, run as the built binary. Every child is killed
+//! when a test fails, and every wait is bounded.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_netscene");
+/// Generous: CI machines are shared and slow; a passing run takes a fraction of it.
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A child process whose output lines arrive on channels; killed when dropped.
+struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+    seen: Vec<String>,
+}
+
+fn lines(stream: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run netscene");
+    let stdout = lines(child.stdout.take().unwrap());
+    let stderr = lines(child.stderr.take().unwrap());
+    Running {
+        stdin: child.stdin.take(),
+        child,
+        stdout,
+        stderr,
+        seen: Vec::new(),
+    }
+}
+
+impl Running {
+    /// Waits for a stdout line containing every one of `parts`; returns it.
+    fn expect_line(&mut self, parts: &[&str]) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if parts.iter().all(|p| line.contains(p)) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    let stderr: Vec<String> = self.stderr.try_iter().collect();
+                    panic!(
+                        "no line with {parts:?}; stdout so far:\n{}\nstderr:\n{}",
+                        self.seen.join("\n"),
+                        stderr.join("\n")
+                    );
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits for the exit (bounded); returns the status code and all remaining output.
+    fn wait(mut self) -> (i32, String, String) {
+        self.stdin.take();
+        let deadline = Instant::now() + WAIT * 2;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "netscene did not exit in time");
+            thread::sleep(Duration::from_millis(20));
+        };
+        // The reader threads end with the pipes; collect what is left.
+        let mut stdout = std::mem::take(&mut self.seen);
+        while let Ok(line) = self.stdout.recv_timeout(Duration::from_secs(5)) {
+            stdout.push(line);
+        }
+        let stderr: Vec<String> = self.stderr.iter().collect();
+        (
+            status.code().expect("exited, not killed by a signal"),
+            stdout.join("\n"),
+            stderr.join("\n"),
+        )
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `key=value` number in a log line.
+fn field(line: &str, key: &str) -> u16 {
+    let start = line.find(&format!(" {key}=")).expect("field") + key.len() + 2;
+    line[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn run_demo(extra: &[&str]) {
+    let mut args = vec!["demo", "--duration", "3"];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = start(&args, &[]).wait();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("netscene demo: a server and 8 bots"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" 0 lost: every reliable message arrived"),
+        "{stdout}"
+    );
+    // Every kind of reliable traffic happened.
+    for row in [
+        "register (any_peer)",
+        "chat (any_peer)",
+        "receive_chat (authority)",
+        "update_players (authority)",
+        "whisper (relayed RPC)",
+        "raw bytes (relayed)",
+    ] {
+        let line = stdout.lines().find(|l| l.contains(row)).expect(row);
+        let counts: Vec<u64> = line
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert!(
+            counts.len() == 2 && counts[0] > 0 && counts[0] == counts[1],
+            "{line}"
+        );
+    }
+    assert!(
+        stdout.contains("8 joined") && stdout.contains("8 left"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn demo_on_the_simulated_network_delivers_everything() {
+    run_demo(&["--transport", "sim", "--latency", "5", "--loss", "0.05"]);
+}
+
+#[test]
+fn demo_over_enet_delivers_everything() {
+    run_demo(&[]);
+}
+
+#[test]
+fn bench_with_50_clients_loses_nothing() {
+    let (code, stdout, stderr) =
+        start(&["bench", "--clients", "50", "--duration", "3"], &[]).wait();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("clients connected         50/50"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("reliable RPCs lost        0 (of "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("server CPU"), "{stdout}");
+    assert!(stdout.contains("round trip p99"), "{stdout}");
+}
+
+fn serve(extra: &[&str], env: &[(&str, &str)]) -> (Running, u16) {
+    let mut args = vec!["serve", "--port", "0"];
+    args.extend_from_slice(extra);
+    let mut server = start(&args, env);
+    let line = server.expect_line(&["netscene::serve", "listening", "transport="]);
+    let port = field(&line, "port");
+    (server, port)
+}
+
+/// Starts a lobby client and waits until it is connected; returns it and its id.
+fn client(port: u16, name: &str, extra: &[&str]) -> (Running, String) {
+    let address = format!("127.0.0.1:{port}");
+    let mut args = vec!["connect", address.as_str(), "--name", name];
+    args.extend_from_slice(extra);
+    let mut client = start(&args, &[]);
+    let line = client.expect_line(&["connected as "]);
+    let id = line.rsplit(' ').next().unwrap().to_string();
+    (client, id)
+}
+
+fn lobby_round(transport: &str) {
+    let (server, port) = serve(&["--transport", transport, "--auth-token", "s3cret"], &[]);
+    let auth = ["--transport", transport, "--auth-token", "s3cret"];
+    let (mut alice, alice_id) = client(port, "alice", &auth);
+    alice.expect_line(&["players:", &format!("{alice_id}=alice")]);
+    let (mut bob, bob_id) = client(port, "bob", &auth);
+    // Each sees the other's name in update_players.
+    alice.expect_line(&[
+        "players:",
+        &format!("{alice_id}=alice"),
+        &format!("{bob_id}=bob"),
+    ]);
+    bob.expect_line(&[
+        "players:",
+        &format!("{alice_id}=alice"),
+        &format!("{bob_id}=bob"),
+    ]);
+
+    // Chat goes to the server, which calls receive_chat on everyone, the sender included.
+    alice.send("hello from alice");
+    let chat = format!("[chat] alice ({alice_id}): hello from alice");
+    bob.expect_line(&[&chat]);
+    alice.expect_line(&[&chat]);
+
+    // Raw bytes from bob to alice through the relay, stamped with bob's id.
+    bob.send(&format!("/raw {alice_id} psst"));
+    alice.expect_line(&[&format!("raw from {bob_id}: psst")]);
+
+    // Alice leaves; bob hears it and gets the shorter list.
+    let (code, _, stderr) = alice.wait();
+    assert_eq!(code, 0, "{stderr}");
+    bob.expect_line(&[&format!("peer disconnected: {alice_id}")]);
+    bob.expect_line(&["players:", &format!("{bob_id}=bob")]);
+    drop(bob);
+
+    server.terminate();
+    let (code, stdout, stderr) = server.wait();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("peer connected"), "{stdout}");
+    assert!(stdout.contains("peer disconnected"), "{stdout}");
+    assert!(stdout.contains("shutting down"), "{stdout}");
+}
+
+#[test]
+fn serve_hosts_the_lobby_over_enet() {
+    lobby_round("enet");
+}
+
+#[test]
+fn serve_hosts_the_lobby_over_websocket() {
+    lobby_round("ws");
+}
+
+#[test]
+fn a_wrong_token_is_refused() {
+    let (mut server, port) = serve(&["--auth-token", "right"], &[]);
+    let address = format!("127.0.0.1:{port}");
+    let intruder = start(&["connect", &address, "--auth-token", "wrong"], &[]);
+    let (code, _, stderr) = intruder.wait();
+    assert_ne!(code, 0);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    server.expect_line(&["authentication refused"]);
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("health port");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_answers_health_probes_takes_flags_from_env_and_stops_on_sigterm() {
+    let mut server = start(
+        &["serve", "--log-format", "json"],
+        &[
+            ("NETSCENE_PORT", "0"),
+            ("NETSCENE_HEALTH_PORT", "0"),
+            ("NETSCENE_MAX_CLIENTS", "5"),
+        ],
+    );
+    let line = server.expect_line(&["health endpoint listening"]);
+    assert!(line.starts_with('{'), "json log line: {line}");
+    let start = line.find("\"port\":").expect("port field") + 7;
+    let port: u16 = line[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let health = http_get(port, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200 OK\r\n"), "{health}");
+    assert!(http_get(port, "/metrics").contains("netscene_peers 0"));
+    assert!(
+        server.seen.iter().any(|l| l.contains("\"max_clients\":5")),
+        "{:?}",
+        server.seen
+    );
+    server.terminate();
+    let (code, stdout, stderr) = server.wait();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("shutting down"), "{stdout}");
+}
+
+#[test]
+fn connect_fails_clearly_when_nothing_listens() {
+    // A port that was free a moment ago: nothing answers there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    for transport in ["ws", "enet"] {
+        let args = [
+            "connect",
+            &address,
+            "--transport",
+            transport,
+            "--connect-timeout",
+            "3",
+        ];
+        let (code, _, stderr) = start(&args, &[]).wait();
+        assert_eq!(code, 1, "{transport}: {stderr}");
+        assert!(
+            stderr.starts_with("error: cannot reach"),
+            "{transport}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
+fn bad_flags_give_one_line_and_a_failure_status() {
+    let cases: &[&[&str]] = &[
+        &["demo", "--bots", "0"],
+        &["demo", "--duration", "-1"],
+        &["demo", "--loss", "0.1"],
+        &["demo", "--transport", "carrier-pigeon"],
+        &["serve", "--port", "seventy"],
+        &["serve", "--max-clients", "0"],
+        &["serve", "--bind", "not-an-ip", "--port", "0"],
+        &["serve", "--transport", "sim"],
+        &["connect", "no-port-here"],
+        &["connect", "127.0.0.1:0"],
+        &["bench", "--clients", "0"],
+        &["bench", "--rate", "0"],
+        &["bench", "--frobnicate"],
+        &["teleport"],
+    ];
+    for args in cases {
+        let (code, _, stderr) = start(args, &[]).wait();
+        assert_ne!(code, 0, "{args:?}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
