@@ -45,7 +45,7 @@ fn paths_children_and_removal() {
 }
 
 #[test]
-fn authority_defaults_to_one_and_set_recursive_follows_godot() {
+fn authority_defaults_to_one_is_inherited_on_add_and_set_recursive_follows_godot() {
     let mut tree = SceneTree::new();
     let parent = tree.add_path("/root/P").unwrap();
     let child = tree.add_path("/root/P/C").unwrap();
@@ -55,11 +55,17 @@ fn authority_defaults_to_one_and_set_recursive_follows_godot() {
     assert_eq!(tree.get_multiplayer_authority(child), 1);
     tree.set_multiplayer_authority(parent, 9, true).unwrap();
     assert_eq!(tree.get_multiplayer_authority(child), 9);
-    // As in Godot, a child added later starts at 1 (authority is not inherited).
+    // A child added later inherits its parent's authority; one added under an unowned node is 1.
     let late = tree.add_path("/root/P/Late").unwrap();
-    assert_eq!(tree.get_multiplayer_authority(late), 1);
+    assert_eq!(tree.get_multiplayer_authority(late), 9);
+    let other = tree.add_path("/root/Q/Other").unwrap();
+    assert_eq!(tree.get_multiplayer_authority(other), 1);
+    // An explicit set on the child wins over the inherited value.
+    tree.set_multiplayer_authority(late, 3, false).unwrap();
+    assert_eq!(tree.get_multiplayer_authority(late), 3);
+    assert_eq!(tree.get_multiplayer_authority(parent), 9);
     // Offline: this peer is 1.
-    assert!(tree.is_multiplayer_authority(late));
+    assert!(tree.is_multiplayer_authority(other));
     assert!(!tree.is_multiplayer_authority(child));
 }
 

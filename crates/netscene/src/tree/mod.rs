@@ -144,8 +144,12 @@ impl SceneTree {
         slot.node.as_mut()
     }
 
-    /// Adds a child named `name` under `parent`. Godot's `add_child`; the child's
-    /// multiplayer authority is 1 (Godot does not inherit it).
+    /// Adds a child named `name` under `parent`. Godot's `add_child`.
+    ///
+    /// The child starts with its parent's multiplayer authority (1 under an unowned parent),
+    /// so a node added inside a client-owned subtree belongs to that client. Godot's `Node`
+    /// starts every node at 1 instead; the two agree until an authority is set, and the wire
+    /// is the same either way.
     pub fn add_child(
         &mut self,
         parent: NodeId,
@@ -162,8 +166,9 @@ impl SceneTree {
         if self.child_by_name(parent, &name).is_some() {
             return Err(TreeError::NameTaken(name));
         }
-        self.node(parent).ok_or(TreeError::NodeNotFound)?;
-        let node = Node::new(name, Some(parent));
+        let inherited_authority = self.node(parent).ok_or(TreeError::NodeNotFound)?.authority;
+        let mut node = Node::new(name, Some(parent));
+        node.authority = inherited_authority;
         let id = match self.free.pop() {
             Some(index) => {
                 let slot = &mut self.slots[index as usize];
