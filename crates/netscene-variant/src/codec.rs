@@ -19,8 +19,9 @@
 use crate::variant::Variant;
 
 pub use crate::compressed::{
-    decode_and_decompress_variant, decode_and_decompress_variants, encode_and_compress_variant,
-    encode_and_compress_variants, encode_and_compress_variants_raw,
+    decode_and_decompress_variant, decode_and_decompress_variants,
+    decode_and_decompress_variants_into, encode_and_compress_variant, encode_and_compress_variants,
+    encode_and_compress_variants_raw,
 };
 pub use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 

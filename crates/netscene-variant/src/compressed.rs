@@ -60,6 +60,7 @@ pub fn decode_and_decompress_variant(
     decompress_at(bytes, 0, options)
 }
 
+#[inline]
 fn decompress_at(
     bytes: &[u8],
     base: usize,
@@ -140,21 +141,74 @@ pub fn decode_and_decompress_variants(
     raw: bool,
     options: &DecodeOptions,
 ) -> Result<(Vec<Variant>, usize), DecodeError> {
+    // Every compressed value takes at least one byte: bound the allocation by the input.
+    let mut values = Vec::with_capacity(if raw { 1 } else { argc.min(bytes.len()) });
+    let used = decode_and_decompress_variants_into(bytes, argc, raw, options, &mut values)?;
+    Ok((values, used))
+}
+
+/// [`decode_and_decompress_variants`] appending to a caller's vector, so a receive loop can
+/// reuse one allocation for every packet's arguments. Returns the bytes consumed; on error `out`
+/// may hold the values decoded before the failing one.
+pub fn decode_and_decompress_variants_into(
+    bytes: &[u8],
+    argc: usize,
+    raw: bool,
+    options: &DecodeOptions,
+    out: &mut Vec<Variant>,
+) -> Result<usize, DecodeError> {
     if raw {
         return match argc {
-            0 => Ok((Vec::new(), 0)),
-            1 => Ok((vec![Variant::PackedByteArray(bytes.to_vec())], bytes.len())),
+            0 => Ok(0),
+            1 => {
+                out.push(Variant::PackedByteArray(bytes.to_vec()));
+                Ok(bytes.len())
+            }
             n => Err(DecodeError::new(0, DecodeErrorKind::InvalidRawArgc(n))),
         };
     }
-    // Every compressed value takes at least one byte: bound the allocation by the input.
-    let mut values = Vec::with_capacity(argc.min(bytes.len()));
+    out.reserve(argc.min(bytes.len()));
     let mut used = 0;
     for _ in 0..argc {
         let rest = bytes.get(used..).unwrap_or_default();
-        let (value, n) = decompress_at(rest, used, options)?;
-        values.push(value);
-        used += n;
+        // The compact forms are decoded in place: they are most RPC arguments.
+        match rest {
+            [meta, ..] if meta & META_TYPE_MASK == VariantType::Bool.id() => {
+                out.push(Variant::Bool(meta & BOOL_TRUE != 0));
+                used += 1;
+            }
+            [meta, tail @ ..] if meta & META_TYPE_MASK == VariantType::Int.id() => {
+                let width = 1usize << (meta >> 6);
+                let Some(le) = tail.get(..width) else {
+                    return Err(DecodeError::new(
+                        used + 1,
+                        DecodeErrorKind::Truncated {
+                            what: "compressed int",
+                            needed: width,
+                            available: tail.len(),
+                        },
+                    ));
+                };
+                out.push(Variant::Int(sign_extend(le)));
+                used += 1 + width;
+            }
+            _ => {
+                let (value, n) = decompress_at(rest, used, options)?;
+                out.push(value);
+                used += n;
+            }
+        }
     }
-    Ok((values, used))
+    Ok(used)
+}
+
+/// A little-endian two's-complement integer of 1, 2, 4 or 8 bytes, sign-extended.
+fn sign_extend(le: &[u8]) -> i64 {
+    let mut buf = [0u8; 8];
+    let negative = le.last().is_some_and(|b| b & 0x80 != 0);
+    if negative {
+        buf = [0xFF; 8];
+    }
+    buf[..le.len()].copy_from_slice(le);
+    i64::from_le_bytes(buf)
 }

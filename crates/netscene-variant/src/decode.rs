@@ -172,7 +172,6 @@ impl Decoder<'_> {
     }
 
     /// Every type that holds no nested `Variant`.
-    #[inline(never)]
     fn scalar(&mut self, ty: VariantType, header: u32) -> Result<Variant, DecodeError> {
         let wide = header & FLAG_64 != 0;
         let r = &mut self.r;
@@ -280,12 +279,12 @@ impl Decoder<'_> {
                 "PackedInt64Array",
                 i64::from_le_bytes,
             )?),
-            VariantType::PackedFloat32Array => Variant::PackedFloat32Array(packed::<4, _>(
+            VariantType::PackedFloat32Array => Variant::PackedFloat32Array(numbers::<4, _>(
                 r,
                 "PackedFloat32Array",
                 f32::from_le_bytes,
             )?),
-            VariantType::PackedFloat64Array => Variant::PackedFloat64Array(packed::<8, _>(
+            VariantType::PackedFloat64Array => Variant::PackedFloat64Array(numbers::<8, _>(
                 r,
                 "PackedFloat64Array",
                 f64::from_le_bytes,
@@ -417,6 +416,32 @@ fn packed<const W: usize, T>(
         .iter()
         .map(|c| convert(*c))
         .collect())
+}
+
+/// A packed array of plain numbers: on little-endian targets the wire bytes already are their
+/// memory, so when they happen to be aligned for `T` they are copied in one go.
+fn numbers<const W: usize, T: bytemuck::Pod>(
+    r: &mut Reader<'_>,
+    what: &'static str,
+    convert: impl Fn([u8; W]) -> T,
+) -> Result<Vec<T>, DecodeError> {
+    if !cfg!(target_endian = "little") {
+        return packed(r, what, convert);
+    }
+    let at = r.offset();
+    let count = r.count(what)?;
+    r.check_count(at, what, count, W)?;
+    let bytes = r.take(count * W, what)?;
+    Ok(match bytemuck::try_cast_slice::<u8, T>(bytes) {
+        // Suitably aligned in the packet: one copy.
+        Ok(values) => values.to_vec(),
+        Err(_) => bytes
+            .as_chunks::<W>()
+            .0
+            .iter()
+            .map(|c| convert(*c))
+            .collect(),
+    })
 }
 
 fn byte_array(r: &mut Reader<'_>) -> Result<Vec<u8>, DecodeError> {

@@ -118,6 +118,23 @@ impl Encoder<'_> {
         Ok(())
     }
 
+    /// A packed array of plain numbers: on little-endian targets their memory already is the
+    /// wire form, so it is copied in one go.
+    fn packed_numbers<T: bytemuck::Pod, const W: usize>(
+        &mut self,
+        items: &[T],
+        what: &'static str,
+        to_bytes: impl Fn(&T) -> [u8; W],
+    ) -> Result<(), EncodeError> {
+        if cfg!(target_endian = "little") {
+            self.u32(len_u32(items.len(), what)?);
+            self.out.extend_from_slice(bytemuck::cast_slice(items));
+            Ok(())
+        } else {
+            self.packed(items, what, to_bytes)
+        }
+    }
+
     /// Real_t elements of a packed vector array: f32 each, or f64 each in double mode.
     fn packed_reals<T, const N: usize>(
         &mut self,
@@ -391,19 +408,19 @@ impl Encoder<'_> {
             }
             Variant::PackedInt32Array(a) => {
                 self.header(ty, 0);
-                self.packed(a, "PackedInt32Array", |v| v.to_le_bytes())?;
+                self.packed_numbers(a, "PackedInt32Array", |v| v.to_le_bytes())?;
             }
             Variant::PackedInt64Array(a) => {
                 self.header(ty, 0);
-                self.packed(a, "PackedInt64Array", |v| v.to_le_bytes())?;
+                self.packed_numbers(a, "PackedInt64Array", |v| v.to_le_bytes())?;
             }
             Variant::PackedFloat32Array(a) => {
                 self.header(ty, 0);
-                self.packed(a, "PackedFloat32Array", |v| v.to_le_bytes())?;
+                self.packed_numbers(a, "PackedFloat32Array", |v| v.to_le_bytes())?;
             }
             Variant::PackedFloat64Array(a) => {
                 self.header(ty, 0);
-                self.packed(a, "PackedFloat64Array", |v| v.to_le_bytes())?;
+                self.packed_numbers(a, "PackedFloat64Array", |v| v.to_le_bytes())?;
             }
             Variant::PackedStringArray(a) => {
                 self.header(ty, 0);
