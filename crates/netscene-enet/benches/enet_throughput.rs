@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use netscene::peer::{ConnectionStatus, MultiplayerPeer, TransferMode};
 use netscene_enet::{ClientOptions, ENetMultiplayerPeer, ServerOptions};
-use netscene_enet_interop::{CEvent, CPeer};
+use netscene_enet_interop::{CEvent, CPeer, thread_cpu_nanos};
 
 const PACKETS_PER_ITERATION: u64 = 1000;
 const BATCH: u64 = 64;
@@ -52,8 +52,10 @@ impl RustPair {
         Self { server, client }
     }
 
-    /// One round of `count` packets; returns the time taken and the packets received.
-    fn round(&mut self, mode: TransferMode, count: u64) -> (Duration, u64) {
+    /// One round of `count` packets; returns the time taken, the packets received and the
+    /// CPU time this thread used.
+    fn round(&mut self, mode: TransferMode, count: u64) -> (Duration, u64, Duration) {
+        let cpu_start = thread_cpu_nanos().unwrap_or(0);
         let mut payload = [0u8; PACKET_SIZE];
         let mut sent = 0;
         let mut received = 0;
@@ -82,12 +84,15 @@ impl RustPair {
                 }
             }
         }
-        (start.elapsed(), received)
+        let elapsed = start.elapsed();
+        let cpu = thread_cpu_nanos().unwrap_or(0).saturating_sub(cpu_start);
+        (elapsed, received, Duration::from_nanos(cpu))
     }
 }
 
-/// One round of the C program; returns the time it measured and the packets received.
-fn c_round(c: &mut CPeer, mode: TransferMode, count: u64) -> (Duration, u64) {
+/// One round of the C program; returns the time it measured, the packets received and the
+/// CPU time its thread used.
+fn c_round(c: &mut CPeer, mode: TransferMode, count: u64) -> (Duration, u64, Duration) {
     let letter = if mode == TransferMode::Reliable {
         'r'
     } else {
@@ -95,7 +100,15 @@ fn c_round(c: &mut CPeer, mode: TransferMode, count: u64) -> (Duration, u64) {
     };
     c.command(&format!("bench {letter} {count}"));
     match c.next_event(Duration::from_secs(60)) {
-        Some(CEvent::Bench { nanos, received }) => (Duration::from_nanos(nanos), received),
+        Some(CEvent::Bench {
+            nanos,
+            received,
+            cpu_nanos,
+        }) => (
+            Duration::from_nanos(nanos),
+            received,
+            Duration::from_nanos(cpu_nanos),
+        ),
         other => panic!("C bench failed: {other:?}"),
     }
 }
@@ -139,29 +152,35 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// Alternates netscene and C rounds (so both see the same machine load) and prints the
-/// median rates and their ratio.
+/// median rates and their ratio, by wall-clock time and by the CPU time of the thread doing
+/// the work (which the load of other processes on the machine disturbs much less).
 fn summary(rust: &mut RustPair, c: &mut CPeer) {
     println!(
         "\nENet transport, {PACKET_SIZE}-byte packets, 1 client -> 1 server on loopback \
          (median of {SUMMARY_ROUNDS} alternating rounds of {SUMMARY_PACKETS}):"
     );
     for mode in [TransferMode::Reliable, TransferMode::Unreliable] {
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let [mut ours, mut theirs, mut ours_cpu, mut theirs_cpu] = [(); 4].map(|()| Vec::new());
         let (mut ours_lost, mut theirs_lost) = (0, 0);
         for _ in 0..SUMMARY_ROUNDS {
-            let (time, received) = rust.round(mode, SUMMARY_PACKETS);
+            let (time, received, cpu) = rust.round(mode, SUMMARY_PACKETS);
             ours.push(received as f64 / time.as_secs_f64());
+            ours_cpu.push(received as f64 / cpu.as_secs_f64());
             ours_lost += SUMMARY_PACKETS - received;
-            let (time, received) = c_round(c, mode, SUMMARY_PACKETS);
+            let (time, received, cpu) = c_round(c, mode, SUMMARY_PACKETS);
             theirs.push(received as f64 / time.as_secs_f64());
+            theirs_cpu.push(received as f64 / cpu.as_secs_f64());
             theirs_lost += SUMMARY_PACKETS - received;
         }
         let (ours, theirs) = (median(ours), median(theirs));
+        let (ours_cpu, theirs_cpu) = (median(ours_cpu), median(theirs_cpu));
         println!(
-            "  {:<10} netscene {ours:>8.0} packets/s (lost {ours_lost}) | C ENet {theirs:>8.0} \
-             packets/s (lost {theirs_lost}) | ratio {:.2}x",
+            "  {:<10} wall: netscene {ours:>8.0}/s, C ENet {theirs:>8.0}/s, ratio {:.2}x | \
+             CPU: netscene {ours_cpu:>8.0}/s, C ENet {theirs_cpu:>8.0}/s, ratio {:.2}x | \
+             lost {ours_lost} / {theirs_lost}",
             mode_name(mode),
-            ours / theirs
+            ours / theirs,
+            ours_cpu / theirs_cpu,
         );
     }
 }

@@ -25,7 +25,7 @@
  * Events (stdout, one per line):
  *   listening <port> | connected <id> | refused <data> | disconnected <id>
  *   recv <from> <enet channel> <flags> <user channel> <mode 0|1|2> <hex>
- *   bench <r|u> <count> <nanoseconds> <received>
+ *   bench <r|u> <count> <nanoseconds> <received> <thread CPU nanoseconds>
  *   error <text>
  */
 #define _POSIX_C_SOURCE 200809L
@@ -180,6 +180,13 @@ static void service_all(void) {
     fflush(stdout);
 }
 
+/* CPU time of this thread (the kernel's sum_exec_runtime, as /proc/thread-self/schedstat). */
+static uint64_t cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -241,6 +248,7 @@ static void bench_round(char mode, long count) {
     enet_uint8 channel = mode == 'r' ? 0 : 1;
     bench_received = 0;
     long sent = 0;
+    uint64_t cpu_start = cpu_ns();
     uint64_t start = now_ns();
     while (sent < count) {
         long batch = count - sent < 64 ? count - sent : 64;
@@ -265,7 +273,9 @@ static void bench_round(char mode, long count) {
         }
     }
     uint64_t elapsed = now_ns() - start;
-    printf("bench %c %ld %llu %ld\n", mode, count, (unsigned long long)elapsed, bench_received);
+    uint64_t cpu = cpu_ns() - cpu_start;
+    printf("bench %c %ld %llu %ld %llu\n", mode, count, (unsigned long long)elapsed, bench_received,
+           (unsigned long long)cpu);
     fflush(stdout);
 }
 

@@ -14,6 +14,18 @@ use std::time::{Duration, Instant};
 /// Path of the compiled C peer.
 pub const C_PEER_PATH: &str = env!("NETSCENE_ENET_C_PEER");
 
+/// CPU time the calling thread has used, in nanoseconds (the kernel's `sum_exec_runtime`
+/// from `/proc/thread-self/schedstat`, the clock C's `CLOCK_THREAD_CPUTIME_ID` reads), or
+/// `None` where that file does not exist.
+pub fn thread_cpu_nanos() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// A received packet as the C peer reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CReceived {
@@ -46,12 +58,14 @@ pub enum CEvent {
     Disconnected(i32),
     /// `recv ...`.
     Received(CReceived),
-    /// `bench <mode> <count> <ns> <received>`.
+    /// `bench <mode> <count> <ns> <received> <cpu ns>`.
     Bench {
         /// Nanoseconds the round took.
         nanos: u64,
         /// Packets that arrived.
         received: u64,
+        /// CPU time the C program's thread used in the round, in nanoseconds.
+        cpu_nanos: u64,
     },
     /// Anything else (`error ...`).
     Other(String),
@@ -246,10 +260,11 @@ fn parse_event(line: &str) -> CEvent {
                 data: unhex(data)?,
             }))
         })(),
-        ["bench", _, _, nanos, received] => (|| {
+        ["bench", _, _, nanos, received, cpu_nanos] => (|| {
             Some(CEvent::Bench {
                 nanos: nanos.parse().ok()?,
                 received: received.parse().ok()?,
+                cpu_nanos: cpu_nanos.parse().ok()?,
             })
         })(),
         _ => None,
@@ -278,5 +293,13 @@ mod tests {
         assert_eq!(hex(&[1, 0xab]), "01ab");
         assert_eq!(unhex("-"), Some(vec![]));
         assert!(matches!(parse_event("error x"), CEvent::Other(_)));
+        assert_eq!(
+            parse_event("bench r 10 2000 10 1500"),
+            CEvent::Bench {
+                nanos: 2000,
+                received: 10,
+                cpu_nanos: 1500
+            }
+        );
     }
 }
