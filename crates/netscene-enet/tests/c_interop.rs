@@ -160,13 +160,14 @@ fn netscene_server_refuses_c_clients_with_bad_or_used_ids() {
     expect_c(&mut good, &mut [&mut server], |e| {
         *e == CEvent::Connected(1)
     });
-    // The C clients use short timeouts: ENet completes their handshake, the server drops
-    // them (Godot's `peer->reset()`), and they time out.
-    for id in [0u32, 1, 500] {
-        let mut bad = CPeer::client("127.0.0.1", port, id, None);
-        expect_c(&mut bad, &mut [&mut server], |e| {
-            *e == CEvent::Disconnected(1)
-        });
+    // ENet completes the handshake of these C clients, the server drops them (Godot's
+    // `peer->reset()`), and they time out (quickly: short timeouts).
+    let mut bad: Vec<CPeer> = [0u32, 1, 500]
+        .into_iter()
+        .map(|id| CPeer::client_with("127.0.0.1", port, id, None, true))
+        .collect();
+    for c in &mut bad {
+        expect_c(c, &mut [&mut server], |e| *e == CEvent::Disconnected(1));
     }
     assert_eq!(server.events, vec![PeerEvent::PeerConnected(500)]);
     good.quit();

@@ -86,15 +86,27 @@ impl CPeer {
 
     /// Like [`server`](Self::server), optionally compressing with ENet's range coder.
     pub fn server_with(port: u16, range_coder: bool) -> (Self, u16) {
-        let mut peer = Self::spawn(&["server", &port.to_string()], range_coder);
+        let mut peer = Self::spawn(&["server", &port.to_string()], range_coder, false);
         match peer.next_event(Duration::from_secs(10)) {
             Some(CEvent::Listening(port)) => (peer, port),
             other => panic!("C server did not start: {other:?}"),
         }
     }
 
-    /// `enet_c_peer client <host> <port> <id> [<user channels>]`.
+    /// `enet_c_peer client <host> <port> <id> [<user channels>]`, with ENet's default timeouts.
     pub fn client(host: &str, port: u16, id: u32, user_channels: Option<usize>) -> Self {
+        Self::client_with(host, port, id, user_channels, false)
+    }
+
+    /// Like [`client`](Self::client); `short_timeouts` makes it give up on an unanswering
+    /// server within about 2 s (for clients a server is expected to drop).
+    pub fn client_with(
+        host: &str,
+        port: u16,
+        id: u32,
+        user_channels: Option<usize>,
+        short_timeouts: bool,
+    ) -> Self {
         let mut args = vec![
             "client".to_string(),
             host.to_string(),
@@ -105,25 +117,24 @@ impl CPeer {
             args.push(channels.to_string());
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        Self::spawn(&args, false)
+        Self::spawn(&args, false, short_timeouts)
     }
 
     /// `enet_c_peer bench`, waiting until its C client and server are connected.
     pub fn bench() -> Self {
-        let mut peer = Self::spawn(&["bench"], false);
+        let mut peer = Self::spawn(&["bench"], false, false);
         match peer.next_event(Duration::from_secs(15)) {
             Some(CEvent::Ready) => peer,
             other => panic!("C bench did not start: {other:?}"),
         }
     }
 
-    fn spawn(args: &[&str], range_coder: bool) -> Self {
+    fn spawn(args: &[&str], range_coder: bool, short_timeouts: bool) -> Self {
+        let flag = |on: bool| if on { "1" } else { "0" };
         let mut child = Command::new(C_PEER_PATH)
             .args(args)
-            .env(
-                "NETSCENE_ENET_C_RANGE_CODER",
-                if range_coder { "1" } else { "0" },
-            )
+            .env("NETSCENE_ENET_C_RANGE_CODER", flag(range_coder))
+            .env("NETSCENE_ENET_C_SHORT_TIMEOUTS", flag(short_timeouts))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
