@@ -52,7 +52,8 @@ mod socket;
 
 pub use connection::{ConnectionEvent, ENetConnection, PeerSlot};
 pub use options::{
-    ClientOptions, CompressionMode, MAX_PEERS, PeerSettings, PeerTimeout, ServerOptions,
+    ClientOptions, CompressionMode, MAX_PEERS, PeerSettings, PeerThrottle, PeerTimeout,
+    ServerOptions,
 };
 pub use packet_peer::{ENetPacketPeer, PACKET_LOSS_SCALE, PACKET_THROTTLE_SCALE};
 pub use peer::{ENetMultiplayerPeer, MAX_PACKET_SIZE};

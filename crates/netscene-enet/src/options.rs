@@ -54,13 +54,41 @@ impl Default for PeerTimeout {
     }
 }
 
-/// Settings applied to each remote peer when it connects.
+/// ENet's unreliable-packet throttle settings (`ENetPacketPeer.throttle_configure`).
+///
+/// ENet drops a share of unreliable packets when the round-trip time rises; `deceleration`
+/// is how fast the throttle closes, `acceleration` how fast it reopens (both in 1/32 steps).
+/// Setting them sends them to the remote end too, which adopts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PeerThrottle {
+    /// Interval between throttle measurements, in milliseconds (ENet default 5000).
+    pub interval_ms: u32,
+    /// Throttle increase per good measurement (ENet default 2).
+    pub acceleration: u32,
+    /// Throttle decrease per bad measurement (ENet default 2; 0 never drops).
+    pub deceleration: u32,
+}
+
+impl Default for PeerThrottle {
+    fn default() -> Self {
+        Self {
+            interval_ms: 5000,
+            acceleration: 2,
+            deceleration: 2,
+        }
+    }
+}
+
+/// Settings applied to each remote peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct PeerSettings {
     /// Timeouts; `None` keeps ENet's defaults.
     pub timeout: Option<PeerTimeout>,
     /// Interval between pings of an idle connection, in milliseconds; `None` keeps ENet's 500.
     pub ping_interval_ms: Option<u32>,
+    /// Unreliable-packet throttle, applied (and sent to the remote) once connected; `None`
+    /// keeps ENet's defaults.
+    pub throttle: Option<PeerThrottle>,
 }
 
 /// `ENetMultiplayerPeer.create_server` arguments, plus bind address, compression and per-peer

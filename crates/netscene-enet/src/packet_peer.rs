@@ -6,7 +6,7 @@ use std::time::Duration;
 use rusty_enet::{Peer, PeerState};
 
 use crate::flags::debug_field;
-use crate::options::{PeerSettings, PeerTimeout};
+use crate::options::{PeerSettings, PeerThrottle, PeerTimeout};
 
 /// `ENetPacketPeer.PACKET_LOSS_SCALE`: packet loss is reported in 1/65536ths.
 pub const PACKET_LOSS_SCALE: u32 = 1 << 16;
@@ -58,6 +58,17 @@ impl ENetPacketPeer<'_> {
     /// that ever stops showing it.
     pub fn packet_throttle(&self) -> Option<u32> {
         debug_field(&*self.peer, " packetThrottle: ").and_then(|v| u32::try_from(v).ok())
+    }
+
+    /// The throttle settings in force (from `throttle_configure` here or at the remote end),
+    /// read from the peer's `Debug` output like [`packet_throttle`](Self::packet_throttle).
+    pub fn throttle_settings(&self) -> Option<PeerThrottle> {
+        let field = |name| debug_field(&*self.peer, name).and_then(|v| u32::try_from(v).ok());
+        Some(PeerThrottle {
+            interval_ms: field(" packetThrottleInterval: ")?,
+            acceleration: field(" packetThrottleAcceleration: ")?,
+            deceleration: field(" packetThrottleDeceleration: ")?,
+        })
     }
 
     /// Bytes received since the last bandwidth-throttle epoch.
@@ -112,12 +123,25 @@ impl ENetPacketPeer<'_> {
         self.peer.ping();
     }
 
+    /// Applies timeouts and ping interval (any time, even while connecting).
     pub(crate) fn apply(&mut self, settings: &PeerSettings) {
         if let Some(timeout) = settings.timeout {
             self.set_timeout(timeout);
         }
         if let Some(interval) = settings.ping_interval_ms {
             self.set_ping_interval(interval);
+        }
+    }
+
+    /// Applies the throttle settings; only once connected, since they travel to the remote
+    /// as an ENet command it accepts only from a connected peer.
+    pub(crate) fn apply_on_connect(&mut self, settings: &PeerSettings) {
+        if let Some(throttle) = settings.throttle {
+            self.throttle_configure(
+                throttle.interval_ms,
+                throttle.acceleration,
+                throttle.deceleration,
+            );
         }
     }
 }

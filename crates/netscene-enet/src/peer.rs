@@ -44,8 +44,9 @@ pub(crate) struct ServerState {
 
 pub(crate) struct ClientState {
     pub host: EnetHost,
-    /// The server's slot; `None` once dropped.
+    /// The server's slot.
     pub server: PeerID,
+    pub peer_settings: PeerSettings,
 }
 
 pub(crate) struct MeshLink {
@@ -282,7 +283,11 @@ impl ENetMultiplayerPeer {
             slot
         };
         self.start(
-            Active::Client(ClientState { host, server }),
+            Active::Client(ClientState {
+                host,
+                server,
+                peer_settings: options.peer_settings,
+            }),
             unique_id,
             ConnectionStatus::Connecting,
         );

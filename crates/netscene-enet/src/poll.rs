@@ -110,7 +110,9 @@ fn poll_server(
                     continue;
                 };
                 let slot = peer.id();
-                ENetPacketPeer { peer }.apply(&server.peer_settings);
+                let mut packet_peer = ENetPacketPeer { peer };
+                packet_peer.apply(&server.peer_settings);
+                packet_peer.apply_on_connect(&server.peer_settings);
                 server.peers.insert(id, slot);
                 server.ids_by_slot[slot.0] = id;
                 tracing::debug!(id, "peer connected");
@@ -163,7 +165,8 @@ fn poll_client(
             }
         };
         match event {
-            Event::Connect { .. } => {
+            Event::Connect { peer, .. } => {
+                ENetPacketPeer { peer }.apply_on_connect(&client.peer_settings);
                 *status = ConnectionStatus::Connected;
                 tracing::debug!("connected to the server");
                 events.push_back(PeerEvent::PeerConnected(TARGET_PEER_SERVER));

@@ -450,6 +450,50 @@ fn per_peer_statistics_and_settings() {
 }
 
 #[test]
+fn throttle_settings_travel_to_the_other_end() {
+    // The server configures its peers (common::steady: deceleration 0); the client keeps
+    // ENet's defaults itself and adopts the server's settings through ENet's command.
+    let mut server = local_server();
+    let mut client = Node::client_with(ClientOptions {
+        unique_id: Some(12),
+        ..ClientOptions::new("127.0.0.1", server.port())
+    });
+    assert!(run_until(&mut [&mut server, &mut client], |n| n[1].connected()));
+    let deadline = std::time::Instant::now() + common::DEADLINE;
+    loop {
+        server.pump();
+        client.pump();
+        let adopted = client
+            .peer
+            .get_peer(1)
+            .and_then(|p| p.throttle_settings())
+            .is_some_and(|t| t.deceleration == 0);
+        if adopted {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "settings never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let settings = server
+        .peer
+        .get_peer(12)
+        .unwrap()
+        .throttle_settings()
+        .unwrap();
+    assert_eq!(
+        settings,
+        netscene_enet::PeerThrottle {
+            interval_ms: 5000,
+            acceleration: 2,
+            deceleration: 0
+        }
+    );
+}
+
+#[test]
 fn channel_limits_follow_the_arguments() {
     // max_channels 2 → ENet channel limit 4: user channels 0..=2 work, 3 does not.
     let mut server = Node::server(ServerOptions {

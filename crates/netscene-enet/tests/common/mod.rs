@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant};
 
 use netscene::peer::{ConnectionStatus, MultiplayerPeer, Packet, PeerEvent, PeerId};
-use netscene_enet::{ClientOptions, ENetMultiplayerPeer, PeerSettings, PeerTimeout, ServerOptions};
+use netscene_enet::{
+    ClientOptions, ENetMultiplayerPeer, PeerSettings, PeerThrottle, PeerTimeout, ServerOptions,
+};
 
 /// Upper bound for any wait; only reached when a test fails (the machine may be slow).
 pub const DEADLINE: Duration = Duration::from_secs(15);
@@ -35,6 +37,7 @@ impl Node {
     pub fn client(port: u16, id: Option<PeerId>) -> Self {
         Self::client_with(ClientOptions {
             unique_id: id,
+            peer_settings: steady(),
             ..ClientOptions::new("127.0.0.1", port)
         })
     }
@@ -97,6 +100,19 @@ pub fn run_for(nodes: &mut [&mut Node], duration: Duration) {
     }
 }
 
+/// ENet's defaults, except that the unreliable-packet throttle never closes: on a loaded
+/// test machine a round-trip spike would otherwise let ENet drop an unreliable packet a test
+/// expects. (Configured on one end, ENet applies it to both.)
+pub fn steady() -> PeerSettings {
+    PeerSettings {
+        throttle: Some(PeerThrottle {
+            deceleration: 0,
+            ..PeerThrottle::default()
+        }),
+        ..PeerSettings::default()
+    }
+}
+
 /// Timeouts short enough for tests: a lost peer is noticed within about a second.
 pub fn short_timeouts() -> PeerSettings {
     PeerSettings {
@@ -106,6 +122,7 @@ pub fn short_timeouts() -> PeerSettings {
             maximum_ms: 1000,
         }),
         ping_interval_ms: Some(100),
+        ..steady()
     }
 }
 
@@ -113,6 +130,7 @@ pub fn short_timeouts() -> PeerSettings {
 pub fn local_server() -> Node {
     Node::server(ServerOptions {
         bind_ip: Some("127.0.0.1".parse().unwrap()),
+        peer_settings: steady(),
         ..ServerOptions::new(0)
     })
 }
