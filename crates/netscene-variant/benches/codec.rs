@@ -9,7 +9,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use netscene_variant::*;
 
 const MIB: usize = 1 << 20;
@@ -124,4 +124,121 @@ criterion_group! {
     config = config();
     targets = packed, rpc_args
 }
-criterion_main!(benches);
+
+/// Median seconds per call of `f` over `rounds` rounds of `iters` calls, the rounds of all the
+/// measured functions interleaved so they share the machine's load (it is shared and noisy).
+fn interleaved_medians(rounds: usize, iters: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    let mut samples = vec![Vec::with_capacity(rounds); fs.len()];
+    for _ in 0..rounds {
+        for (f, s) in fs.iter_mut().zip(samples.iter_mut()) {
+            let start = std::time::Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            s.push(start.elapsed().as_secs_f64() / iters as f64);
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut s| {
+            s.sort_by(f64::total_cmp);
+            s[s.len() / 2]
+        })
+        .collect()
+}
+
+/// The figures for BENCHMARKS.md: codec vs memcpy ratios and RPC argument values per second,
+/// as medians of interleaved rounds.
+fn summary() {
+    let raw: Vec<u8> = (0..MIB).map(|i| (i * 31 % 251) as u8).collect();
+    let bytes_value = Variant::PackedByteArray(raw.clone());
+    let floats_value = Variant::PackedFloat32Array((0..MIB / 4).map(|i| i as f32 * 0.25).collect());
+    let (opts, dopts) = (EncodeOptions::default(), DecodeOptions::default());
+    let mut out: Vec<u8> = Vec::with_capacity(MIB + 16);
+    let mut out2: Vec<u8> = Vec::with_capacity(MIB + 16);
+    let medians = interleaved_medians(
+        21,
+        50,
+        &mut [
+            &mut || {
+                black_box(black_box(&raw).clone());
+            },
+            &mut || {
+                out.clear();
+                encode_variant(black_box(&bytes_value), &mut out, &opts).unwrap();
+                black_box(decode_variant(&out, &dopts).unwrap());
+            },
+            &mut || {
+                out2.clear();
+                encode_variant(black_box(&floats_value), &mut out2, &opts).unwrap();
+                black_box(decode_variant(&out2, &dopts).unwrap());
+            },
+        ],
+    );
+    let [copy, bytes, floats] = [medians[0], medians[1], medians[2]];
+    let gib = |t: f64| MIB as f64 / t / (1u64 << 30) as f64;
+    println!("summary: 1 MiB, median of 21 interleaved rounds of 50");
+    println!(
+        "  memcpy (Vec::clone)              {:8.1} us  {:6.2} GiB/s  1.00x",
+        copy * 1e6,
+        gib(copy)
+    );
+    println!(
+        "  PackedByteArray encode+decode    {:8.1} us  {:6.2} GiB/s  {:.2}x memcpy",
+        bytes * 1e6,
+        gib(bytes),
+        copy / bytes
+    );
+    println!(
+        "  PackedFloat32Array encode+decode {:8.1} us  {:6.2} GiB/s  {:.2}x memcpy",
+        floats * 1e6,
+        gib(floats),
+        copy / floats
+    );
+
+    let args = [
+        Variant::Int(42),
+        Variant::Float(0.5),
+        Variant::from("player_1"),
+        Variant::Vector3(Vector3::new(1.0, 2.5, -3.0)),
+    ];
+    let mut packet: Vec<u8> = Vec::with_capacity(64);
+    let mut packet2: Vec<u8> = Vec::with_capacity(64);
+    let mut values: Vec<Variant> = Vec::with_capacity(4);
+    let medians = interleaved_medians(
+        21,
+        20_000,
+        &mut [
+            &mut || {
+                packet.clear();
+                encode_and_compress_variants(black_box(&args), &mut packet, &opts).unwrap();
+                black_box(decode_and_decompress_variants(&packet, 4, false, &dopts).unwrap());
+            },
+            &mut || {
+                packet2.clear();
+                encode_and_compress_variants(black_box(&args), &mut packet2, &opts).unwrap();
+                values.clear();
+                decode_and_decompress_variants_into(&packet2, 4, false, &dopts, &mut values)
+                    .unwrap();
+                black_box(&values);
+            },
+        ],
+    );
+    println!("summary: RPC arguments (int, float, String, Vector3), compressed form, one core");
+    println!(
+        "  encode+decode                    {:8.1} ns  {:6.1} M values/s",
+        medians[0] * 1e9,
+        4.0 / medians[0] / 1e6
+    );
+    println!(
+        "  encode+decode, reused Vec        {:8.1} ns  {:6.1} M values/s",
+        medians[1] * 1e9,
+        4.0 / medians[1] / 1e6
+    );
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    summary();
+}
