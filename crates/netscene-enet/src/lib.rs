@@ -26,9 +26,9 @@
 //!   socket instead of Godot's dual-stack one (same datagrams; the kernel's v4-mapped path is
 //!   slower). Servers bind dual-stack, as Godot does.
 //! * **Compression** is chosen when the host is created ([`ServerOptions::compression`]);
-//!   Godot calls `ENetConnection.compress()` afterwards. Only NONE and RANGE_CODER exist:
-//!   Godot's FASTLZ, ZLIB and ZSTD modes are Godot-specific compressor callbacks rusty_enet
-//!   does not have.
+//!   Godot calls `ENetConnection.compress()` afterwards. NONE, RANGE_CODER (rusty_enet's port
+//!   of ENet's) and ZLIB (zlib streams, as Godot's `Compression::MODE_DEFLATE`) exist; Godot's
+//!   FASTLZ and ZSTD modes do not.
 //! * **Socket buffers** are set to C ENet's 256 KiB (Godot's socket layer ignores the request).
 //! * `add_mesh_peer` refuses an id already in the mesh (Godot replaces the old host).
 //!
@@ -42,6 +42,7 @@
 //! mode reported on receive is the sender's, as in Godot. A unit test fails if a rusty_enet
 //! update fixes `kind()` or changes the `Debug` output.
 
+mod compression;
 mod connection;
 pub mod flags;
 mod options;

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, UdpSocket};
 
 use netscene::peer::{PeerError, PeerId};
-use rusty_enet::{Host, HostSettings, RangeCoder};
+use rusty_enet::{Host, HostSettings};
 
 use crate::flags::{ENET_MAX_CHANNELS, SYSCH_MAX};
 use crate::socket::bind_udp;
@@ -15,11 +15,10 @@ pub(crate) type EnetHost = Host<UdpSocket>;
 /// The most peers an ENet host accepts (`ENET_PROTOCOL_MAXIMUM_PEER_ID`), as Godot checks.
 pub const MAX_PEERS: usize = 4095;
 
-/// Godot's `ENetConnection.CompressionMode`, limited to what rusty_enet implements.
+/// Godot's `ENetConnection.CompressionMode`, with Godot's values, for the modes available.
 ///
-/// Both ends of a connection must use the same mode. Godot's FASTLZ (2), ZLIB (3) and ZSTD (4)
-/// are Godot-specific compressor callbacks that rusty_enet does not provide; they are not
-/// offered here.
+/// Both ends of a connection must use the same mode. Godot's FASTLZ (2) and ZSTD (4) are not
+/// offered: they are Godot-specific compressor callbacks with no implementation here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
 pub enum CompressionMode {
@@ -28,6 +27,8 @@ pub enum CompressionMode {
     None = 0,
     /// `COMPRESS_RANGE_CODER`: stock ENet's adaptive range coder.
     RangeCoder = 1,
+    /// `COMPRESS_ZLIB`: each datagram body as one zlib stream (Godot's `MODE_DEFLATE`).
+    Zlib = 3,
 }
 
 /// ENet's per-peer timeout settings (`ENetPacketPeer.set_timeout`).
@@ -222,10 +223,7 @@ pub(crate) fn create_host(params: HostParams) -> Result<EnetHost, PeerError> {
         channel_limit: params.channel_limit,
         incoming_bandwidth_limit: (params.in_bandwidth > 0).then_some(params.in_bandwidth),
         outgoing_bandwidth_limit: (params.out_bandwidth > 0).then_some(params.out_bandwidth),
-        compressor: match params.compression {
-            CompressionMode::None => None,
-            CompressionMode::RangeCoder => Some(Box::new(RangeCoder::new())),
-        },
+        compressor: crate::compression::compressor(params.compression),
         ..HostSettings::default()
     };
     Host::new(socket, settings).map_err(|error| PeerError::CantCreate(error.to_string()))

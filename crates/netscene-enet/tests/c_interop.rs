@@ -269,16 +269,17 @@ fn c_server_shutdown_is_a_server_loss() {
     );
 }
 
-#[test]
-fn range_coder_compression_interoperates_with_c_enet() {
-    let (mut c, port) = CPeer::server_with(0, true);
+/// A netscene client with `mode` against a C ENet server compressing with `c_mode`: large
+/// compressible packets both ways.
+fn compressed_exchange(mode: CompressionMode, c_mode: &str) {
+    let (mut c, port) = CPeer::server_with(0, Some(c_mode));
     let mut client = Node::client_with(ClientOptions {
         unique_id: Some(8),
-        compression: CompressionMode::RangeCoder,
+        compression: mode,
         ..ClientOptions::new("127.0.0.1", port)
     });
     expect_c(&mut c, &mut [&mut client], |e| *e == CEvent::Connected(8));
-    let text = b"range coder range coder range coder ".repeat(30);
+    let text = b"compress me, compress me, compress me! ".repeat(30);
     client
         .peer
         .send(1, TransferMode::Reliable, 0, &text)
@@ -289,6 +290,18 @@ fn range_coder_compression_interoperates_with_c_enet() {
     assert!(run_until(&mut [&mut client], |n| !n[0].packets.is_empty()));
     assert_eq!(client.packets[0].data, text);
     c.quit();
+}
+
+#[test]
+fn range_coder_compression_interoperates_with_c_enet() {
+    compressed_exchange(CompressionMode::RangeCoder, "range");
+}
+
+#[test]
+fn zlib_compression_interoperates_with_c_zlib() {
+    // The C side compresses with the system's zlib (compress2/uncompress), as Godot's
+    // COMPRESS_ZLIB does with its bundled zlib.
+    compressed_exchange(CompressionMode::Zlib, "zlib");
 }
 
 #[test]

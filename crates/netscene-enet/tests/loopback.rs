@@ -583,16 +583,15 @@ fn godot_named_constructors_and_errors() {
         .is_empty()));
 }
 
-#[test]
-fn range_coder_compression_round_trips() {
+fn compressed_round_trip(mode: CompressionMode) {
     let mut server = Node::server(ServerOptions {
         bind_ip: Some("127.0.0.1".parse().unwrap()),
-        compression: CompressionMode::RangeCoder,
+        compression: mode,
         ..ServerOptions::new(0)
     });
     let mut client = Node::client_with(ClientOptions {
         unique_id: Some(4),
-        compression: CompressionMode::RangeCoder,
+        compression: mode,
         ..ClientOptions::new("127.0.0.1", server.port())
     });
     assert!(run_until(&mut [&mut server, &mut client], |n| n[1].connected()));
@@ -601,10 +600,27 @@ fn range_coder_compression_round_trips() {
         .peer
         .send(1, TransferMode::Reliable, 1, &text)
         .unwrap();
-    server.pump();
     assert!(run_until(&mut [&mut server, &mut client], |n| !n[0]
         .packets
         .is_empty()));
     assert_eq!(server.packets[0].data, text);
     assert_eq!(server.packets[0].channel, 1);
+    server
+        .peer
+        .send(4, TransferMode::Reliable, 0, &text)
+        .unwrap();
+    assert!(run_until(&mut [&mut server, &mut client], |n| !n[1]
+        .packets
+        .is_empty()));
+    assert_eq!(client.packets[0].data, text);
+}
+
+#[test]
+fn range_coder_compression_round_trips() {
+    compressed_round_trip(CompressionMode::RangeCoder);
+}
+
+#[test]
+fn zlib_compression_round_trips() {
+    compressed_round_trip(CompressionMode::Zlib);
 }

@@ -12,8 +12,9 @@
  * RELIABLE = RELIABLE; the client's id is the CONNECT data; the server resets connections
  * whose id is below 2 or already used; a client asks for <user channels> + 2 channels (or 255).
  *
- * With NETSCENE_ENET_C_RANGE_CODER=1 in the environment the host compresses with ENet's
- * range coder; with NETSCENE_ENET_C_SHORT_TIMEOUTS=1 a client gives up on an unanswering
+ * With NETSCENE_ENET_C_COMPRESSION=range (or zlib) in the environment the host compresses
+ * with ENet's range coder (or Godot's COMPRESS_ZLIB: each datagram body one zlib stream,
+ * window 15, zlib's default level, as Godot's Compression::MODE_DEFLATE); with NETSCENE_ENET_C_SHORT_TIMEOUTS=1 a client gives up on an unanswering
  * server within about 2 s instead of ENet's 5 to 30 s.
  *
  * Commands (stdin):
@@ -39,6 +40,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define MAX_IDS 64
 #define PAYLOAD_MAX (1 << 20)
@@ -192,6 +194,45 @@ static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Godot's COMPRESS_ZLIB as an ENet compressor, over the system's zlib. */
+static unsigned char zlib_source[4096];
+
+static size_t zlib_compress(void *context, const ENetBuffer *buffers, size_t count, size_t limit,
+                            enet_uint8 *out, size_t out_limit) {
+    (void)context;
+    size_t used = 0;
+    for (size_t i = 0; i < count && used < limit; i++) {
+        size_t n = buffers[i].dataLength;
+        if (n > limit - used) n = limit - used;
+        if (used + n > sizeof zlib_source) return 0;
+        memcpy(zlib_source + used, buffers[i].data, n);
+        used += n;
+    }
+    uLongf size = (uLongf)out_limit;
+    if (compress2(out, &size, zlib_source, (uLong)used, Z_DEFAULT_COMPRESSION) != Z_OK) return 0;
+    return (size_t)size;
+}
+
+static size_t zlib_decompress(void *context, const enet_uint8 *in, size_t in_limit, enet_uint8 *out,
+                              size_t out_limit) {
+    (void)context;
+    uLongf size = (uLongf)out_limit;
+    if (uncompress(out, &size, in, (uLong)in_limit) != Z_OK) return 0;
+    return (size_t)size;
+}
+
+static void setup_compression(void) {
+    const char *mode = getenv("NETSCENE_ENET_C_COMPRESSION");
+    if (!host || !mode) return;
+    if (strcmp(mode, "range") == 0) {
+        if (enet_host_compress_with_range_coder(host) < 0) printf("error range coder\n");
+    } else if (strcmp(mode, "zlib") == 0) {
+        /* ENet ignores a compressor whose context is NULL. */
+        ENetCompressor compressor = {zlib_source, zlib_compress, zlib_decompress, NULL};
+        enet_host_compress(host, &compressor);
+    }
 }
 
 /* ---- bench mode: one C client sending 64-byte packets to one C server, as Godot would. */
@@ -374,10 +415,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bad arguments\n");
         return 2;
     }
-    const char *range_coder = getenv("NETSCENE_ENET_C_RANGE_CODER");
-    if (host && range_coder && strcmp(range_coder, "1") == 0 && enet_host_compress_with_range_coder(host) < 0) {
-        printf("error range coder\n");
-    }
+    setup_compression();
     fflush(stdout);
 
     static char buffer[4 * PAYLOAD_MAX];

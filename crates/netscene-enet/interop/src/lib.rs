@@ -81,12 +81,13 @@ pub struct CPeer {
 impl CPeer {
     /// `enet_c_peer server <port>` on 127.0.0.1; returns it with the port it listens on.
     pub fn server(port: u16) -> (Self, u16) {
-        Self::server_with(port, false)
+        Self::server_with(port, None)
     }
 
-    /// Like [`server`](Self::server), optionally compressing with ENet's range coder.
-    pub fn server_with(port: u16, range_coder: bool) -> (Self, u16) {
-        let mut peer = Self::spawn(&["server", &port.to_string()], range_coder, false);
+    /// Like [`server`](Self::server), compressing with `compression`: `"range"` (ENet's range
+    /// coder) or `"zlib"` (Godot's COMPRESS_ZLIB over the system's zlib).
+    pub fn server_with(port: u16, compression: Option<&str>) -> (Self, u16) {
+        let mut peer = Self::spawn(&["server", &port.to_string()], compression, false);
         match peer.next_event(Duration::from_secs(10)) {
             Some(CEvent::Listening(port)) => (peer, port),
             other => panic!("C server did not start: {other:?}"),
@@ -117,24 +118,26 @@ impl CPeer {
             args.push(channels.to_string());
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        Self::spawn(&args, false, short_timeouts)
+        Self::spawn(&args, None, short_timeouts)
     }
 
     /// `enet_c_peer bench`, waiting until its C client and server are connected.
     pub fn bench() -> Self {
-        let mut peer = Self::spawn(&["bench"], false, false);
+        let mut peer = Self::spawn(&["bench"], None, false);
         match peer.next_event(Duration::from_secs(15)) {
             Some(CEvent::Ready) => peer,
             other => panic!("C bench did not start: {other:?}"),
         }
     }
 
-    fn spawn(args: &[&str], range_coder: bool, short_timeouts: bool) -> Self {
-        let flag = |on: bool| if on { "1" } else { "0" };
+    fn spawn(args: &[&str], compression: Option<&str>, short_timeouts: bool) -> Self {
         let mut child = Command::new(C_PEER_PATH)
             .args(args)
-            .env("NETSCENE_ENET_C_RANGE_CODER", flag(range_coder))
-            .env("NETSCENE_ENET_C_SHORT_TIMEOUTS", flag(short_timeouts))
+            .env("NETSCENE_ENET_C_COMPRESSION", compression.unwrap_or("none"))
+            .env(
+                "NETSCENE_ENET_C_SHORT_TIMEOUTS",
+                if short_timeouts { "1" } else { "0" },
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

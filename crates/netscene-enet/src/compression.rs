@@ -1,0 +1,99 @@
+//! ENet host compressors: stock ENet's range coder (from rusty_enet) and Godot's
+//! `COMPRESS_ZLIB`, which compresses each datagram body as one zlib stream (deflate with the
+//! zlib header and Adler-32 trailer, 32 KiB window: Godot's `Compression::MODE_DEFLATE`).
+
+use rusty_enet::{Compressor, RangeCoder};
+
+use crate::options::CompressionMode;
+
+/// zlib's `Z_DEFAULT_COMPRESSION` level, Godot's default `zlib_level`.
+const ZLIB_DEFAULT_LEVEL: u8 = 6;
+
+/// The compressor for `mode`, or `None` for no compression.
+pub(crate) fn compressor(mode: CompressionMode) -> Option<Box<dyn Compressor>> {
+    match mode {
+        CompressionMode::None => None,
+        CompressionMode::RangeCoder => Some(Box::new(RangeCoder::new())),
+        CompressionMode::Zlib => Some(Box::new(ZlibCompressor::default())),
+    }
+}
+
+/// Godot's `COMPRESS_ZLIB` ENet compressor.
+#[derive(Default)]
+pub(crate) struct ZlibCompressor {
+    /// The datagram body gathered from ENet's buffers, kept to reuse its allocation.
+    source: Vec<u8>,
+}
+
+impl Compressor for ZlibCompressor {
+    fn compress(&mut self, in_buffers: &[&[u8]], in_limit: usize, out: &mut [u8]) -> usize {
+        self.source.clear();
+        for buffer in in_buffers {
+            self.source.extend_from_slice(buffer);
+        }
+        self.source.truncate(in_limit);
+        let compressed =
+            miniz_oxide::deflate::compress_to_vec_zlib(&self.source, ZLIB_DEFAULT_LEVEL);
+        // As Godot: 0 ("send it uncompressed") when it does not fit.
+        match out.get_mut(..compressed.len()) {
+            Some(target) => {
+                target.copy_from_slice(&compressed);
+                compressed.len()
+            }
+            None => 0,
+        }
+    }
+
+    fn decompress(&mut self, in_data: &[u8], out: &mut [u8]) -> usize {
+        // Bounded by `out` (ENet's MTU-sized buffer); malformed or oversized input → 0, and
+        // ENet drops the datagram.
+        miniz_oxide::inflate::decompress_slice_iter_to_slice(
+            out,
+            std::iter::once(in_data),
+            true,
+            false,
+        )
+        .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zlib_round_trip_through_split_buffers() {
+        let mut zlib = ZlibCompressor::default();
+        let body = b"header".to_vec();
+        let payload = b"abcabcabcabcabcabcabcabcabcabcabcabc".to_vec();
+        let mut out = [0u8; 1400];
+        let size = zlib.compress(&[&body, &payload], body.len() + payload.len(), &mut out);
+        assert!(size > 0 && size < body.len() + payload.len());
+        // A zlib header: CM 8 (deflate), CINFO 7 (32 KiB window), check bits valid.
+        assert_eq!(out[0], 0x78);
+        assert_eq!((u16::from(out[0]) << 8 | u16::from(out[1])) % 31, 0);
+        let mut back = [0u8; 1400];
+        let len = zlib.decompress(&out[..size], &mut back);
+        assert_eq!(&back[..len], [body, payload].concat().as_slice());
+    }
+
+    #[test]
+    fn zlib_rejects_garbage_and_overflow() {
+        let mut zlib = ZlibCompressor::default();
+        let mut out = [0u8; 64];
+        assert_eq!(
+            zlib.decompress(&[0x78, 0x9c, 0xff, 0xff, 0xff], &mut out),
+            0
+        );
+        assert_eq!(zlib.decompress(&[], &mut out), 0);
+        // 1000 zeros compress to a few bytes but do not fit in 64.
+        let mut packed = [0u8; 1400];
+        let size = zlib.compress(&[&[0u8; 1000]], 1000, &mut packed);
+        assert_eq!(zlib.decompress(&packed[..size], &mut out), 0);
+        // Incompressible data larger than `out` is not sent compressed.
+        let noise: Vec<u8> = (0..200u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        assert_eq!(zlib.compress(&[&noise], noise.len(), &mut [0u8; 100]), 0);
+    }
+}
