@@ -209,8 +209,7 @@ impl PathCache {
             return Ok(entry.node);
         }
         // The node was removed: the path may name a newer node.
-        let node = tree
-            .get_node_relative(root_path, &entry.path)
+        let node = super::resolve::node_in_branch(tree, root_path, &entry.path)
             .ok_or(PacketError::UnknownCacheId(cache_id))?;
         entry.node = node;
         Ok(node)

@@ -15,6 +15,7 @@ mod auth;
 mod cache;
 mod id_hash;
 mod link;
+mod resolve;
 mod rpc;
 mod sys;
 

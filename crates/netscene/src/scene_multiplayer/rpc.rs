@@ -4,6 +4,7 @@
 use netscene_variant::{DecodeOptions, EncodeOptions, StringName, Variant};
 
 use super::SceneMultiplayer;
+use super::resolve::{node_in_branch, node_not_found};
 use crate::api::MultiplayerEvent;
 use crate::error::{MultiplayerError, PacketError, RpcRejection};
 use crate::handler::{RpcContext, RpcHandler};
@@ -250,9 +251,9 @@ impl SceneMultiplayer {
         let call = RemoteCall::parse(packet)?;
         let node = match call.node {
             NodeTarget::CacheId(id) => self.cache.resolve_recv(tree, &self.root_path, from, id)?,
-            NodeTarget::Path(path) => tree
-                .get_node_relative(&self.root_path, path)
-                .ok_or_else(|| PacketError::NodeNotFound(path.into()))?,
+            NodeTarget::Path(path) => {
+                node_in_branch(tree, &self.root_path, path).ok_or_else(|| node_not_found(path))?
+            }
         };
         let Some(n) = tree.node(node) else {
             return Err(PacketError::UnknownCacheId(0));
@@ -337,11 +338,15 @@ impl SceneMultiplayer {
         packet: &[u8],
     ) -> Result<(), PacketError> {
         let simplify = SimplifyPath::parse(packet)?;
-        let node = tree
-            .get_node_relative(&self.root_path, simplify.path)
-            .ok_or_else(|| PacketError::NodeNotFound(simplify.path.into()))?;
+        let node = node_in_branch(tree, &self.root_path, simplify.path)
+            .ok_or_else(|| node_not_found(simplify.path))?;
+        // Kept for re-resolving after the node is replaced: the canonical path, so its size
+        // is the tree's, not the peer's (`Game/../Game/..` resolves too).
+        let canonical = tree
+            .relative_path(node, &self.root_path)
+            .ok_or_else(|| node_not_found(simplify.path))?;
         self.cache
-            .insert_recv(from, simplify.cache_id, node, simplify.path)?;
+            .insert_recv(from, simplify.cache_id, node, &canonical)?;
         let valid = tree
             .node(node)
             .is_some_and(|n| n.table.checksum == simplify.checksum);
