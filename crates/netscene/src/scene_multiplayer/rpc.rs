@@ -299,6 +299,11 @@ impl SceneMultiplayer {
                 }
                 Ok(())
             }
+            Err(PacketError::Arguments(mut e)) => {
+                // Report the offset within the packet, not within the argument area.
+                e.offset += call.args.as_ptr() as usize - packet.as_ptr() as usize;
+                Err(PacketError::Arguments(e))
+            }
             Err(e) => Err(e),
         };
         args.clear();

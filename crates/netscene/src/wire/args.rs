@@ -39,7 +39,8 @@ pub fn encode_args(
 
 /// Decodes an argument area into `out` (cleared first). With `byte_only_or_no_args` the
 /// whole area is one PackedByteArray (or nothing when empty). Trailing bytes after the
-/// declared arguments are ignored, as Godot ignores them.
+/// declared arguments are ignored, as Godot ignores them. Offsets in decode errors count from
+/// the start of `area`.
 pub fn decode_args(
     area: &[u8],
     byte_only_or_no_args: bool,
@@ -61,12 +62,18 @@ pub fn decode_args(
         });
     };
     let declared = usize::from(argc);
+    // Offset of `rest` in the area: decode errors report where in the area they are.
+    let mut at = 1;
     for found in 0..declared {
         if rest.is_empty() {
             return Err(PacketError::ArgumentCount { declared, found });
         }
-        let (value, used) = decode_and_decompress_variant(rest, options)?;
+        let (value, used) = decode_and_decompress_variant(rest, options).map_err(|mut e| {
+            e.offset += at;
+            e
+        })?;
         rest = rest.get(used..).unwrap_or(&[]);
+        at += used;
         out.push(value);
     }
     Ok(())
