@@ -110,6 +110,11 @@ impl PathCache {
         self.sent.len()
     }
 
+    /// Number of cache ids `peer` announced and we keep.
+    pub fn recv_len(&self, peer: PeerId) -> usize {
+        self.peers.get(&peer).map_or(0, |info| info.recv.len())
+    }
+
     /// The node's cache id, assigned on first use.
     pub fn ensure_id(&mut self, node: NodeId) -> u32 {
         if let Some(s) = self.sent.get(&node) {

@@ -256,6 +256,13 @@ impl SceneMultiplayer {
         self.cache.max_entries_per_peer = max;
     }
 
+    /// Path cache ids `peer` has announced to this API and that are kept (at most
+    /// [`get_max_cache_entries_per_peer`](Self::get_max_cache_entries_per_peer)); 0 for an
+    /// unknown peer. A diagnostic, e.g. to watch a peer flooding SIMPLIFY_PATH.
+    pub fn get_remote_cache_entries(&self, peer: PeerId) -> usize {
+        self.cache.recv_len(peer)
+    }
+
     /// Replaces the millisecond clock used for the auth timeout (tests use a manual clock).
     pub fn set_clock(&mut self, clock: Clock) {
         self.clock = clock;

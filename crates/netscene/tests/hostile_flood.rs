@@ -1,0 +1,130 @@
+//! Hostile-peer suite, part 3: floods, with memory measured by a counting allocator.
+//!
+//! * Path-cache flood: 100 000 distinct SIMPLIFY_PATH announcements (half to a node that
+//!   exists, under long `..` detours; half to nodes that do not exist). The per-peer cap holds,
+//!   memory stops growing once the cap is reached, and the honest clients are unaffected.
+//!
+//! The tests of this file are serialised (the allocator counts every thread).
+
+#[path = "support/hostile.rs"]
+mod hostile;
+
+use std::alloc::System;
+use std::sync::Mutex;
+
+use hostile::*;
+use netscene::{MultiplayerEvent, PacketError};
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+
+// The workspace forbids `unsafe`, so the counting allocator comes from `stats_alloc`.
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Bytes currently allocated by the whole process.
+fn live_bytes() -> i64 {
+    let s = GLOBAL.stats();
+    s.bytes_allocated as i64 - s.bytes_deallocated as i64
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    cache_full: usize,
+    not_found: usize,
+    other: Vec<PacketError>,
+}
+
+/// Announcement `k`: even → the existing `Game` behind `k % 128` detours (up to 1 KiB of
+/// path) with a distinct subname; odd → a node that does not exist.
+fn announcement(checksum: &[u8; 32], k: u32) -> Vec<u8> {
+    let path = if k % 2 == 0 {
+        format!("{}Game:p{k}", "Game/../".repeat((k / 2 % 128) as usize))
+    } else {
+        format!("Ghost{k}")
+    };
+    simplify(checksum, k, &path)
+}
+
+fn flood(a: &mut Arena, ids: std::ops::Range<u32>, per_round: u32, tally: &mut Tally) {
+    let checksum = a.game_checksum();
+    let me = a.attacker_id;
+    let mut next = ids.start;
+    while next < ids.end {
+        a.honest_round();
+        let end = (next + per_round).min(ids.end);
+        for k in next..end {
+            a.attacker_send(&announcement(&checksum, k));
+        }
+        next = end;
+        a.step(7);
+        for e in a.take_rejections(0, me) {
+            match e {
+                MultiplayerEvent::PacketRejected {
+                    error: PacketError::CacheFull(_),
+                    ..
+                } => tally.cache_full += 1,
+                MultiplayerEvent::PacketRejected {
+                    error: PacketError::NodeNotFound(_),
+                    ..
+                } => tally.not_found += 1,
+                MultiplayerEvent::PacketRejected { error, .. } => tally.other.push(error),
+                other => panic!("{other:?}"),
+            }
+        }
+        a.inbox.clear();
+    }
+}
+
+#[test]
+fn path_cache_flood_is_capped_and_memory_stays_bounded() {
+    let _serial = SERIAL.lock().unwrap();
+    let mut a = Arena::new(21);
+    let me = a.attacker_id;
+    let cap = a
+        .tree
+        .scene_multiplayer(SERVER)
+        .unwrap()
+        .get_max_cache_entries_per_peer();
+    assert_eq!(cap, 16_384);
+    // Warm up the honest streams so their buffers exist before measuring.
+    a.run(20, |_, _| {});
+    let mut tally = Tally::default();
+    let before = live_bytes();
+    flood(&mut a, 0..50_000, 500, &mut tally);
+    let entries = |a: &mut Arena| {
+        a.tree
+            .scene_multiplayer(SERVER)
+            .unwrap()
+            .get_remote_cache_entries(me)
+    };
+    assert_eq!(entries(&mut a), cap);
+    let after_first = live_bytes();
+    flood(&mut a, 50_000..100_000, 500, &mut tally);
+    assert_eq!(entries(&mut a), cap);
+    let after_second = live_bytes();
+    let growth_first = after_first - before;
+    let growth_second = after_second - after_first;
+    eprintln!(
+        "path-cache flood: {cap} entries kept; live heap +{growth_first} bytes over the first \
+         50 000 announcements ({} bytes/entry), +{growth_second} over the next 50 000",
+        growth_first / cap as i64
+    );
+    assert!(
+        tally.other.is_empty(),
+        "{:?}",
+        &tally.other[..5.min(tally.other.len())]
+    );
+    assert_eq!(tally.not_found, 50_000);
+    assert_eq!(tally.cache_full, 50_000 - cap);
+    // The kept entries cost a few MiB at most, whatever the announced paths' length ...
+    assert!(growth_first < 4 << 20, "{growth_first}");
+    // ... and a full cache does not grow any more.
+    assert!(growth_second < 256 << 10, "{growth_second}");
+    a.assert_streams_intact();
+    a.assert_server_intact(true);
+    // Honest clients never saw the flood.
+    for i in 1..=2 {
+        assert!(a.take_rejections(i, me).is_empty());
+    }
+}
