@@ -38,7 +38,7 @@ struct Tally {
 /// Announcement `k`: even → the existing `Game` behind `k % 128` detours (up to 1 KiB of
 /// path) with a distinct subname; odd → a node that does not exist.
 fn announcement(checksum: &[u8; 32], k: u32) -> Vec<u8> {
-    let path = if k % 2 == 0 {
+    let path = if k.is_multiple_of(2) {
         format!("{}Game:p{k}", "Game/../".repeat((k / 2 % 128) as usize))
     } else {
         format!("Ghost{k}")
