@@ -5,10 +5,35 @@ use std::net::IpAddr;
 use netscene::peer::PeerError;
 use rusty_enet::{Event, PeerID, PeerState};
 
-use crate::flags::{ENET_MAX_CHANNELS, packet_flags};
+use crate::flags::{ENET_MAX_CHANNELS, debug_field, packet_flags};
 use crate::options::{CompressionMode, EnetHost, HostParams, create_host};
 use crate::packet_peer::ENetPacketPeer;
 use crate::socket::resolve_for;
+
+/// `ENetConnection.HostStatistic`, with Godot's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum HostStatistic {
+    /// Bytes sent.
+    TotalSentData = 0,
+    /// Datagrams sent.
+    TotalSentPackets = 1,
+    /// Bytes received.
+    TotalReceivedData = 2,
+    /// Datagrams received.
+    TotalReceivedPackets = 3,
+}
+
+impl HostStatistic {
+    fn debug_needle(self) -> &'static str {
+        match self {
+            Self::TotalSentData => " totalSentData: ",
+            Self::TotalSentPackets => " totalSentPackets: ",
+            Self::TotalReceivedData => " totalReceivedData: ",
+            Self::TotalReceivedPackets => " totalReceivedPackets: ",
+        }
+    }
+}
 
 /// Index of a peer slot in an [`ENetConnection`].
 pub type PeerSlot = usize;
@@ -50,6 +75,9 @@ pub enum ConnectionEvent {
 /// hand it to `ENetMultiplayerPeer::add_mesh_peer`.
 pub struct ENetConnection {
     pub(crate) host: EnetHost,
+    /// Counter values at the last `pop_statistic`, per [`HostStatistic`]: rusty_enet cannot
+    /// reset its counters, so popping subtracts instead.
+    popped: [u32; 4],
 }
 
 impl ENetConnection {
@@ -119,7 +147,10 @@ impl ENetConnection {
             out_bandwidth,
             compression,
         })?;
-        Ok(Self { host })
+        Ok(Self {
+            host,
+            popped: [0; 4],
+        })
     }
 
     /// `connect_to_host(address, port, channels, data)`: starts connecting; `channels` 0 asks
@@ -176,6 +207,56 @@ impl ENetConnection {
                 data: packet.data().to_vec(),
             },
         }))
+    }
+
+    /// `pop_statistic(statistic)`: the counter's growth since the last pop (Godot reads and
+    /// resets it). Read from rusty_enet's `Debug` output; `None` if that stops showing it.
+    pub fn pop_statistic(&mut self, statistic: HostStatistic) -> Option<u32> {
+        let current = debug_field(&self.host, statistic.debug_needle())
+            .and_then(|v| u32::try_from(v).ok())?;
+        let last = std::mem::replace(&mut self.popped[statistic as usize], current);
+        Some(current.wrapping_sub(last))
+    }
+
+    /// `bandwidth_limit(in_bandwidth, out_bandwidth)` in bytes per second, 0 for none.
+    pub fn bandwidth_limit(&mut self, in_bandwidth: u32, out_bandwidth: u32) {
+        // Zero means "unlimited", which is `None` for rusty_enet: cannot fail.
+        let _ = self.host.set_bandwidth_limit(
+            (in_bandwidth > 0).then_some(in_bandwidth),
+            (out_bandwidth > 0).then_some(out_bandwidth),
+        );
+    }
+
+    /// `channel_limit(limit)` for future incoming connections; 0 means 255.
+    pub fn channel_limit(&mut self, limit: usize) {
+        let limit = if limit == 0 {
+            ENET_MAX_CHANNELS
+        } else {
+            limit.min(ENET_MAX_CHANNELS)
+        };
+        // Never 0 here, the only value rusty_enet rejects.
+        let _ = self.host.set_channel_limit(limit);
+    }
+
+    /// `broadcast(channel, packet, flags)` to every connected peer, raw ENet flags.
+    pub fn broadcast(&mut self, channel: u8, data: &[u8], flags: u32) {
+        let packet = rusty_enet::Packet::new(data.to_vec(), crate::flags::kind_from_flags(flags));
+        self.host.broadcast(channel, &packet);
+    }
+
+    /// `socket_send(address, port, packet)`: one raw UDP datagram from the host's socket
+    /// (e.g. for NAT punch-through).
+    pub fn socket_send(&mut self, address: &str, port: u16, data: &[u8]) -> Result<(), PeerError> {
+        let socket = self.host.socket();
+        let local = socket
+            .local_addr()
+            .map_err(|error| PeerError::Connection(error.to_string()))?;
+        let remote = resolve_for(local, address, port)
+            .map_err(|error| PeerError::CantConnect(format!("{address}:{port}: {error}")))?;
+        socket
+            .send_to(data, remote)
+            .map(|_| ())
+            .map_err(|error| PeerError::Connection(error.to_string()))
     }
 
     /// Sends everything queued now (`flush`).

@@ -45,18 +45,19 @@
 mod compression;
 mod connection;
 pub mod flags;
+mod multiplayer_peer;
 mod options;
 mod packet_peer;
 mod peer;
 mod poll;
 mod socket;
 
-pub use connection::{ConnectionEvent, ENetConnection, PeerSlot};
+pub use connection::{ConnectionEvent, ENetConnection, HostStatistic, PeerSlot};
 pub use options::{
     ClientOptions, CompressionMode, MAX_PEERS, PeerSettings, PeerThrottle, PeerTimeout,
     ServerOptions,
 };
-pub use packet_peer::{ENetPacketPeer, PACKET_LOSS_SCALE, PACKET_THROTTLE_SCALE};
+pub use packet_peer::{ENetPacketPeer, PACKET_LOSS_SCALE, PACKET_THROTTLE_SCALE, PeerStatistic};
 pub use peer::{ENetMultiplayerPeer, MAX_PACKET_SIZE};
 pub use socket::SOCKET_BUFFER_SIZE;
 

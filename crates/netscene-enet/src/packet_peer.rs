@@ -5,13 +5,71 @@ use std::time::Duration;
 
 use rusty_enet::{Peer, PeerState};
 
-use crate::flags::debug_field;
+use netscene::peer::PeerError;
+
+use crate::flags::{debug_field, kind_from_flags};
 use crate::options::{PeerSettings, PeerThrottle, PeerTimeout};
 
 /// `ENetPacketPeer.PACKET_LOSS_SCALE`: packet loss is reported in 1/65536ths.
 pub const PACKET_LOSS_SCALE: u32 = 1 << 16;
 /// `ENetPacketPeer.PACKET_THROTTLE_SCALE`: the throttle is reported in 1/32nds.
 pub const PACKET_THROTTLE_SCALE: u32 = 32;
+
+/// `ENetPacketPeer.PeerStatistic`, with Godot's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum PeerStatistic {
+    /// Mean packet loss of reliable packets, in 1/[`PACKET_LOSS_SCALE`].
+    PacketLoss = 0,
+    /// Packet loss variance.
+    PacketLossVariance = 1,
+    /// Time at which packet loss statistics were last updated (ENet milliseconds).
+    PacketLossEpoch = 2,
+    /// Mean round-trip time, in milliseconds.
+    RoundTripTime = 3,
+    /// Round-trip time variance.
+    RoundTripTimeVariance = 4,
+    /// Last measured round-trip time.
+    LastRoundTripTime = 5,
+    /// Last round-trip time variance.
+    LastRoundTripTimeVariance = 6,
+    /// Current unreliable-packet throttle, in 1/[`PACKET_THROTTLE_SCALE`].
+    PacketThrottle = 7,
+    /// Throttle limit.
+    PacketThrottleLimit = 8,
+    /// Throttle counter (steps of 7).
+    PacketThrottleCounter = 9,
+    /// Time of the last throttle measurement.
+    PacketThrottleEpoch = 10,
+    /// Throttle acceleration.
+    PacketThrottleAcceleration = 11,
+    /// Throttle deceleration.
+    PacketThrottleDeceleration = 12,
+    /// Throttle measurement interval, in milliseconds.
+    PacketThrottleInterval = 13,
+}
+
+impl PeerStatistic {
+    /// The field of rusty_enet's `Peer` debug output holding this statistic.
+    fn debug_needle(self) -> &'static str {
+        match self {
+            Self::PacketLoss => " packetLoss: ",
+            Self::PacketLossVariance => " packetLossVariance: ",
+            Self::PacketLossEpoch => " packetLossEpoch: ",
+            Self::RoundTripTime => " roundTripTime: ",
+            Self::RoundTripTimeVariance => " roundTripTimeVariance: ",
+            Self::LastRoundTripTime => " lastRoundTripTime: ",
+            Self::LastRoundTripTimeVariance => " lastRoundTripTimeVariance: ",
+            Self::PacketThrottle => " packetThrottle: ",
+            Self::PacketThrottleLimit => " packetThrottleLimit: ",
+            Self::PacketThrottleCounter => " packetThrottleCounter: ",
+            Self::PacketThrottleEpoch => " packetThrottleEpoch: ",
+            Self::PacketThrottleAcceleration => " packetThrottleAcceleration: ",
+            Self::PacketThrottleDeceleration => " packetThrottleDeceleration: ",
+            Self::PacketThrottleInterval => " packetThrottleInterval: ",
+        }
+    }
+}
 
 /// A remote ENet peer (Godot's `ENetPacketPeer`), borrowed from its host.
 ///
@@ -69,6 +127,41 @@ impl ENetPacketPeer<'_> {
             acceleration: field(" packetThrottleAcceleration: ")?,
             deceleration: field(" packetThrottleDeceleration: ")?,
         })
+    }
+
+    /// `get_statistic(statistic)`. Statistics rusty_enet has no getter for are read from the
+    /// peer's `Debug` output; `None` if that ever stops showing them.
+    pub fn get_statistic(&self, statistic: PeerStatistic) -> Option<f64> {
+        debug_field(&*self.peer, statistic.debug_needle()).map(|v| v as f64)
+    }
+
+    /// `peer_disconnect(data)`: a polite disconnection; a disconnect event follows.
+    pub fn peer_disconnect(&mut self, data: u32) {
+        self.peer.disconnect(data);
+    }
+
+    /// `peer_disconnect_later(data)`: disconnects once the queued packets are sent.
+    pub fn peer_disconnect_later(&mut self, data: u32) {
+        self.peer.disconnect_later(data);
+    }
+
+    /// `peer_disconnect_now(data)`: tells the remote at once; no local disconnect event.
+    pub fn peer_disconnect_now(&mut self, data: u32) {
+        self.peer.disconnect_now(data);
+    }
+
+    /// `reset()`: drops the peer without notifying the remote.
+    pub fn reset(&mut self) {
+        self.peer.reset();
+    }
+
+    /// `send(channel, packet, flags)` with raw ENet flags (FLAG_RELIABLE 1, FLAG_UNSEQUENCED 2,
+    /// FLAG_UNRELIABLE_FRAGMENT 8); queued until the host is flushed or serviced.
+    pub fn send(&mut self, channel: u8, data: &[u8], flags: u32) -> Result<(), PeerError> {
+        let packet = rusty_enet::Packet::new(data.to_vec(), kind_from_flags(flags));
+        self.peer
+            .send(channel, &packet)
+            .map_err(|error| PeerError::Connection(error.to_string()))
     }
 
     /// Bytes received since the last bandwidth-throttle epoch.

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 
 use netscene::peer::{
-    ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent, PeerId, TARGET_PEER_SERVER,
-    TransferMode, generate_unique_id,
+    ConnectionStatus, Packet, PeerError, PeerEvent, PeerId, TARGET_PEER_SERVER, TransferMode,
+    generate_unique_id,
 };
 use rusty_enet::{PeerID, PeerState};
 
@@ -89,9 +89,9 @@ pub struct ENetMultiplayerPeer {
     pub(crate) unique_id: PeerId,
     pub(crate) status: ConnectionStatus,
     pub(crate) refuse_new_connections: bool,
-    target_peer: PeerId,
-    transfer_mode: TransferMode,
-    transfer_channel: i32,
+    pub(crate) target_peer: PeerId,
+    pub(crate) transfer_mode: TransferMode,
+    pub(crate) transfer_channel: i32,
     bind_ip: Option<IpAddr>,
     pub(crate) incoming: VecDeque<Packet>,
     pub(crate) events: VecDeque<PeerEvent>,
@@ -420,7 +420,7 @@ impl ENetMultiplayerPeer {
         self.events.clear();
     }
 
-    fn has_peer(&self, id: PeerId) -> bool {
+    pub(crate) fn has_peer(&self, id: PeerId) -> bool {
         match &self.active {
             Active::Server(server) => server.peers.contains_key(&id),
             Active::Client(_) => id == TARGET_PEER_SERVER,
@@ -429,7 +429,7 @@ impl ENetMultiplayerPeer {
         }
     }
 
-    fn send_now(&mut self, data: &[u8]) -> Result<(), PeerError> {
+    pub(crate) fn send_now(&mut self, data: &[u8]) -> Result<(), PeerError> {
         let channel = enet_channel(self.transfer_mode, self.transfer_channel).ok_or_else(|| {
             PeerError::InvalidParameter(format!("transfer channel {}", self.transfer_channel))
         })?;
@@ -501,175 +501,4 @@ fn send_to(
         PeerSendError::FailedToQueue => PeerError::QueueFull,
         PeerSendError::NotConnected => PeerError::Connection("peer not connected".into()),
     })
-}
-
-impl MultiplayerPeer for ENetMultiplayerPeer {
-    fn set_target_peer(&mut self, id: PeerId) {
-        self.target_peer = id;
-    }
-
-    fn get_target_peer(&self) -> PeerId {
-        self.target_peer
-    }
-
-    fn set_transfer_mode(&mut self, mode: TransferMode) {
-        self.transfer_mode = mode;
-    }
-
-    fn get_transfer_mode(&self) -> TransferMode {
-        self.transfer_mode
-    }
-
-    fn set_transfer_channel(&mut self, channel: i32) {
-        self.transfer_channel = channel;
-    }
-
-    fn get_transfer_channel(&self) -> i32 {
-        self.transfer_channel
-    }
-
-    fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
-        if matches!(self.active, Active::None) || self.status != ConnectionStatus::Connected {
-            return Err(PeerError::Unconfigured);
-        }
-        let target = self.target_peer;
-        if target != 0 && !self.has_peer(target.saturating_abs()) {
-            return Err(PeerError::UnknownPeer(target));
-        }
-        if data.len() > MAX_PACKET_SIZE {
-            return Err(PeerError::PacketTooLarge {
-                size: data.len(),
-                limit: MAX_PACKET_SIZE,
-            });
-        }
-        self.send_now(data)
-    }
-
-    fn get_available_packet_count(&self) -> usize {
-        self.incoming.len()
-    }
-
-    fn peek_packet(&self) -> Option<&Packet> {
-        self.incoming.front()
-    }
-
-    fn get_packet(&mut self) -> Option<Packet> {
-        self.incoming.pop_front()
-    }
-
-    fn poll(&mut self) {
-        crate::poll::poll(self);
-    }
-
-    fn pop_event(&mut self) -> Option<PeerEvent> {
-        self.events.pop_front()
-    }
-
-    fn get_unique_id(&self) -> PeerId {
-        self.unique_id
-    }
-
-    fn is_server(&self) -> bool {
-        matches!(self.active, Active::Server(_))
-    }
-
-    fn get_connection_status(&self) -> ConnectionStatus {
-        self.status
-    }
-
-    fn disconnect_peer(&mut self, id: PeerId, force: bool) {
-        let mut close = false;
-        match &mut self.active {
-            Active::Server(server) => {
-                let Some(&slot) = server.peers.get(&id) else {
-                    tracing::warn!(id, "disconnect_peer: unknown peer");
-                    return;
-                };
-                server.host.peer_mut(slot).disconnect(0);
-                server.host.flush();
-                if force {
-                    server.peers.remove(&id);
-                    server.ids_by_slot[slot.0] = 0;
-                }
-            }
-            Active::Client(client) if id == TARGET_PEER_SERVER => {
-                client.host.peer_mut(client.server).disconnect(0);
-                client.host.flush();
-                close = force;
-            }
-            Active::Mesh(links) => {
-                let Some(link) = links.get_mut(&id) else {
-                    tracing::warn!(id, "disconnect_peer: unknown mesh peer");
-                    return;
-                };
-                link.connection.host.peer_mut(link.slot).disconnect(0);
-                link.connection.host.flush();
-                if force {
-                    links.remove(&id);
-                }
-            }
-            Active::Client(_) | Active::None => {
-                tracing::warn!(id, "disconnect_peer: unknown peer");
-            }
-        }
-        if close {
-            self.close();
-        }
-    }
-
-    fn close(&mut self) {
-        match std::mem::replace(&mut self.active, Active::None) {
-            Active::None => return,
-            Active::Server(mut server) => {
-                for slot in server.peers.values() {
-                    disconnect_now_if_connected(&mut server.host, *slot);
-                }
-                server.host.flush();
-            }
-            Active::Client(mut client) => {
-                disconnect_now_if_connected(&mut client.host, client.server);
-                client.host.flush();
-            }
-            Active::Mesh(links) => {
-                for (_, mut link) in links {
-                    disconnect_now_if_connected(&mut link.connection.host, link.slot);
-                    link.connection.host.flush();
-                }
-            }
-        }
-        self.incoming.clear();
-        self.unique_id = 0;
-        self.status = ConnectionStatus::Disconnected;
-        self.refuse_new_connections = false;
-    }
-
-    fn set_refuse_new_connections(&mut self, refuse: bool) {
-        self.refuse_new_connections = refuse;
-    }
-
-    fn is_refusing_new_connections(&self) -> bool {
-        self.refuse_new_connections
-    }
-
-    fn is_server_relay_supported(&self) -> bool {
-        matches!(self.active, Active::Server(_) | Active::Client(_))
-    }
-
-    fn get_max_packet_size(&self) -> usize {
-        MAX_PACKET_SIZE
-    }
-}
-
-fn disconnect_now_if_connected(host: &mut EnetHost, slot: PeerID) {
-    if let Some(peer) = host.get_peer_mut(slot)
-        && peer.state() == PeerState::Connected
-    {
-        peer.disconnect_now(0);
-    }
-}
-
-impl Drop for ENetMultiplayerPeer {
-    fn drop(&mut self) {
-        self.close();
-    }
 }

@@ -123,3 +123,98 @@ fn wildcard_server_takes_ipv4_and_ipv6_clients() {
     got.sort();
     assert_eq!(got, vec![(40, b"four".to_vec()), (60, b"six".to_vec())]);
 }
+
+#[test]
+fn enet_connection_and_packet_peer_api() {
+    use netscene_enet::{HostStatistic, PeerStatistic};
+    let (mut a, mut b) = connected_pair();
+    // A sends to B through the packet-peer API and a broadcast, with raw flags.
+    let a_slot = a.peer_slots()[0];
+    a.get_peer(a_slot)
+        .unwrap()
+        .send(3, b"direct", netscene_enet::flags::FLAG_RELIABLE)
+        .unwrap();
+    a.broadcast(
+        4,
+        b"broadcast",
+        netscene_enet::flags::FLAG_UNSEQUENCED | netscene_enet::flags::FLAG_UNRELIABLE_FRAGMENT,
+    );
+    a.flush();
+    let mut got = Vec::new();
+    let deadline = Instant::now() + DEADLINE;
+    while got.len() < 2 {
+        assert!(Instant::now() < deadline, "packets never arrived: {got:?}");
+        let _ = a.service().unwrap();
+        while let Some(event) = b.service().unwrap() {
+            if let ConnectionEvent::Receive {
+                channel,
+                flags,
+                data,
+                ..
+            } = event
+            {
+                got.push((channel, flags, data));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        vec![(3, 1, b"direct".to_vec()), (4, 2, b"broadcast".to_vec())]
+    );
+
+    // Host statistics pop (read and reset) like Godot's.
+    let sent = a.pop_statistic(HostStatistic::TotalSentPackets).unwrap();
+    assert!(sent >= 2, "sent {sent}");
+    assert_eq!(a.pop_statistic(HostStatistic::TotalSentPackets), Some(0));
+    assert!(b.pop_statistic(HostStatistic::TotalReceivedData).unwrap() > 0);
+
+    // Peer statistics, including those rusty_enet has no getter for.
+    let peer = a.get_peer(a_slot).unwrap();
+    assert_eq!(
+        peer.get_statistic(PeerStatistic::PacketThrottleInterval),
+        Some(5000.0)
+    );
+    assert_eq!(
+        peer.get_statistic(PeerStatistic::PacketThrottleAcceleration),
+        Some(2.0)
+    );
+    assert!(
+        peer.get_statistic(PeerStatistic::PacketThrottleLimit)
+            .is_some()
+    );
+    assert!(
+        peer.get_statistic(PeerStatistic::LastRoundTripTime)
+            .is_some()
+    );
+
+    // Limits and raw datagrams.
+    a.channel_limit(8);
+    assert_eq!(a.max_channels(), 8);
+    a.channel_limit(0);
+    assert_eq!(a.max_channels(), 255);
+    a.bandwidth_limit(100_000, 0);
+    let listener = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    listener
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    a.socket_send("127.0.0.1", listener.local_addr().unwrap().port(), b"punch")
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let (len, from) = listener.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..len], b"punch");
+    assert_eq!(from.port(), a.local_port().unwrap());
+
+    // peer_disconnect: B sees the disconnection.
+    a.get_peer(a_slot).unwrap().peer_disconnect(0);
+    let mut disconnected = false;
+    while !disconnected {
+        assert!(Instant::now() < deadline + DEADLINE, "no disconnection");
+        let _ = a.service().unwrap();
+        while let Some(event) = b.service().unwrap() {
+            disconnected |= matches!(event, ConnectionEvent::Disconnect { .. });
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}

@@ -1,0 +1,182 @@
+//! `MultiplayerPeer` for [`ENetMultiplayerPeer`]: Godot's contract (targets, modes, channels,
+//! events, disconnection and closing) over the ENet hosts.
+
+use netscene::peer::{
+    ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent, PeerId, TARGET_PEER_SERVER,
+    TransferMode,
+};
+use rusty_enet::{PeerID, PeerState};
+
+use crate::options::EnetHost;
+use crate::peer::{Active, ENetMultiplayerPeer, MAX_PACKET_SIZE};
+
+impl MultiplayerPeer for ENetMultiplayerPeer {
+    fn set_target_peer(&mut self, id: PeerId) {
+        self.target_peer = id;
+    }
+
+    fn get_target_peer(&self) -> PeerId {
+        self.target_peer
+    }
+
+    fn set_transfer_mode(&mut self, mode: TransferMode) {
+        self.transfer_mode = mode;
+    }
+
+    fn get_transfer_mode(&self) -> TransferMode {
+        self.transfer_mode
+    }
+
+    fn set_transfer_channel(&mut self, channel: i32) {
+        self.transfer_channel = channel;
+    }
+
+    fn get_transfer_channel(&self) -> i32 {
+        self.transfer_channel
+    }
+
+    fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
+        if matches!(self.active, Active::None) || self.status != ConnectionStatus::Connected {
+            return Err(PeerError::Unconfigured);
+        }
+        let target = self.target_peer;
+        if target != 0 && !self.has_peer(target.saturating_abs()) {
+            return Err(PeerError::UnknownPeer(target));
+        }
+        if data.len() > MAX_PACKET_SIZE {
+            return Err(PeerError::PacketTooLarge {
+                size: data.len(),
+                limit: MAX_PACKET_SIZE,
+            });
+        }
+        self.send_now(data)
+    }
+
+    fn get_available_packet_count(&self) -> usize {
+        self.incoming.len()
+    }
+
+    fn peek_packet(&self) -> Option<&Packet> {
+        self.incoming.front()
+    }
+
+    fn get_packet(&mut self) -> Option<Packet> {
+        self.incoming.pop_front()
+    }
+
+    fn poll(&mut self) {
+        crate::poll::poll(self);
+    }
+
+    fn pop_event(&mut self) -> Option<PeerEvent> {
+        self.events.pop_front()
+    }
+
+    fn get_unique_id(&self) -> PeerId {
+        self.unique_id
+    }
+
+    fn is_server(&self) -> bool {
+        matches!(self.active, Active::Server(_))
+    }
+
+    fn get_connection_status(&self) -> ConnectionStatus {
+        self.status
+    }
+
+    fn disconnect_peer(&mut self, id: PeerId, force: bool) {
+        let mut close = false;
+        match &mut self.active {
+            Active::Server(server) => {
+                let Some(&slot) = server.peers.get(&id) else {
+                    tracing::warn!(id, "disconnect_peer: unknown peer");
+                    return;
+                };
+                server.host.peer_mut(slot).disconnect(0);
+                server.host.flush();
+                if force {
+                    server.peers.remove(&id);
+                    server.ids_by_slot[slot.0] = 0;
+                }
+            }
+            Active::Client(client) if id == TARGET_PEER_SERVER => {
+                client.host.peer_mut(client.server).disconnect(0);
+                client.host.flush();
+                close = force;
+            }
+            Active::Mesh(links) => {
+                let Some(link) = links.get_mut(&id) else {
+                    tracing::warn!(id, "disconnect_peer: unknown mesh peer");
+                    return;
+                };
+                link.connection.host.peer_mut(link.slot).disconnect(0);
+                link.connection.host.flush();
+                if force {
+                    links.remove(&id);
+                }
+            }
+            Active::Client(_) | Active::None => {
+                tracing::warn!(id, "disconnect_peer: unknown peer");
+            }
+        }
+        if close {
+            self.close();
+        }
+    }
+
+    fn close(&mut self) {
+        match std::mem::replace(&mut self.active, Active::None) {
+            Active::None => return,
+            Active::Server(mut server) => {
+                for slot in server.peers.values() {
+                    disconnect_now_if_connected(&mut server.host, *slot);
+                }
+                server.host.flush();
+            }
+            Active::Client(mut client) => {
+                disconnect_now_if_connected(&mut client.host, client.server);
+                client.host.flush();
+            }
+            Active::Mesh(links) => {
+                for (_, mut link) in links {
+                    disconnect_now_if_connected(&mut link.connection.host, link.slot);
+                    link.connection.host.flush();
+                }
+            }
+        }
+        self.incoming.clear();
+        self.unique_id = 0;
+        self.status = ConnectionStatus::Disconnected;
+        self.refuse_new_connections = false;
+    }
+
+    fn set_refuse_new_connections(&mut self, refuse: bool) {
+        self.refuse_new_connections = refuse;
+    }
+
+    fn is_refusing_new_connections(&self) -> bool {
+        self.refuse_new_connections
+    }
+
+    fn is_server_relay_supported(&self) -> bool {
+        matches!(self.active, Active::Server(_) | Active::Client(_))
+    }
+
+    fn get_max_packet_size(&self) -> usize {
+        MAX_PACKET_SIZE
+    }
+}
+
+fn disconnect_now_if_connected(host: &mut EnetHost, slot: PeerID) {
+    if let Some(peer) = host.get_peer_mut(slot)
+        && peer.state() == PeerState::Connected
+    {
+        peer.disconnect_now(0);
+    }
+}
+
+impl Drop for ENetMultiplayerPeer {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
