@@ -322,3 +322,20 @@ fn refused_rpcs_run_no_handler() {
     );
     let _ = StringName::default();
 }
+
+#[test]
+fn relay_to_i32_min_goes_to_everyone_without_overflow() {
+    // `-i32::MIN` does not exist: "all but peer i32::MIN" is simply everyone else.
+    let mut a = Arena::new(6);
+    let me = a.attacker_id;
+    a.run(1, |a, _| a.attacker_send(&relay(i32::MIN, &[0x03, 0x42])));
+    a.assert_streams_intact();
+    a.assert_server_intact(true);
+    for (branch, events) in BRANCHES.iter().zip(&a.events) {
+        let raw = events
+            .iter()
+            .filter(|e| matches!(e, MultiplayerEvent::PeerPacket { from, data } if *from == me && data == &[0x42]))
+            .count();
+        assert_eq!(raw, 1, "branch {branch}: {events:?}");
+    }
+}

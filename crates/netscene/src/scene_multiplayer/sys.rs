@@ -141,7 +141,8 @@ impl SceneMultiplayer {
                 .link
                 .connected
                 .iter()
-                .filter(|p| *p != from && (destination == 0 || *p != -destination))
+                // `checked_neg`: a peer may send i32::MIN, which has no positive twin.
+                .filter(|p| *p != from && Some(*p) != destination.checked_neg())
                 .collect();
             for p in targets {
                 if let Err(e) = self.link.send_direct(p, mode, channel, &forward) {
