@@ -147,10 +147,14 @@ impl ENetConnection {
             out_bandwidth,
             compression,
         })?;
-        Ok(Self {
+        Ok(Self::from_host(host))
+    }
+
+    pub(crate) fn from_host(host: EnetHost) -> Self {
+        Self {
             host,
             popped: [0; 4],
-        })
+        }
     }
 
     /// `connect_to_host(address, port, channels, data)`: starts connecting; `channels` 0 asks

@@ -92,16 +92,16 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
                     tracing::warn!(id, "disconnect_peer: unknown peer");
                     return;
                 };
-                server.host.peer_mut(slot).disconnect(0);
-                server.host.flush();
+                server.connection.host.peer_mut(slot).disconnect(0);
+                server.connection.host.flush();
                 if force {
                     server.peers.remove(&id);
                     server.ids_by_slot[slot.0] = 0;
                 }
             }
             Active::Client(client) if id == TARGET_PEER_SERVER => {
-                client.host.peer_mut(client.server).disconnect(0);
-                client.host.flush();
+                client.connection.host.peer_mut(client.server).disconnect(0);
+                client.connection.host.flush();
                 close = force;
             }
             Active::Mesh(links) => {
@@ -129,13 +129,13 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
             Active::None => return,
             Active::Server(mut server) => {
                 for slot in server.peers.values() {
-                    disconnect_now_if_connected(&mut server.host, *slot);
+                    disconnect_now_if_connected(&mut server.connection.host, *slot);
                 }
-                server.host.flush();
+                server.connection.host.flush();
             }
             Active::Client(mut client) => {
-                disconnect_now_if_connected(&mut client.host, client.server);
-                client.host.flush();
+                disconnect_now_if_connected(&mut client.connection.host, client.server);
+                client.connection.host.flush();
             }
             Active::Mesh(links) => {
                 for (_, mut link) in links {

@@ -34,7 +34,7 @@ pub(crate) enum Active {
 }
 
 pub(crate) struct ServerState {
-    pub host: EnetHost,
+    pub connection: ENetConnection,
     /// Connected clients by id.
     pub peers: HashMap<PeerId, PeerID>,
     /// The id of the client in each ENet slot, 0 for none.
@@ -43,7 +43,7 @@ pub(crate) struct ServerState {
 }
 
 pub(crate) struct ClientState {
-    pub host: EnetHost,
+    pub connection: ENetConnection,
     /// The server's slot.
     pub server: PeerID,
     pub peer_settings: PeerSettings,
@@ -54,7 +54,7 @@ pub(crate) struct MeshLink {
     pub slot: PeerID,
 }
 
-/// Godot's `ENetMultiplayerPeer`: a [`MultiplayerPeer`] over ENet, wire-compatible with
+/// Godot's `ENetMultiplayerPeer`: a [`MultiplayerPeer`](netscene::peer::MultiplayerPeer) over ENet, wire-compatible with
 /// Godot 4 (4.0+) and with plain C ENet 1.3.
 ///
 /// * Server id 1; a client sends its own id as the ENet CONNECT data, and the server drops
@@ -62,7 +62,7 @@ pub(crate) struct MeshLink {
 /// * A packet is exactly one ENet packet's payload, no header.
 /// * Channels: ENet channel 0 carries reliable and channel 1 unreliable packets of user
 ///   channel 0; user channel `c > 0` travels on ENet channel `c + 1` in every mode.
-/// * Everything happens in [`poll`](MultiplayerPeer::poll); no thread.
+/// * Everything happens in [`poll`](netscene::peer::MultiplayerPeer::poll); no thread.
 ///
 /// ```
 /// use netscene::peer::{MultiplayerPeer, TransferMode};
@@ -191,7 +191,7 @@ impl ENetMultiplayerPeer {
         let slots = host.peer_limit();
         self.start(
             Active::Server(ServerState {
-                host,
+                connection: ENetConnection::from_host(host),
                 peers: HashMap::new(),
                 ids_by_slot: vec![0; slots],
                 peer_settings: options.peer_settings,
@@ -284,7 +284,7 @@ impl ENetMultiplayerPeer {
         };
         self.start(
             Active::Client(ClientState {
-                host,
+                connection: ENetConnection::from_host(host),
                 server,
                 peer_settings: options.peer_settings,
             }),
@@ -348,8 +348,8 @@ impl ENetMultiplayerPeer {
     /// the system picked). `None` when inactive or in mesh mode.
     pub fn local_port(&self) -> Option<u16> {
         let host = match &self.active {
-            Active::Server(server) => &server.host,
-            Active::Client(client) => &client.host,
+            Active::Server(server) => &server.connection.host,
+            Active::Client(client) => &client.connection.host,
             Active::None | Active::Mesh(_) => return None,
         };
         host.socket().local_addr().ok().map(|a| a.port())
@@ -361,8 +361,8 @@ impl ENetMultiplayerPeer {
     /// The system may grant less (`net.core.rmem_max`). Not in Godot.
     pub fn set_socket_buffer_size(&mut self, bytes: usize) -> Result<(), PeerError> {
         let host = match &self.active {
-            Active::Server(server) => &server.host,
-            Active::Client(client) => &client.host,
+            Active::Server(server) => &server.connection.host,
+            Active::Client(client) => &client.connection.host,
             Active::None | Active::Mesh(_) => return Err(PeerError::Unconfigured),
         };
         let socket = socket2::SockRef::from(host.socket());
@@ -372,16 +372,27 @@ impl ENetMultiplayerPeer {
             .map_err(|error| PeerError::InvalidParameter(format!("socket buffer size: {error}")))
     }
 
+    /// The `host` property (`get_host()`): the server's or client's ENet host, e.g. for
+    /// `pop_statistic`, `bandwidth_limit` or `socket_send`. `None` when inactive or in mesh
+    /// mode. Servicing it directly takes events away from [`poll`](netscene::peer::MultiplayerPeer::poll).
+    pub fn get_host(&mut self) -> Option<&mut ENetConnection> {
+        match &mut self.active {
+            Active::Server(server) => Some(&mut server.connection),
+            Active::Client(client) => Some(&mut client.connection),
+            Active::None | Active::Mesh(_) => None,
+        }
+    }
+
     /// `get_peer(id)`: the ENet peer behind a connected id (on a client only 1, the server),
     /// for statistics, timeouts and throttling.
     pub fn get_peer(&mut self, id: PeerId) -> Option<ENetPacketPeer<'_>> {
         let peer = match &mut self.active {
             Active::Server(server) => {
                 let slot = *server.peers.get(&id)?;
-                server.host.get_peer_mut(slot)?
+                server.connection.host.get_peer_mut(slot)?
             }
             Active::Client(client) if id == TARGET_PEER_SERVER => {
-                client.host.get_peer_mut(client.server)?
+                client.connection.host.get_peer_mut(client.server)?
             }
             Active::Mesh(links) => {
                 let link = links.get_mut(&id)?;
@@ -438,22 +449,22 @@ impl ENetMultiplayerPeer {
         match &mut self.active {
             Active::Server(server) => {
                 if target == 0 {
-                    server.host.broadcast(channel, &packet);
+                    server.connection.host.broadcast(channel, &packet);
                 } else if target < 0 {
                     for (&id, &slot) in &server.peers {
                         if id != -target {
-                            send_to(&mut server.host, slot, channel, &packet)?;
+                            send_to(&mut server.connection.host, slot, channel, &packet)?;
                         }
                     }
                 } else {
                     let slot = server.peers[&target];
-                    send_to(&mut server.host, slot, channel, &packet)?;
+                    send_to(&mut server.connection.host, slot, channel, &packet)?;
                 }
-                server.host.flush();
+                server.connection.host.flush();
             }
             Active::Client(client) => {
-                send_to(&mut client.host, client.server, channel, &packet)?;
-                client.host.flush();
+                send_to(&mut client.connection.host, client.server, channel, &packet)?;
+                client.connection.host.flush();
             }
             Active::Mesh(links) => {
                 for (&id, link) in links.iter_mut() {

@@ -74,7 +74,7 @@ fn poll_server(
     events: &mut Events,
 ) -> bool {
     // Peers that went away without an ENet event (Godot's `_disconnect_inactive_peers`).
-    let host = &server.host;
+    let host = &server.connection.host;
     let ids_by_slot = &mut server.ids_by_slot;
     server.peers.retain(|&id, slot| {
         let alive = host.peer(*slot).state() != PeerState::Disconnected;
@@ -87,7 +87,7 @@ fn poll_server(
 
     let mut serviced = false;
     loop {
-        let event = match next_event(&mut server.host, &mut serviced) {
+        let event = match next_event(&mut server.connection.host, &mut serviced) {
             Ok(Some(event)) => event,
             Ok(None) => return true,
             Err(error) => {
@@ -148,7 +148,7 @@ fn poll_client(
     incoming: &mut Incoming,
     events: &mut Events,
 ) -> bool {
-    if client.host.peer(client.server).state() == PeerState::Disconnected {
+    if client.connection.host.peer(client.server).state() == PeerState::Disconnected {
         if *status == ConnectionStatus::Connected {
             events.push_back(PeerEvent::PeerDisconnected(TARGET_PEER_SERVER));
         }
@@ -156,7 +156,7 @@ fn poll_client(
     }
     let mut serviced = false;
     loop {
-        let event = match next_event(&mut client.host, &mut serviced) {
+        let event = match next_event(&mut client.connection.host, &mut serviced) {
             Ok(Some(event)) => event,
             Ok(None) => return true,
             Err(error) => {

@@ -445,6 +445,14 @@ fn per_peer_statistics_and_settings() {
     peer.set_ping_interval(250);
     assert_eq!(peer.ping_interval(), Duration::from_millis(250));
     assert!(server.peer.get_peer(12345).is_none());
+    // The `host` property: the server's ENet host and its statistics.
+    let port = server.peer.local_port();
+    let host = server.peer.get_host().expect("server host");
+    assert_eq!(host.local_port(), port);
+    let received = host
+        .pop_statistic(netscene_enet::HostStatistic::TotalReceivedPackets)
+        .unwrap();
+    assert!(received >= 1, "received {received} datagrams");
     assert!(clients[0].peer.get_peer(1).is_some());
     assert!(clients[0].peer.get_peer(IDS[0]).is_none());
 }
