@@ -63,11 +63,11 @@ pub enum PacketError {
     /// Unknown SYS sub-command (byte 1).
     #[error("unknown SYS command {0}")]
     UnknownSysCommand(u8),
-    /// A SYS packet that is not allowed from this sender or in this state (e.g. ADD_PEER
-    /// from a client, RELAY while relay is off).
-    #[error("SYS {command} not accepted: {reason}")]
+    /// A packet that is not allowed from this sender or in this state (e.g. ADD_PEER from a
+    /// client, RELAY while relay is off, anything but AUTH before admission).
+    #[error("{command} packet not accepted: {reason}")]
     SysRefused {
-        /// The SYS sub-command name.
+        /// The command name (mostly a SYS sub-command; `any` when any packet is refused).
         command: &'static str,
         /// Why.
         reason: &'static str,

@@ -68,7 +68,7 @@ fn packets_before_auth_are_dropped_and_the_silent_peer_times_out() {
     assert_eq!(rejected, vec![NOT_ADMITTED; sent - 1]);
     assert_eq!(
         NOT_ADMITTED.to_string(),
-        "SYS any not accepted: only authentication packets are accepted before admission"
+        "any packet not accepted: only authentication packets are accepted before admission"
     );
     assert_eq!(
         a.tree
@@ -247,7 +247,7 @@ fn relayed_packets_carry_the_real_sender_and_cannot_forge_one() {
     );
     assert_eq!(
         smuggled_sys.to_string(),
-        "SYS SYS not accepted: not allowed inside a relayed packet"
+        "SYS packet not accepted: not allowed inside a relayed packet"
     );
     // Nobody learned of peer 777 or 424242, and nothing else was reported anywhere.
     for events in &a.events {
