@@ -29,7 +29,7 @@ pub use error_code::ErrorCode;
 pub use from_variant::{FromVariant, FromVariantArgs, ToVariant};
 pub use math::*;
 pub use node_path::{InvalidNodePath, NodePath, StringName};
-pub use text::{ParseError, str_to_var, var_to_str, var_to_str_one_line};
+pub use text::{MAX_TEXT_DEPTH, ParseError, str_to_var, var_to_str, var_to_str_one_line};
 pub use variant::*;
 
 /// Deepest container nesting the decoder accepts: a value may sit inside at most this many

@@ -326,19 +326,40 @@ fn depth_bomb_text_parses_and_formats_on_a_2mib_stack() {
     std::thread::Builder::new()
         .stack_size(2 << 20)
         .spawn(|| {
-            let deep = "[".repeat(MAX_DECODE_DEPTH + 1) + &"]".repeat(MAX_DECODE_DEPTH + 1);
-            let v = str_to_var(&deep).expect("513 nested arrays: innermost at depth 512");
-            assert_eq!(var_to_str(&v), deep);
-            assert_eq!(v.to_string(), deep);
-            let too_deep = "[".repeat(MAX_DECODE_DEPTH + 2) + &"]".repeat(MAX_DECODE_DEPTH + 2);
+            // Formatting handles the binary decoder's full depth.
+            let deepest = nested_arrays(MAX_DECODE_DEPTH, Variant::Nil);
+            let text = var_to_str(&deepest);
+            assert_eq!(deepest.to_string(), text);
             assert!(
-                str_to_var(&too_deep)
+                str_to_var(&text)
                     .unwrap_err()
                     .message
                     .contains("nested deeper")
             );
-            let bomb = "[".repeat(100_000);
-            assert!(str_to_var(&bomb).is_err());
+
+            // Parsing: every nesting shape at the text limit, then one level past it.
+            let n = MAX_TEXT_DEPTH;
+            let shapes: [(String, String); 4] = [
+                ("[".repeat(n + 1), "]".repeat(n + 1)),
+                ("Array[Array]([".repeat(n + 1), "])".repeat(n + 1)),
+                ("{1: ".repeat(n) + "null", "}".repeat(n)),
+                ("Object(A, \"p\": ".repeat(n) + "null", ")".repeat(n)),
+            ];
+            for (open, close) in shapes {
+                let at_limit = open.clone() + &close;
+                let v =
+                    str_to_var(&at_limit).unwrap_or_else(|e| panic!("{}: {e}", &at_limit[..20]));
+                assert_eq!(str_to_var(&var_to_str_one_line(&v)).unwrap(), v);
+                let past = "[".to_owned() + &at_limit + "]";
+                assert!(
+                    str_to_var(&past)
+                        .unwrap_err()
+                        .message
+                        .contains("nested deeper")
+                );
+            }
+            assert!(str_to_var(&"[".repeat(100_000)).is_err());
+            assert!(str_to_var(&"Array[int]([".repeat(100_000)).is_err());
         })
         .unwrap()
         .join()

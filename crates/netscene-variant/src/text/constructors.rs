@@ -205,7 +205,7 @@ impl Parser<'_> {
 
     /// `Object(Class, "prop": value, …)`. `EncodedObjectAsID` with an `object_id` reads back as
     /// an instance id.
-    fn object(&mut self, depth: usize) -> Result<Variant, ParseError> {
+    pub(super) fn object(&mut self, depth: usize) -> Result<Variant, ParseError> {
         self.expect(Token::ParenOpen, "'('")?;
         let (token, pos) = self.next()?;
         let Token::Identifier(class) = token else {
@@ -276,7 +276,7 @@ impl Parser<'_> {
         })
     }
 
-    fn typed_array(&mut self, depth: usize) -> Result<Variant, ParseError> {
+    pub(super) fn typed_array(&mut self, depth: usize) -> Result<Variant, ParseError> {
         self.expect(Token::BracketOpen, "'['")?;
         let element_type = self.container_type()?;
         self.expect(Token::BracketClose, "']'")?;
@@ -287,7 +287,7 @@ impl Parser<'_> {
         Ok(Variant::Array(Array::typed(element_type, items)))
     }
 
-    fn typed_dictionary(&mut self, depth: usize) -> Result<Variant, ParseError> {
+    pub(super) fn typed_dictionary(&mut self, depth: usize) -> Result<Variant, ParseError> {
         self.expect(Token::BracketOpen, "'['")?;
         let key_type = self.container_type()?;
         self.expect(Token::Comma, "',' after key type")?;

@@ -11,6 +11,8 @@ mod constructors;
 mod float;
 mod lex;
 mod parse;
+
+pub use parse::MAX_TEXT_DEPTH;
 mod write;
 
 use crate::error_code::ErrorCode;
@@ -45,7 +47,8 @@ fn write_with(value: &Variant, style: write::Style) -> String {
 /// Accepts everything Godot's `VariantParser` reads for values netscene can represent (old
 /// names such as `Quat`, `Transform`, `PoolByteArray` too, base64 `PackedByteArray("…")`,
 /// `#rrggbb` colors, `;` comments), plus `^"path"` node paths and `Signal(&"name", id)`.
-/// Stricter than Godot in one way: text after the value is an error, not ignored.
+/// Stricter than Godot in two ways: text after the value is an error, not ignored, and nesting
+/// deeper than [`MAX_TEXT_DEPTH`] is refused.
 #[doc(alias = "VariantParser")]
 pub fn str_to_var(text: &str) -> Result<Variant, ParseError> {
     parse::Parser::new(text).parse_document()

@@ -7,6 +7,14 @@ use crate::math::*;
 use crate::node_path::{NodePath, StringName};
 use crate::variant::Variant;
 
+/// Deepest nesting [`str_to_var`](super::str_to_var) accepts: half the binary decoder's limit.
+///
+/// Text is parsed by recursive descent, and a debug build spends about 5 KiB of stack per level
+/// on nested typed arrays, dictionaries or objects (measured; ≈ 2 KiB for plain `[…]`), so 512
+/// levels would not fit a 2 MiB thread. Text is a tool format, not network input: 256 levels
+/// are plenty and keep every shape of text bomb inside a 2 MiB stack.
+pub const MAX_TEXT_DEPTH: usize = crate::MAX_DECODE_DEPTH / 2;
+
 pub(crate) struct Parser<'a> {
     lexer: Lexer<'a>,
     peeked: Option<(Token, Pos)>,
@@ -87,39 +95,36 @@ impl<'a> Parser<'a> {
         Ok(value)
     }
 
+    /// One value starting with `token`. Containers recurse through here, so this frame and the
+    /// container bodies keep error formatting and literal building in separate functions: in a
+    /// debug build every temporary of a function gets its own stack slot, and nesting
+    /// multiplies them.
     pub(super) fn value(
         &mut self,
         token: Token,
         pos: Pos,
         depth: usize,
     ) -> Result<Variant, ParseError> {
-        if depth > crate::MAX_DECODE_DEPTH {
-            return Err(ParseError::at(
-                pos,
-                format!("nested deeper than {} levels", crate::MAX_DECODE_DEPTH),
-            ));
+        if depth > MAX_TEXT_DEPTH {
+            return Err(too_deep(pos));
         }
-        Ok(match token {
-            Token::CurlyOpen => Variant::Dictionary(self.dictionary_body(
-                ContainerType::None,
-                ContainerType::None,
-                depth,
-            )?),
-            Token::BracketOpen => Variant::Array(Array::from_vec(self.array_body(depth)?)),
-            Token::Int(i) => Variant::Int(i),
-            Token::Float(f, _) => Variant::Float(f),
-            Token::String(s) => Variant::String(s),
-            Token::StringName(s) => Variant::StringName(StringName::from(s)),
-            Token::NodePath(s) => Variant::NodePath(NodePath::new(&s)),
-            Token::Color([r, g, b, a]) => Variant::Color(Color::new(r, g, b, a)),
-            Token::Identifier(id) => self.identifier(&id, pos, depth)?,
-            other => {
-                return Err(ParseError::at(
-                    pos,
-                    format!("expected a value, got {}", other.describe()),
-                ));
-            }
-        })
+        match token {
+            Token::CurlyOpen => self
+                .dictionary_body(ContainerType::None, ContainerType::None, depth)
+                .map(Variant::Dictionary),
+            Token::BracketOpen => self
+                .array_body(depth)
+                .map(|items| Variant::Array(Array::from_vec(items))),
+            // The constructors that nest values, dispatched here to keep the large constructor
+            // parser off the recursive path.
+            Token::Identifier(id) => match id.as_str() {
+                "Array" => self.typed_array(depth),
+                "Dictionary" => self.typed_dictionary(depth),
+                "Object" => self.object(depth),
+                _ => self.identifier(&id, pos, depth),
+            },
+            other => literal(other, pos),
+        }
     }
 
     /// After `[`: values separated by commas (a trailing comma is accepted), then `]`.
@@ -127,26 +132,16 @@ impl<'a> Parser<'a> {
         let mut items = Vec::new();
         loop {
             let (token, pos) = self.next()?;
-            if token == Token::BracketClose {
-                return Ok(items);
+            match token {
+                Token::BracketClose => return Ok(items),
+                Token::Eof => return Err(unexpected(pos, "a value or ']'", &token)),
+                _ => items.push(self.value(token, pos, depth + 1)?),
             }
-            if token == Token::Eof {
-                return Err(ParseError::at(
-                    pos,
-                    "unexpected end of input while parsing array",
-                ));
-            }
-            items.push(self.value(token, pos, depth + 1)?);
             let (token, pos) = self.next()?;
             match token {
                 Token::Comma => {}
                 Token::BracketClose => return Ok(items),
-                other => {
-                    return Err(ParseError::at(
-                        pos,
-                        format!("expected ',' or ']', got {}", other.describe()),
-                    ));
-                }
+                _ => return Err(unexpected(pos, "',' or ']'", &token)),
             }
         }
     }
@@ -161,17 +156,15 @@ impl<'a> Parser<'a> {
         let mut builder = DictionaryBuilder::new(key_type, value_type, 0);
         loop {
             let (token, pos) = self.next()?;
-            if token == Token::CurlyClose {
-                return Ok(builder.finish());
+            let key = match token {
+                Token::CurlyClose => return Ok(builder.finish()),
+                Token::Eof => return Err(unexpected(pos, "a key or '}'", &token)),
+                _ => self.value(token, pos, depth + 1)?,
+            };
+            let (token, pos) = self.next()?;
+            if token != Token::Colon {
+                return Err(unexpected(pos, "':'", &token));
             }
-            if token == Token::Eof {
-                return Err(ParseError::at(
-                    pos,
-                    "unexpected end of input while parsing dictionary",
-                ));
-            }
-            let key = self.value(token, pos, depth + 1)?;
-            self.expect(Token::Colon, "':'")?;
             let (token, pos) = self.next()?;
             let value = self.value(token, pos, depth + 1)?;
             builder.insert(key, value);
@@ -179,12 +172,7 @@ impl<'a> Parser<'a> {
             match token {
                 Token::Comma => {}
                 Token::CurlyClose => return Ok(builder.finish()),
-                other => {
-                    return Err(ParseError::at(
-                        pos,
-                        format!("expected ',' or '}}', got {}", other.describe()),
-                    ));
-                }
+                _ => return Err(unexpected(pos, "',' or '}'", &token)),
             }
         }
     }
@@ -301,6 +289,33 @@ impl<'a> Parser<'a> {
         self.expect(Token::ParenClose, "')'")?;
         Ok(s)
     }
+}
+
+/// A literal token as a value (everything but containers and identifiers).
+#[inline(never)]
+fn literal(token: Token, pos: Pos) -> Result<Variant, ParseError> {
+    Ok(match token {
+        Token::Int(i) => Variant::Int(i),
+        Token::Float(f, _) => Variant::Float(f),
+        Token::String(s) => Variant::String(s),
+        Token::StringName(s) => Variant::StringName(StringName::from(s)),
+        Token::NodePath(s) => Variant::NodePath(NodePath::new(&s)),
+        Token::Color([r, g, b, a]) => Variant::Color(Color::new(r, g, b, a)),
+        other => return Err(unexpected(pos, "a value", &other)),
+    })
+}
+
+/// "expected …, got …", built out of line (see [`Parser::value`]).
+#[cold]
+#[inline(never)]
+pub(super) fn unexpected(pos: Pos, expected: &str, got: &Token) -> ParseError {
+    ParseError::at(pos, format!("expected {expected}, got {}", got.describe()))
+}
+
+#[cold]
+#[inline(never)]
+fn too_deep(pos: Pos) -> ParseError {
+    ParseError::at(pos, format!("nested deeper than {MAX_TEXT_DEPTH} levels"))
 }
 
 pub(super) fn int_arg<T: TryFrom<i64>>(n: Num, pos: Pos, name: &str) -> Result<T, ParseError> {
