@@ -3,6 +3,9 @@
 //! * Path-cache flood: 100 000 distinct SIMPLIFY_PATH announcements (half to a node that
 //!   exists, under long `..` detours; half to nodes that do not exist). The per-peer cap holds,
 //!   memory stops growing once the cap is reached, and the honest clients are unaffected.
+//! * Huge paths: multi-MiB node paths (SIMPLIFY_PATH and uncached REMOTE_CALL) cost memory
+//!   in proportion to the packet, not twenty times more, and the rejections they cause keep
+//!   only a short excerpt of the path.
 //!
 //! The tests of this file are serialised (the allocator counts every thread).
 
@@ -78,7 +81,9 @@ fn flood(a: &mut Arena, ids: std::ops::Range<u32>, per_round: u32, tally: &mut T
 
 #[test]
 fn path_cache_flood_is_capped_and_memory_stays_bounded() {
-    let _serial = SERIAL.lock().unwrap();
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut a = Arena::new(21);
     let me = a.attacker_id;
     let cap = a
@@ -127,4 +132,66 @@ fn path_cache_flood_is_capped_and_memory_stays_bounded() {
     for i in 1..=2 {
         assert!(a.take_rejections(i, me).is_empty());
     }
+}
+
+#[test]
+fn huge_paths_cost_no_more_than_their_packets() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut a = Arena::new(22);
+    let me = a.attacker_id;
+    a.run(20, |_, _| {});
+    // 4 MiB of `a/`: two million names if parsed into a NodePath.
+    let path = "a/".repeat(2 << 20);
+    let packets = [
+        simplify(&a.game_checksum(), 1, &path),
+        call_by_path(&path, a.method_id("tick"), &i64_args(1)),
+        // And one that resolves: Game behind half a million detours.
+        simplify(
+            &a.game_checksum(),
+            2,
+            &format!("{}Game", "Game/../".repeat(1 << 19)),
+        ),
+    ];
+    let sent: usize = packets.iter().map(Vec::len).sum();
+    let before = GLOBAL.stats();
+    let live_before = live_bytes();
+    a.run(1, |a, _| {
+        for p in &packets {
+            a.attacker_send(p);
+        }
+    });
+    let allocated = (GLOBAL.stats() - before).bytes_allocated;
+    let retained = live_bytes() - live_before;
+    eprintln!(
+        "huge paths: {sent} bytes sent; {allocated} bytes allocated while processing, \
+         {retained} retained"
+    );
+    let errors: Vec<String> = a
+        .take_rejections(0, me)
+        .iter()
+        .map(|e| match e {
+            MultiplayerEvent::PacketRejected { error, .. } => error.to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:.100?}");
+    for e in &errors {
+        assert!(
+            e.starts_with("node a/a/a/") && e.ends_with("… not found"),
+            "{e:.100}"
+        );
+        assert!(e.len() < 300);
+    }
+    // The resolvable one was accepted and stored as its canonical path.
+    assert!(a.inbox.iter().any(|p| p.data == [0x02, 0x01, 2, 0, 0, 0]));
+    // The simulated network copies each packet a few times; parsing adds nothing sized by it.
+    assert!(
+        allocated < 6 * sent,
+        "{allocated} allocated for {sent} bytes"
+    );
+    assert!(retained < 256 << 10, "{retained}");
+    a.assert_streams_intact();
+    a.assert_server_intact(true);
 }
