@@ -361,3 +361,34 @@ fn node_paths_cannot_leave_the_multiplayer_branch() {
     );
     let _ = RpcRejection::Disabled;
 }
+
+#[test]
+fn the_branch_root_itself_is_reachable_as_dot() {
+    // The sender names its branch root `.`; until the wire-path resolver, `.` was looked up
+    // as a child named "." and every RPC on a branch root was refused as NodeNotFound(".").
+    let mut a = Arena::new(16);
+    let roots = [SERVER, HONEST[0]].map(|p| a.tree.get_node(p).unwrap());
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for root in roots {
+        let hits = hits.clone();
+        a.tree
+            .on_rpc(
+                root,
+                "ping",
+                netscene::RpcConfig::any_peer().transfer_mode(netscene::TransferMode::Reliable),
+                move |ctx, (n,): (i64,)| {
+                    assert_eq!(ctx.unique_id(), 1);
+                    hits.fetch_add(n as usize, std::sync::atomic::Ordering::SeqCst);
+                },
+            )
+            .unwrap();
+    }
+    a.tree
+        .rpc_id(roots[1], 1, "ping", &netscene::args![5])
+        .unwrap();
+    a.run(3, |_, _| {});
+    a.assert_streams_intact();
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 5);
+    let h1 = a.honest[0];
+    assert!(a.take_rejections(0, h1).is_empty());
+}
