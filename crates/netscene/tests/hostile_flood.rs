@@ -7,6 +7,9 @@
 //!   in proportion to the packet, not twenty times more, and the rejections they cause keep
 //!   only a short excerpt of the path.
 //!
+//! * Raw flood while the application does not drain its events: at most
+//!   `MAX_QUEUED_PEER_PACKETS` `peer_packet` events are kept; RPCs keep flowing.
+//!
 //! The tests of this file are serialised (the allocator counts every thread).
 
 #[path = "support/hostile.rs"]
@@ -16,7 +19,7 @@ use std::alloc::System;
 use std::sync::Mutex;
 
 use hostile::*;
-use netscene::{MultiplayerEvent, PacketError};
+use netscene::{MultiplayerEvent, MultiplayerPeer, PacketError};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
 // The workspace forbids `unsafe`, so the counting allocator comes from `stats_alloc`.
@@ -192,6 +195,45 @@ fn huge_paths_cost_no_more_than_their_packets() {
         "{allocated} allocated for {sent} bytes"
     );
     assert!(retained < 256 << 10, "{retained}");
+    a.assert_streams_intact();
+    a.assert_server_intact(true);
+}
+
+#[test]
+fn raw_flood_while_events_are_not_drained_is_capped() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut a = Arena::new(23);
+    let me = a.attacker_id;
+    a.run(20, |_, _| {});
+    let mut raw = vec![0xAB; 1024];
+    raw[0] = 0x03;
+    let live_before = live_bytes();
+    // The application polls but does not drain the server's events for ten frames.
+    for _ in 0..10 {
+        a.honest_round();
+        for _ in 0..1000 {
+            a.attacker_send(&raw);
+        }
+        a.net.advance(std::time::Duration::from_millis(7));
+        a.tree.poll().unwrap();
+        a.attacker.poll();
+        while a.attacker.get_packet().is_some() {}
+    }
+    let queued = live_bytes() - live_before;
+    let events = a.tree.drain_events(SERVER);
+    let raw_events = events
+        .iter()
+        .filter(|e| matches!(e, MultiplayerEvent::PeerPacket { from, .. } if *from == me))
+        .count();
+    eprintln!("raw flood: 10 000 packets of 1 KiB, {raw_events} kept, heap +{queued} bytes");
+    assert_eq!(
+        raw_events,
+        netscene::scene_multiplayer::MAX_QUEUED_PEER_PACKETS
+    );
+    assert!(queued < 6 << 20, "{queued}");
+    // The RPC streams were served all along.
     a.assert_streams_intact();
     a.assert_server_intact(true);
 }
