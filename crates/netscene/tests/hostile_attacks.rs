@@ -56,13 +56,21 @@ fn packets_before_auth_are_dropped_and_the_silent_peer_times_out() {
         call_by_path("Game", tick, &i64_args(8)),
     ];
     let sent = attacks.len();
-    a.run(sent, |_, round| {
+    let mut leaked = Vec::new();
+    a.run(sent, |a, round| {
         intruder
             .send(1, netscene::TransferMode::Reliable, 0, &attacks[round])
             .unwrap();
+        // The admitted attacker tries to reach the pending peer through the relay.
+        a.attacker_send(&relay(intruder_id, &[0x03, 0x01]));
         intruder.poll();
-        while intruder.get_packet().is_some() {}
+        while let Some(p) = intruder.get_packet() {
+            leaked.push(p.data);
+        }
     });
+    // Nothing reaches a pending peer: no RPC, no announcement, no relay.
+    assert!(leaked.is_empty(), "{leaked:02x?}");
+    assert!(a.take_rejections(0, a.attacker_id).is_empty());
     let rejected = packet_errors(a.take_rejections(0, intruder_id));
     // Every packet but the bare completion notice is refused.
     assert_eq!(rejected, vec![NOT_ADMITTED; sent - 1]);
