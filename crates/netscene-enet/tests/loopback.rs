@@ -577,6 +577,12 @@ fn godot_named_constructors_and_errors() {
     ));
     assert_eq!(server.get_max_packet_size(), 1 << 24);
 
+    // A host name, against a server on every address ("*"): whichever family "localhost"
+    // resolves to first, the server is there.
+    drop(server);
+    let mut server = ENetMultiplayerPeer::new();
+    server.create_server(0, 32, 0, 0, 0).unwrap();
+    let port = server.local_port().unwrap();
     let mut server = Node::new(server);
     let mut client = ENetMultiplayerPeer::new();
     client.create_client("localhost", port, 0, 0, 0, 0).unwrap();
