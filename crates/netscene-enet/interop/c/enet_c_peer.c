@@ -43,7 +43,7 @@
 #include <zlib.h>
 
 #define MAX_IDS 64
-#define PAYLOAD_MAX (1 << 20)
+#define PAYLOAD_MAX (1 << 20) /* the sscanf widths below are 2 * PAYLOAD_MAX */
 
 static ENetHost *host;
 static int is_server;
@@ -332,7 +332,8 @@ static int handle_line(char *line) {
     if (strcmp(word, "send") == 0) {
         char mode;
         static char hex[2 * PAYLOAD_MAX + 2];
-        if (sscanf(rest, "%d %d %c %s", &target, &channel, &mode, hex) != 4) goto bad;
+        /* Width = 2 * PAYLOAD_MAX: longer hex cannot overflow `hex`. */
+        if (sscanf(rest, "%d %d %c %2097152s", &target, &channel, &mode, hex) != 4) goto bad;
         enet_uint32 flags;
         int enet_channel;
         switch (mode) {
@@ -350,7 +351,7 @@ static int handle_line(char *line) {
     if (strcmp(word, "raw") == 0) {
         unsigned flags;
         static char hex[2 * PAYLOAD_MAX + 2];
-        if (sscanf(rest, "%d %d %u %s", &target, &channel, &flags, hex) != 4) goto bad;
+        if (sscanf(rest, "%d %d %u %2097152s", &target, &channel, &flags, hex) != 4) goto bad;
         long len = decode_hex(hex);
         if (len < 0) goto bad;
         send_packet(target, channel, flags, len);
