@@ -1,8 +1,10 @@
 //! Hostile-peer suite, part 4: random bytes. An admitted malicious client sends arbitrary
 //! packets — fully random, a valid command byte with a random tail, and golden packets
 //! mutated (bits flipped, bytes overwritten, truncated, extended) — to a live server while
-//! two honest clients keep their RPC streams running over lossy links. No case may panic,
-//! and afterwards every honest stream is complete and in order.
+//! two honest clients keep their RPC streams running over lossy links. A fifth of the packets
+//! come from a second raw client that never authenticates: each of those but SYS AUTH must be
+//! refused as "not admitted", and it must never be admitted. No case may panic, and
+//! afterwards every honest stream is complete and in order.
 //!
 //! One arena serves every case (a case is one packet and one poll), so the default
 //! 100 000 cases run in seconds even in a debug build. For a longer soak set
@@ -139,6 +141,9 @@ fn packet(goldens: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
 #[derive(Default, Debug)]
 struct Census {
     cases: u64,
+    intruder_packets: u64,
+    intruder_refusals_expected: u64,
+    intruder_refused: u64,
     packet_rejected: u64,
     rpc_rejected: u64,
     peer_packets: u64,
@@ -146,17 +151,42 @@ struct Census {
 
 struct Storm {
     arena: Arena,
+    /// A connected client that never authenticates (pending for the whole storm).
+    intruder: netscene::peer::simulated::SimulatedPeer,
+    intruder_id: i32,
     census: Census,
 }
 
+const NOT_ADMITTED: netscene::PacketError = netscene::PacketError::SysRefused {
+    command: "any",
+    reason: "only authentication packets are accepted before admission",
+};
+
 impl Storm {
-    fn case(&mut self, bytes: &[u8]) {
+    fn case(&mut self, from_intruder: bool, bytes: &[u8]) {
         let a = &mut self.arena;
+        let sender = if from_intruder {
+            &mut self.intruder
+        } else {
+            &mut a.attacker
+        };
         // An empty packet is refused by the transport itself.
-        if a.attacker.send_packet(bytes).is_err() {
+        if sender.send_packet(bytes).is_err() {
             assert!(bytes.is_empty());
+        } else if from_intruder {
+            self.census.intruder_packets += 1;
+            let is_auth = bytes.len() >= 2 && bytes[0] & 0x07 == 0x07 && bytes[1] == 0;
+            if !is_auth {
+                self.census.intruder_refusals_expected += 1;
+            }
         }
         a.poll();
+        {
+            use netscene::MultiplayerPeer;
+            self.intruder.poll();
+            while self.intruder.get_packet().is_some() {}
+        }
+        a.refused_auth.lock().unwrap().clear();
         self.census.cases += 1;
         if self.census.cases.is_multiple_of(CASES_PER_ROUND) {
             a.honest_round();
@@ -164,6 +194,10 @@ impl Storm {
         }
         for e in a.events[0].drain(..) {
             match e {
+                MultiplayerEvent::PacketRejected { from, error } if from == self.intruder_id => {
+                    assert_eq!(error, NOT_ADMITTED);
+                    self.census.intruder_refused += 1;
+                }
                 MultiplayerEvent::PacketRejected { .. } => self.census.packet_rejected += 1,
                 MultiplayerEvent::RpcRejected { .. } => self.census.rpc_rejected += 1,
                 MultiplayerEvent::PeerPacket { .. } => self.census.peer_packets += 1,
@@ -205,19 +239,38 @@ fn random_packets_never_panic_and_the_honest_clients_keep_working() {
     arena.step(5);
     arena.clear_observations();
     let goldens = goldens(arena.honest);
+    // The intruder stays pending however long the storm lasts.
+    arena
+        .tree
+        .scene_multiplayer(SERVER)
+        .unwrap()
+        .set_auth_timeout(0.0)
+        .unwrap();
+    let intruder = arena.intruder();
+    let intruder_id = {
+        use netscene::MultiplayerPeer;
+        intruder.get_unique_id()
+    };
+    arena.clear_observations();
     let storm = RefCell::new(Storm {
         arena,
+        intruder,
+        intruder_id,
         census: Census::default(),
     });
     let cases = cases();
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
+        // Cases share one arena, so a shrunk case would replay against a different state:
+        // report the failing packet as it was.
+        max_shrink_iters: 0,
         ..Config::default()
     });
     let started = Instant::now();
-    let result = runner.run(&packet(goldens), |bytes| {
-        storm.borrow_mut().case(&bytes);
+    let strategy = (proptest::bool::weighted(0.2), packet(goldens));
+    let result = runner.run(&strategy, |(from_intruder, bytes)| {
+        storm.borrow_mut().case(from_intruder, &bytes);
         Ok(())
     });
     let elapsed = started.elapsed();
@@ -227,12 +280,14 @@ fn random_packets_never_panic_and_the_honest_clients_keep_working() {
     let mut storm = storm.into_inner();
     let census = &storm.census;
     eprintln!(
-        "hostile fuzz: {} cases in {:.1} s ({:.0} cases/s): {} packets rejected, {} RPCs \
-         refused, {} raw packets delivered",
+        "hostile fuzz: {} cases in {:.1} s ({:.0} cases/s): {} packets rejected ({} of the \
+         intruder's {}), {} RPCs refused, {} raw packets delivered",
         census.cases,
         elapsed.as_secs_f64(),
         census.cases as f64 / elapsed.as_secs_f64(),
         census.packet_rejected,
+        census.intruder_refused,
+        census.intruder_packets,
         census.rpc_rejected,
         census.peer_packets
     );
@@ -243,7 +298,21 @@ fn random_packets_never_panic_and_the_honest_clients_keep_working() {
         census.rpc_rejected > 0 && census.peer_packets > 0,
         "{census:?}"
     );
+    // Every intruder packet but SYS AUTH was refused, and it was never admitted.
+    assert!(census.intruder_packets > 0);
+    assert_eq!(
+        census.intruder_refused, census.intruder_refusals_expected,
+        "{census:?}"
+    );
+    let intruder = storm.intruder_id;
     let a = &mut storm.arena;
+    assert_eq!(
+        a.tree
+            .scene_multiplayer(SERVER)
+            .unwrap()
+            .get_authenticating_peers(),
+        vec![intruder]
+    );
     a.run(20, |_, _| {});
     a.assert_streams_intact();
     a.assert_server_intact(true);

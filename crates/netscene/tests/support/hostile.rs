@@ -183,7 +183,8 @@ impl Arena {
                     mp.complete_auth(peer).unwrap();
                 } else {
                     refused.lock().unwrap().push((peer, data.to_vec()));
-                    mp.send_auth(peer, DENIED).unwrap();
+                    // Fails once the peer sent "completed" (`07 00`): it gets no answer then.
+                    let _ = mp.send_auth(peer, DENIED);
                 }
             },
         )));
