@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use netscene::peer::simulated::{NetworkConfig, SimulatedNetwork};
 use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, RpcConfig, SceneMultiplayer, SceneTree};
 
-use crate::counting::{CountingPeer, Traffic};
+use crate::counting::{CountingPeer, Traffic, sleep_if_idle};
 use crate::logging;
 use crate::stats::{LatencySamples, format_ms, format_rate, thread_cpu_time};
 use crate::transport::{self, Endpoint, TransportKind};
@@ -141,10 +141,16 @@ fn spawn_server(
     let handle = thread::Builder::new()
         .name("server".into())
         .spawn(move || {
+            let counted = Arc::clone(&traffic);
             let started = transport::start_server(kind, "127.0.0.1", 0, clients, network.as_ref())
                 .and_then(|(peer, endpoint)| {
                     let mut mp = SceneMultiplayer::new();
-                    mp.set_multiplayer_peer(Some(Box::new(CountingPeer::new(peer, traffic))))
+                    // Clients only talk to the server here. With the relay on, every join is
+                    // announced to every client: N² reliable messages (a million for 1000
+                    // clients) whose acks flood the server socket.
+                    mp.set_server_relay_enabled(false)
+                        .map_err(|e| format!("cannot configure the relay: {e}"))?;
+                    mp.set_multiplayer_peer(Some(Box::new(CountingPeer::new(peer, counted))))
                         .map_err(|e| format!("cannot start the server: {e}"))?;
                     Ok((mp, endpoint))
                 });
@@ -163,7 +169,7 @@ fn spawn_server(
             };
             let mut tree = SceneTree::with_multiplayer(Box::new(mp));
             install_bench_node(&mut tree, true);
-            serve_until_stopped(&mut tree, &shared)
+            serve_until_stopped(&mut tree, &shared, &traffic)
         })
         .map_err(|e| format!("cannot start the server thread: {e}"))?;
     let endpoint = ready_rx
@@ -172,17 +178,15 @@ fn spawn_server(
     Ok((endpoint, handle))
 }
 
-fn serve_until_stopped(tree: &mut SceneTree, shared: &Shared) -> ServerReport {
+fn serve_until_stopped(tree: &mut SceneTree, shared: &Shared, traffic: &Traffic) -> ServerReport {
     let mut measure_start: Option<(Instant, Option<Duration>)> = None;
+    let mut last_received = 0;
     let mut report = ServerReport {
         cpu: None,
         wall: Duration::ZERO,
     };
     loop {
         let phase = shared.phase.load(Ordering::Acquire);
-        if phase == STOPPING {
-            break;
-        }
         if phase >= MEASURING && measure_start.is_none() {
             measure_start = Some((Instant::now(), thread_cpu_time()));
         }
@@ -194,6 +198,10 @@ fn serve_until_stopped(tree: &mut SceneTree, shared: &Shared) -> ServerReport {
             report.cpu = thread_cpu_time()
                 .zip(cpu)
                 .map(|(end, start)| end.saturating_sub(start));
+        }
+        // Checked after the measurement so a stop right after draining still reports it.
+        if phase == STOPPING {
+            break;
         }
         if let Err(error) = tree.poll() {
             tracing::debug!(%error, "server poll");
@@ -210,7 +218,7 @@ fn serve_until_stopped(tree: &mut SceneTree, shared: &Shared) -> ServerReport {
         let _ = handled;
         let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
         shared.server_peers.store(peers, Ordering::Relaxed);
-        thread::sleep(Duration::from_millis(1));
+        sleep_if_idle(traffic, &mut last_received);
     }
     report
 }
@@ -228,6 +236,9 @@ struct Bot {
 /// What one bot thread measured.
 struct BotsReport {
     samples: LatencySamples,
+    /// Passes over all its clients while measuring, and their total time.
+    passes: u64,
+    busy: Duration,
 }
 
 fn spawn_bots(
@@ -267,7 +278,12 @@ fn spawn_bots(
 fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsReport {
     let mut report = BotsReport {
         samples: LatencySamples::default(),
+        passes: 0,
+        busy: Duration::ZERO,
     };
+    // A pass over many clients costs CPU the server needs: pace the passes (1 ms for a few
+    // clients, 10 ms for 500), which adds at most that much to the measured round trips.
+    let pass = Duration::from_millis((bots.len() as u64 / 50).clamp(1, 10));
     loop {
         let phase = shared.phase.load(Ordering::Acquire);
         if phase == STOPPING {
@@ -324,7 +340,12 @@ fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsRepo
                 bot.next_ping = bot.next_ping.max(now);
             }
         }
-        thread::sleep(Duration::from_millis(1));
+        let busy = now.elapsed();
+        if phase == MEASURING {
+            report.passes += 1;
+            report.busy += busy;
+        }
+        thread::sleep(pass.saturating_sub(busy).max(Duration::from_micros(500)));
     }
     for bot in bots.iter_mut() {
         if let Some(peer) = bot
@@ -434,7 +455,7 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
         thread::sleep(Duration::from_millis(10));
     }
     bar.finish_and_clear();
-    let (server_report, mut samples) = stop(&shared, server, bot_threads);
+    let (server_report, mut samples, mean_pass) = stop(&shared, server, bot_threads);
 
     let pings = shared.pings_sent.load(Ordering::Relaxed);
     let pongs = shared.pongs_received.load(Ordering::Relaxed);
@@ -482,6 +503,11 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
         format_ms(samples.percentile(99.0))
     );
     println!("  reliable RPCs lost        {lost} (of {pings} pings)");
+    println!(
+        "  bot threads               {threads}, {} clients each, {:.1} ms per pass",
+        per_thread,
+        mean_pass.as_secs_f64() * 1000.0
+    );
     Ok(lost == 0 && connected == clients)
 }
 
@@ -494,13 +520,17 @@ fn stop(
     shared: &Shared,
     server: JoinHandle<ServerReport>,
     bots: Vec<JoinHandle<BotsReport>>,
-) -> (Option<ServerReport>, LatencySamples) {
+) -> (Option<ServerReport>, LatencySamples, Duration) {
     shared.phase.store(STOPPING, Ordering::Release);
     let mut samples = LatencySamples::default();
+    let (mut passes, mut busy) = (0, Duration::ZERO);
     for handle in bots {
         if let Ok(report) = handle.join() {
             samples.extend(&report.samples);
+            passes += report.passes;
+            busy += report.busy;
         }
     }
-    (server.join().ok(), samples)
+    let mean_pass = busy.checked_div(passes.max(1) as u32).unwrap_or_default();
+    (server.join().ok(), samples, mean_pass)
 }

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::Duration;
 
 use netscene::peer::{ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent};
 use netscene::{PeerId, TransferMode};
@@ -116,6 +118,16 @@ impl MultiplayerPeer for CountingPeer {
     fn get_max_packet_size(&self) -> usize {
         self.inner.get_max_packet_size()
     }
+}
+
+/// Sleeps a millisecond only when the last poll took no packet: a busy server polls again
+/// at once, so its socket's receive buffer does not overflow while it sleeps.
+pub fn sleep_if_idle(traffic: &Traffic, last_received: &mut u64) {
+    let received = traffic.packets_received.load(Ordering::Relaxed);
+    if received == *last_received {
+        thread::sleep(Duration::from_millis(1));
+    }
+    *last_received = received;
 }
 
 #[cfg(test)]

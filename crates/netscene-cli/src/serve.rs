@@ -4,12 +4,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
-use std::time::Duration;
 
 use netscene::{MultiplayerApi, MultiplayerEvent, SceneMultiplayer, SceneTree};
 
-use crate::counting::{CountingPeer, Traffic};
+use crate::counting::{CountingPeer, Traffic, sleep_if_idle};
 use crate::health::{HealthServer, ServerMetrics};
 use crate::logging::{self, LogFormat, LogTarget};
 use crate::transport::{self, NetTransport, TransportKind};
@@ -44,9 +42,6 @@ pub struct ServeArgs {
     #[arg(long, env = "NETSCENE_HEALTH_PORT")]
     health_port: Option<u16>,
 }
-
-/// How long the server waits between polls when idle.
-const TICK: Duration = Duration::from_millis(1);
 
 /// Runs the server until SIGINT or SIGTERM.
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -116,6 +111,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
         None => None,
     };
 
+    let mut last_received = 0;
     while !stop.load(Ordering::SeqCst) {
         if let Err(error) = tree.poll() {
             tracing::warn!(%error, "poll failed");
@@ -127,7 +123,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
             traffic.packets_received.load(Ordering::Relaxed),
             Ordering::Relaxed,
         );
-        thread::sleep(TICK);
+        sleep_if_idle(&traffic, &mut last_received);
     }
 
     tracing::info!("shutting down");

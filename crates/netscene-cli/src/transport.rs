@@ -61,6 +61,9 @@ impl Endpoint {
     }
 }
 
+/// Receive and send buffer asked for an ENet server socket (the system may grant less).
+pub const SERVER_SOCKET_BUFFER: usize = 4 << 20;
+
 /// Starts a server peer. `bind` is `"*"` or an IP address; `port` 0 picks a free port.
 /// Returns the peer and the endpoint clients use to reach it (loopback for wildcard binds).
 pub fn start_server(
@@ -104,6 +107,11 @@ pub fn start_server(
                 ..ServerOptions::new(port)
             })
             .map_err(|e| format!("cannot listen on ENet port {port}: {e}"))?;
+            // One socket takes every client's traffic: C ENet's 256 KiB holds a few hundred
+            // datagrams, too few when the server thread waits for a busy CPU.
+            if let Err(error) = peer.set_socket_buffer_size(SERVER_SOCKET_BUFFER) {
+                tracing::debug!(%error, "socket buffer size not raised");
+            }
             let port = peer.local_port().unwrap_or(port);
             Ok((
                 Box::new(peer),
