@@ -36,12 +36,13 @@ pub use variant::*;
 /// arrays, dictionaries or objects (deeper input fails with `ERR_OUT_OF_MEMORY`, as in Godot).
 ///
 /// Godot allows 1024 (`Variant::MAX_RECURSION_DEPTH`), sized for its C++ frames on an 8 MiB main
-/// thread. Here the decoder runs on whatever thread receives packets, and Rust gives spawned
-/// threads (test threads included) 2 MiB. Measured on a 512-deep nest of arrays (x86-64, Rust
-/// 1.95): the decoder needs about 2.5 KiB of stack per level in a debug build (512 levels fit in
-/// 1.3 MiB, not in 1.2 MiB) and about 0.4 KiB in a release build (≈ 210 KiB). At Godot's 1024 a
-/// debug build would need ≈ 2.5 MiB and overflow a 2 MiB thread; 512 leaves a third of the stack
-/// free for the caller and for the other recursive walks of the decoded tree (clone, compare,
-/// drop, encode, format — each tested on a 2 MiB thread by the `depth_bomb_*` tests). No game
-/// state legitimately nests that deep.
+/// thread. Here values may be handled on any thread, and Rust gives spawned threads (test
+/// threads included) 2 MiB. The decoder itself does not recurse (open containers live on a heap
+/// stack), but everything done with the decoded tree does: cloning, comparing, encoding,
+/// formatting and dropping it recurse once per level. Measured in a debug build (x86-64, Rust
+/// 1.95) on 512 nested dictionaries, the deepest-costing shape: clone and `==` need 1.2–1.6 MiB
+/// of stack, encode 0.6–0.8 MiB, `var_to_str` 0.8–1 MiB, drop under 0.2 MiB; a recursive decoder
+/// had needed ~3.8 KiB per level (1.9 MiB). At Godot's 1024 the derived clone and comparison
+/// would overflow a 2 MiB thread in debug builds; 512 keeps every walk inside it (the
+/// `depth_bomb_*` tests run them on 2 MiB threads), and no game state legitimately nests deeper.
 pub const MAX_DECODE_DEPTH: usize = 512;

@@ -98,17 +98,64 @@ fn deep_depth_bomb_fails_fast_without_recursing_further() {
     });
 }
 
+/// `depth` dictionaries `{nil: {nil: {…: nil}}}`.
+fn nested_dictionary_bytes(depth: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..depth {
+        bytes.extend_from_slice(&hex("1b 00 00 00 01 00 00 00 00 00 00 00"));
+    }
+    bytes.extend_from_slice(&hex("00 00 00 00"));
+    bytes
+}
+
+/// `depth` full objects, each with one property "p" holding the next.
+fn nested_object_bytes(depth: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..depth {
+        bytes.extend_from_slice(&hex(
+            "18 00 00 00 01 00 00 00 41 00 00 00 01 00 00 00 01 00 00 00 70 00 00 00",
+        ));
+    }
+    bytes.extend_from_slice(&hex("00 00 00 00"));
+    bytes
+}
+
 #[test]
-fn dictionary_depth_bomb_is_refused() {
+fn dictionary_and_object_depth_bombs_at_the_limit_survive_every_walk_on_a_2mib_stack() {
     on_small_stack(|| {
-        // {nil: {nil: {…}}}
-        let mut bytes = Vec::new();
-        for _ in 0..MAX_DECODE_DEPTH + 1 {
-            bytes.extend_from_slice(&hex("1b 00 00 00 01 00 00 00 00 00 00 00"));
+        let full = EncodeOptions {
+            full_objects: true,
+            ..Default::default()
+        };
+        for bytes in [
+            nested_dictionary_bytes(MAX_DECODE_DEPTH),
+            nested_object_bytes(MAX_DECODE_DEPTH),
+        ] {
+            let (value, used) = decode_variant(&bytes, &DecodeOptions::allowing_objects()).unwrap();
+            assert_eq!(used, bytes.len());
+            let mut again = Vec::new();
+            encode_variant(&value, &mut again, &full).unwrap();
+            assert_eq!(again, bytes);
+            let copy = value.clone();
+            assert_eq!(copy, value);
+            assert!(!var_to_str(&value).is_empty());
+            assert!(!value.to_string().is_empty());
+            drop(copy);
         }
-        bytes.extend_from_slice(&hex("00 00 00 00"));
-        let err = dec(&bytes).unwrap_err();
-        assert!(matches!(err.kind, DecodeErrorKind::TooDeep { .. }));
+    });
+}
+
+#[test]
+fn dictionary_and_object_depth_bombs_past_the_limit_are_refused() {
+    on_small_stack(|| {
+        for bytes in [
+            nested_dictionary_bytes(MAX_DECODE_DEPTH + 1),
+            nested_object_bytes(MAX_DECODE_DEPTH + 1),
+            nested_dictionary_bytes(100_000),
+        ] {
+            let err = decode_variant(&bytes, &DecodeOptions::allowing_objects()).unwrap_err();
+            assert!(matches!(err.kind, DecodeErrorKind::TooDeep { .. }), "{err}");
+        }
     });
 }
 
