@@ -486,10 +486,11 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     // Play.
     let play = Duration::from_secs_f64(args.duration);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:24} {msg}")
+        ProgressStyle::with_template("{spinner} {elapsed:>3} {bar:16} {msg}")
             .expect("valid template"),
     );
     bar.set_length(play.as_millis() as u64);
+    bar.set_message(format!("{count}/{count} peers, playing"));
     let play_start = Instant::now();
     let mut next_tick = play_start;
     let mut window = Window::new(&server, &bots);
@@ -514,7 +515,7 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
             let (rpcs, bytes, elapsed) = window.rates(&server, &bots);
             last_mean = window.rtt.mean().or(last_mean);
             bar.set_message(format!(
-                "peers {peers}/{count} | {} | {} | RTT {}",
+                "{peers}/{count} peers | {} | {} | RTT {}",
                 format_rate(rpcs, elapsed, "RPC"),
                 format_rate(bytes, elapsed, "B"),
                 format_ms(last_mean)
