@@ -282,8 +282,8 @@ fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsRepo
         busy: Duration::ZERO,
     };
     // A pass over many clients costs CPU the server needs: pace the passes (1 ms for a few
-    // clients, 10 ms for 500), which adds at most that much to the measured round trips.
-    let pass = Duration::from_millis((bots.len() as u64 / 50).clamp(1, 10));
+    // clients, 20 ms for 500), which adds at most that much to the measured round trips.
+    let pass = Duration::from_millis((bots.len() as u64 / 25).clamp(1, 20));
     loop {
         let phase = shared.phase.load(Ordering::Acquire);
         if phase == STOPPING {
