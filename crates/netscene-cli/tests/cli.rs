@@ -86,9 +86,14 @@ impl Running {
         stdin.flush().unwrap();
     }
 
-    /// Waits for the exit (bounded); returns the status code and all remaining output.
+    /// Closes stdin, waits for the exit (bounded); returns the status code and the output.
     fn wait(mut self) -> (i32, String, String) {
         self.stdin.take();
+        self.wait_keeping_stdin()
+    }
+
+    /// Waits for the exit (bounded) with stdin still open.
+    fn wait_keeping_stdin(mut self) -> (i32, String, String) {
         let deadline = Instant::now() + WAIT * 2;
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -255,11 +260,14 @@ fn lobby_round(transport: &str) {
     assert_eq!(code, 0, "{stderr}");
     bob.expect_line(&[&format!("peer disconnected: {alice_id}")]);
     bob.expect_line(&["players:", &format!("{bob_id}=bob")]);
-    drop(bob);
 
+    // The server stops cleanly on SIGTERM; bob notices and fails with a clear message.
     server.terminate();
     let (code, stdout, stderr) = server.wait();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let (code, _, stderr) = bob.wait_keeping_stdin();
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr, "error: connection to the server lost");
     assert!(stdout.contains("peer connected"), "{stdout}");
     assert!(stdout.contains("peer disconnected"), "{stdout}");
     assert!(stdout.contains("shutting down"), "{stdout}");
@@ -383,4 +391,30 @@ fn bad_flags_give_one_line_and_a_failure_status() {
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn no_relay_keeps_clients_apart() {
+    let (mut server, port) = serve(&["--no-relay"], &[]);
+    let (mut alice, alice_id) = client(port, "alice", &[]);
+    let (mut bob, bob_id) = client(port, "bob", &[]);
+    // The lobby still works through the server...
+    alice.expect_line(&[
+        "players:",
+        &format!("{alice_id}=alice"),
+        &format!("{bob_id}=bob"),
+    ]);
+    bob.send("hi");
+    alice.expect_line(&[&format!("[chat] bob ({bob_id}): hi")]);
+    // ...but clients do not learn of each other, and the server drops relay packets.
+    bob.send(&format!("/raw {alice_id} psst"));
+    server.expect_line(&["dropped packet", &format!("peer={bob_id}")]);
+    assert!(
+        !alice
+            .seen
+            .iter()
+            .any(|l| l.contains("peer connected: ") && !l.ends_with(": 1")),
+        "{:?}",
+        alice.seen
+    );
 }
