@@ -262,7 +262,9 @@ mod tests {
             assert_eq!(s.rpc_method_id(method), Some(id as u16), "{method}");
             assert_eq!(c.rpc_method_id(method), Some(id as u16), "{method}");
         }
-        assert_eq!(s.rpc_checksum(), c.rpc_checksum());
+        // MD5 of "chatreceive_chatregisterupdate_players" (spec C.2), what lobby.gd sends.
+        assert_eq!(s.rpc_checksum(), "f60c9c7d4ca8e85156fffdbd81b835c1");
+        assert_eq!(c.rpc_checksum(), s.rpc_checksum());
     }
 
     #[test]
