@@ -1,7 +1,7 @@
 //! Hostile-peer suite, part 3: floods, with memory measured by a counting allocator.
 //!
 //! * Path-cache flood: 100 000 distinct SIMPLIFY_PATH announcements (half to a node that
-//!   exists, under long `..` detours; half to nodes that do not exist). The per-peer cap holds,
+//!   exists, under long `./` detours and subnames; half to nodes that do not exist). The per-peer cap holds,
 //!   memory stops growing once the cap is reached, and the honest clients are unaffected.
 //! * Huge paths: multi-MiB node paths (SIMPLIFY_PATH and uncached REMOTE_CALL) cost memory
 //!   in proportion to the packet, not twenty times more, and the rejections they cause keep
@@ -41,11 +41,16 @@ struct Tally {
     other: Vec<PacketError>,
 }
 
-/// Announcement `k`: even → the existing `Game` behind `k % 128` detours (up to 1 KiB of
-/// path) with a distinct subname; odd → a node that does not exist.
+/// Announcement `k`: even → the existing `Game` behind `k % 128` `./` detours (up to 256
+/// bytes of path) and a distinct subname of up to 512 bytes; odd → a node that does not exist.
 fn announcement(checksum: &[u8; 32], k: u32) -> Vec<u8> {
     let path = if k.is_multiple_of(2) {
-        format!("{}Game:p{k}", "Game/../".repeat((k / 2 % 128) as usize))
+        let detours = (k / 2 % 128) as usize;
+        format!(
+            "{}Game:{}{k}",
+            "./".repeat(detours),
+            "p".repeat(4 * detours)
+        )
     } else {
         format!("Ghost{k}")
     };
@@ -150,11 +155,11 @@ fn huge_paths_cost_no_more_than_their_packets() {
     let packets = [
         simplify(&a.game_checksum(), 1, &path),
         call_by_path(&path, a.method_id("tick"), &i64_args(1)),
-        // And one that resolves: Game behind half a million detours.
+        // And one that resolves: Game behind a million `./` detours.
         simplify(
             &a.game_checksum(),
             2,
-            &format!("{}Game", "Game/../".repeat(1 << 19)),
+            &format!("{}Game", "./".repeat(1 << 20)),
         ),
     ];
     let sent: usize = packets.iter().map(Vec::len).sum();

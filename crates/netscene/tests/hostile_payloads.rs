@@ -333,8 +333,9 @@ fn node_paths_cannot_leave_the_multiplayer_branch() {
         call_by_path("/root/honest1/Game", chat, &i64_args(501)),
         simplify(&checksum, 9, "../honest2/Game"),
         call_by_id(9, chat as u8, &i64_args(502)),
-        // Inside the branch, `..` that comes back is fine.
+        // `..` is refused even when it comes back (Godot peers never send it).
         call_by_path("Game/../Game", chat, &i64_args(503)),
+        call_by_path("./Game", chat, &i64_args(504)),
     ];
     let n = attacks.len();
     a.run(n, |a, round| a.attacker_send(&attacks[round]));
@@ -348,7 +349,7 @@ fn node_paths_cannot_leave_the_multiplayer_branch() {
             a.calls_of("chat", h, me)
         );
     }
-    assert_eq!(a.calls_of("chat", 1, me), vec![503]);
+    assert_eq!(a.calls_of("chat", 1, me), vec![504]);
     let errors = errors_from(&mut a, 0);
     assert_eq!(
         errors,
@@ -357,6 +358,7 @@ fn node_paths_cannot_leave_the_multiplayer_branch() {
             PacketError::NodeNotFound("/root/honest1/Game".into()),
             PacketError::NodeNotFound("../honest2/Game".into()),
             PacketError::UnknownCacheId(9),
+            PacketError::NodeNotFound("Game/../Game".into()),
         ]
     );
     let _ = RpcRejection::Disabled;
@@ -391,4 +393,33 @@ fn the_branch_root_itself_is_reachable_as_dot() {
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 5);
     let h1 = a.honest[0];
     assert!(a.take_rejections(0, h1).is_empty());
+}
+
+#[test]
+fn paths_cannot_go_up_so_one_packet_cannot_burn_cpu() {
+    // Each `C9999` step scans Big's 10 000 children; walked up and down 100 000 times that
+    // was 10⁹ name comparisons (tens of seconds) for one 1 MB packet. `..` is refused now.
+    let mut a = Arena::new(17);
+    let big = a.tree.add_path(&format!("{SERVER}/Big")).unwrap();
+    for i in 0..10_000 {
+        a.tree.add_child(big, format!("C{i}")).unwrap();
+    }
+    let path = format!("Big/{}C9999", "C9999/../".repeat(100_000));
+    let announce = simplify(&a.game_checksum(), 1, &path);
+    a.run(1, |a, _| a.attacker_send(&announce));
+    a.assert_streams_intact();
+    let errors = errors_from(&mut a, 0);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        matches!(&errors[0], PacketError::NodeNotFound(p) if p.to_string().starts_with("Big/C9999/../")),
+        "{:.80}",
+        errors[0]
+    );
+    // Going down is fine.
+    let announce = simplify(&a.game_checksum(), 2, "Big/C9999");
+    a.run(1, |a, _| a.attacker_send(&announce));
+    a.assert_streams_intact();
+    assert!(errors_from(&mut a, 0).is_empty());
+    // Confirmed (as "checksum differs": C9999 has none of Game's methods).
+    assert!(a.inbox.iter().any(|p| p.data == [0x02, 0x00, 2, 0, 0, 0]));
 }

@@ -4,6 +4,11 @@
 //! lookup, a wire path must stay inside this API's branch (several APIs may share one tree:
 //! a path like `../client1/Game` would otherwise run another branch's handlers on this
 //! API's behalf), and resolving it allocates nothing, whatever its length.
+//!
+//! A wire path may not go up (`..`): Godot peers never send it (they name a node relative
+//! to the root of the branch it is in), and allowing it would let a peer walk
+//! `Big/C/../C/../…` for millions of steps, each a lookup among a node's children — minutes
+//! of CPU for one packet. Going only down, the work is bounded by the tree, not the packet.
 
 use netscene_variant::NodePath;
 
@@ -15,9 +20,9 @@ use crate::tree::{NodeId, SceneTree};
 const MAX_REPORTED_PATH: usize = 256;
 
 /// The node `path` names under `root_path`, if it exists inside the branch. As Godot's
-/// `get_node`: an empty path names nothing, `.` stays, `..` goes up, empty names (`a//b`)
-/// are skipped and subnames (after `:`) are ignored; an absolute path must lead into the
-/// branch too.
+/// `get_node`: an empty path names nothing, `.` stays, empty names (`a//b`) are skipped and
+/// subnames (after `:`) are ignored; an absolute path must lead into the branch too. Unlike
+/// Godot, `..` names nothing (see the module docs).
 pub(crate) fn node_in_branch(tree: &SceneTree, root_path: &NodePath, path: &str) -> Option<NodeId> {
     // The empty relative path resolves to the root path's node without allocating.
     let base = tree.get_node_relative(root_path, "")?;
@@ -42,7 +47,7 @@ pub(crate) fn node_in_branch(tree: &SceneTree, root_path: &NodePath, path: &str)
     for name in names {
         at = match name {
             "." => at,
-            ".." => tree.node(at)?.parent()?,
+            ".." => return None,
             _ => tree.child_by_name(at, name)?,
         };
     }
@@ -89,10 +94,12 @@ mod tests {
         assert_eq!(find("Game"), Some(game));
         assert_eq!(find("Game/Unit"), Some(unit));
         assert_eq!(find("./Game//Unit/"), Some(unit));
-        assert_eq!(find("Game/Unit/../../Game"), Some(game));
+        assert_eq!(find("Game/Unit/../../Game"), None);
+        assert_eq!(find("Game/Unit/.."), None);
         assert_eq!(find("Game:position:x"), Some(game));
         assert_eq!(find("/root/server/Game"), Some(game));
         assert_eq!(find("."), Some(server));
+        assert_eq!(find(&"./".repeat(100_000)), Some(server));
         assert_eq!(find(""), None);
         assert_eq!(find("Game::x"), None);
         assert_eq!(find(".."), None);
