@@ -122,8 +122,23 @@ enum Started {
 
 impl Decoder<'_> {
     /// One value with everything nested in it.
+    #[inline]
     fn tree(&mut self) -> Result<Variant, DecodeError> {
-        let mut open: Vec<Open> = Vec::new();
+        let (at, header, ty) = self.header()?;
+        // Most values (every RPC argument but containers) are complete after their header.
+        if !is_container(ty) {
+            return self.scalar(ty, header);
+        }
+        match self.container(at, header, ty)? {
+            Started::Done(value) => Ok(value),
+            Started::Open(container) => self.fill(container),
+        }
+    }
+
+    /// Reads the elements of `outermost` and of every container nested in it.
+    #[inline(never)]
+    fn fill(&mut self, outermost: Open) -> Result<Variant, DecodeError> {
+        let mut open: Vec<Open> = vec![outermost];
         loop {
             // An object's property value is preceded by its name.
             if let Some(Open::Object { name, .. }) = open.last_mut() {
@@ -134,12 +149,17 @@ impl Decoder<'_> {
                     max: self.max_depth,
                 }));
             }
-            let mut value = match self.start()? {
-                Started::Done(value) => value,
-                Started::Open(container) => {
-                    open.push(container);
-                    continue;
+            let (at, header, ty) = self.header()?;
+            let mut value = if is_container(ty) {
+                match self.container(at, header, ty)? {
+                    Started::Done(value) => value,
+                    Started::Open(container) => {
+                        open.push(container);
+                        continue;
+                    }
                 }
+            } else {
+                self.scalar(ty, header)?
             };
             // Hand the finished value to its container, closing every container it completes.
             loop {
@@ -157,8 +177,8 @@ impl Decoder<'_> {
         }
     }
 
-    /// Reads a header and either the whole value or a container's header part.
-    fn start(&mut self) -> Result<Started, DecodeError> {
+    /// The header word: its offset, its value and its type.
+    fn header(&mut self) -> Result<(usize, u32, VariantType), DecodeError> {
         let at = self.r.offset();
         let header = self.r.u32("header")?;
         let id = header & 0xFF;
@@ -166,11 +186,21 @@ impl Decoder<'_> {
             .ok()
             .and_then(VariantType::from_id)
             .ok_or_else(|| DecodeError::new(at, DecodeErrorKind::UnknownType(id)))?;
+        Ok((at, header, ty))
+    }
+
+    /// A container's header part: complete when empty, else open.
+    #[inline(never)]
+    fn container(
+        &mut self,
+        at: usize,
+        header: u32,
+        ty: VariantType,
+    ) -> Result<Started, DecodeError> {
         match ty {
             VariantType::Array => self.array(header),
             VariantType::Dictionary => self.dictionary(header),
-            VariantType::Object => self.object(at, header),
-            _ => self.scalar(ty, header).map(Started::Done),
+            _ => self.object(at, header),
         }
     }
 
@@ -451,6 +481,13 @@ impl Decoder<'_> {
             }
         })
     }
+}
+
+fn is_container(ty: VariantType) -> bool {
+    matches!(
+        ty,
+        VariantType::Array | VariantType::Dictionary | VariantType::Object
+    )
 }
 
 /// The open-container stack cannot be empty where this is called; answering with an error
