@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
 
+use crate::math::{Vector2, Vector3, Vector4};
 use crate::variant::{ObjectValue, Variant, VariantType};
 
 /// The element (or key/value) type of a typed container (`Array[int]`, `Dictionary[String, Node]`).
@@ -231,6 +232,14 @@ impl DictionaryBuilder {
     }
 
     pub(crate) fn insert(&mut self, key: Variant, value: Variant) {
+        // A key holding NaN equals nothing, itself included, so it cannot be a duplicate: keep
+        // it out of the hash chains (a peer sending many NaN keys would make them quadratic).
+        #[allow(clippy::eq_op)]
+        if key != key {
+            self.dict.entries.push((key, value));
+            self.next.push(NO_NEXT);
+            return;
+        }
         let mut hasher = self.hash_state.build_hasher();
         hash_variant(&key, &mut hasher);
         let hash = hasher.finish();
@@ -271,8 +280,22 @@ fn hash_reals(values: &[f32], h: &mut impl Hasher) {
     }
 }
 
-/// A hash consistent with `Variant`'s `PartialEq` (equal values hash alike). Cheap for large
-/// nested values: dictionaries contribute only their length.
+fn hash_vec2(v: &Vector2, h: &mut impl Hasher) {
+    hash_reals(&[v.x, v.y], h);
+}
+
+fn hash_vec3(v: &Vector3, h: &mut impl Hasher) {
+    hash_reals(&[v.x, v.y, v.z], h);
+}
+
+fn hash_vec4(v: &Vector4, h: &mut impl Hasher) {
+    hash_reals(&[v.x, v.y, v.z, v.w], h);
+}
+
+/// A hash consistent with `Variant`'s `PartialEq` (equal values hash alike) that covers every
+/// component: values differing anywhere hash apart, so a peer cannot make a decoded
+/// dictionary's keys collide (which made decoding quadratic). Dictionaries, equal in any
+/// order, add up their entries' hashes.
 pub(crate) fn hash_variant(v: &Variant, h: &mut impl Hasher) {
     h.write_u8(v.get_type().id());
     match v {
@@ -295,21 +318,43 @@ pub(crate) fn hash_variant(v: &Variant, h: &mut impl Hasher) {
         Variant::Quaternion(q) => hash_reals(&[q.x, q.y, q.z, q.w], h),
         Variant::Color(c) => hash_reals(&[c.r, c.g, c.b, c.a], h),
         Variant::Plane(p) => hash_reals(&[p.normal.x, p.normal.y, p.normal.z, p.d], h),
-        Variant::Transform2D(t) => hash_reals(&[t.origin.x, t.origin.y, t.x.x, t.y.y], h),
-        Variant::Aabb(a) => hash_reals(&[a.position.x, a.position.y, a.position.z], h),
-        Variant::Basis(b) => hash_reals(&[b.rows[0].x, b.rows[1].y, b.rows[2].z], h),
-        Variant::Transform3D(t) => hash_reals(&[t.origin.x, t.origin.y, t.origin.z], h),
-        Variant::Projection(p) => hash_reals(&[p.columns[3].x, p.columns[3].y, p.columns[3].z], h),
+        Variant::Transform2D(t) => [t.x, t.y, t.origin].iter().for_each(|v| hash_vec2(v, h)),
+        Variant::Aabb(a) => [a.position, a.size].iter().for_each(|v| hash_vec3(v, h)),
+        Variant::Basis(b) => b.rows.iter().for_each(|v| hash_vec3(v, h)),
+        Variant::Transform3D(t) => {
+            t.basis.rows.iter().for_each(|v| hash_vec3(v, h));
+            hash_vec3(&t.origin, h);
+        }
+        Variant::Projection(p) => p.columns.iter().for_each(|v| hash_vec4(v, h)),
         Variant::Object(o) => match o {
             ObjectValue::Null => h.write_u8(0),
             ObjectValue::Id(id) => id.hash(h),
-            ObjectValue::Full { class, .. } => class.hash(h),
+            ObjectValue::Full { class, properties } => {
+                class.hash(h);
+                for (name, value) in properties {
+                    name.hash(h);
+                    hash_variant(value, h);
+                }
+            }
         },
         Variant::Signal(s) => {
             s.name.as_str().hash(h);
             s.object_id.hash(h);
         }
-        Variant::Dictionary(d) => d.len().hash(h),
+        Variant::Dictionary(d) => {
+            d.key_type.hash(h);
+            d.value_type.hash(h);
+            d.len().hash(h);
+            // Order-independent: the sum of the entries' own (fixed-key) hashes.
+            let mut sum = 0u64;
+            for (key, value) in &d.entries {
+                let mut entry = std::hash::DefaultHasher::new();
+                hash_variant(key, &mut entry);
+                hash_variant(value, &mut entry);
+                sum = sum.wrapping_add(entry.finish());
+            }
+            h.write_u64(sum);
+        }
         Variant::Array(a) => {
             a.element_type.hash(h);
             a.items.len().hash(h);
@@ -322,10 +367,96 @@ pub(crate) fn hash_variant(v: &Variant, h: &mut impl Hasher) {
         Variant::PackedInt64Array(a) => a.hash(h),
         Variant::PackedStringArray(a) => a.hash(h),
         Variant::PackedFloat32Array(a) => hash_reals(a, h),
-        Variant::PackedFloat64Array(a) => a.len().hash(h),
-        Variant::PackedVector2Array(a) => a.len().hash(h),
-        Variant::PackedVector3Array(a) => a.len().hash(h),
-        Variant::PackedColorArray(a) => a.len().hash(h),
-        Variant::PackedVector4Array(a) => a.len().hash(h),
+        Variant::PackedFloat64Array(a) => {
+            a.len().hash(h);
+            for &x in a {
+                h.write_u64(if x == 0.0 { 0 } else { x.to_bits() });
+            }
+        }
+        Variant::PackedVector2Array(a) => {
+            a.len().hash(h);
+            a.iter().for_each(|v| hash_vec2(v, h));
+        }
+        Variant::PackedVector3Array(a) => {
+            a.len().hash(h);
+            a.iter().for_each(|v| hash_vec3(v, h));
+        }
+        Variant::PackedColorArray(a) => {
+            a.len().hash(h);
+            a.iter().for_each(|c| hash_reals(&[c.r, c.g, c.b, c.a], h));
+        }
+        Variant::PackedVector4Array(a) => {
+            a.len().hash(h);
+            a.iter().for_each(|v| hash_vec4(v, h));
+        }
+    }
+}
+
+#[cfg(test)]
+mod hash_tests {
+    use super::*;
+    use crate::math::{Basis, Transform3D};
+
+    fn hash_of(v: &Variant) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
+        hash_variant(v, &mut h);
+        h.finish()
+    }
+
+    #[test]
+    fn values_differing_anywhere_hash_apart() {
+        let mut basis = Basis::IDENTITY;
+        basis.rows[0].y = 2.0;
+        let a = Variant::Transform3D(Transform3D::IDENTITY);
+        let b = Variant::Transform3D(Transform3D::new(basis, Vector3::default()));
+        assert_ne!(hash_of(&a), hash_of(&b));
+        let d1: Dictionary = [(Variant::Int(1), Variant::Int(2))].into_iter().collect();
+        let d2: Dictionary = [(Variant::Int(1), Variant::Int(3))].into_iter().collect();
+        assert_ne!(
+            hash_of(&Variant::Dictionary(d1)),
+            hash_of(&Variant::Dictionary(d2))
+        );
+        let p1 = Variant::PackedFloat64Array(vec![1.0, 2.0]);
+        let p2 = Variant::PackedFloat64Array(vec![1.0, 3.0]);
+        assert_ne!(hash_of(&p1), hash_of(&p2));
+    }
+
+    #[test]
+    fn equal_values_hash_alike() {
+        let d1: Dictionary = [
+            (Variant::Int(1), Variant::Int(2)),
+            (Variant::Int(3), Variant::Nil),
+        ]
+        .into_iter()
+        .collect();
+        let d2: Dictionary = [
+            (Variant::Int(3), Variant::Nil),
+            (Variant::Int(1), Variant::Int(2)),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(d1, d2);
+        assert_eq!(
+            hash_of(&Variant::Dictionary(d1)),
+            hash_of(&Variant::Dictionary(d2))
+        );
+        assert_eq!(
+            hash_of(&Variant::PackedFloat64Array(vec![0.0])),
+            hash_of(&Variant::PackedFloat64Array(vec![-0.0]))
+        );
+    }
+
+    #[test]
+    fn nan_keys_are_kept_apart_without_chaining() {
+        let mut builder = DictionaryBuilder::new(ContainerType::None, ContainerType::None, 3);
+        for _ in 0..3 {
+            builder.insert(Variant::Float(f64::NAN), Variant::Nil);
+        }
+        builder.insert(Variant::Int(1), Variant::Nil);
+        builder.insert(Variant::Int(1), Variant::Bool(true));
+        let dict = builder.finish();
+        // NaN equals nothing (Variant's PartialEq), so the three NaN keys stay separate.
+        assert_eq!(dict.len(), 4);
+        assert_eq!(dict.get(&Variant::Int(1)), Some(&Variant::Bool(true)));
     }
 }
