@@ -375,7 +375,7 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
         shared.clone(),
         traffic.clone(),
     )?;
-    println!(
+    out!(
         "netscene bench: {clients} clients x {} pings/s over {}, {} s",
         args.rate,
         endpoint.describe(),
@@ -468,42 +468,42 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
     });
     let up = bytes_after.1 - bytes_before.1;
     let down = bytes_after.0 - bytes_before.0;
-    println!();
-    println!("  transport                 {}", args.transport);
-    println!(
+    out!();
+    out!("  transport                 {}", args.transport);
+    out!(
         "  clients connected         {connected}/{clients} (in {:.2} s)",
         join_time.as_secs_f64()
     );
-    println!(
+    out!(
         "  measured                  {:.2} s",
         measured.as_secs_f64()
     );
-    println!(
+    out!(
         "  RPCs delivered            {} (ping + pong)",
         format_rate(rpcs, measured, "RPC")
     );
-    println!(
+    out!(
         "  bytes up (to server)      {}",
         format_rate(up, measured, "B")
     );
-    println!(
+    out!(
         "  bytes down (to clients)   {}",
         format_rate(down, measured, "B")
     );
-    println!(
+    out!(
         "  server CPU                {}",
         cpu.map_or_else(|| "-".to_string(), |c| format!("{c:.1} % of one core"))
     );
-    println!(
+    out!(
         "  round trip p50            {}",
         format_ms(samples.percentile(50.0))
     );
-    println!(
+    out!(
         "  round trip p99            {}",
         format_ms(samples.percentile(99.0))
     );
-    println!("  reliable RPCs lost        {lost} (of {pings} pings)");
-    println!(
+    out!("  reliable RPCs lost        {lost} (of {pings} pings)");
+    out!(
         "  bot threads               {threads}, {} clients each, {:.1} ms per pass",
         per_thread,
         mean_pass.as_secs_f64() * 1000.0

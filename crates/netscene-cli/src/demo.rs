@@ -103,6 +103,9 @@ struct Bot {
     connected: bool,
     lost: bool,
     players: Vec<PeerId>,
+    names: std::collections::BTreeMap<PeerId, String>,
+    /// What this bot saw, for the narration (only the first bot narrates).
+    narration: Option<Vec<String>>,
     rng: u64,
     ticks: u64,
     sent: Reliable,
@@ -160,6 +163,8 @@ impl Bot {
             connected: false,
             lost: false,
             players: Vec::new(),
+            names: Default::default(),
+            narration: (index == 0).then(Vec::new),
             rng: 0x9e37_79b9_7f4a_7c15 ^ (index as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d),
             ticks: index as u64 * 7,
             sent: Reliable::default(),
@@ -203,21 +208,62 @@ impl Bot {
                 MultiplayerEvent::ConnectionFailed | MultiplayerEvent::ServerDisconnected => {
                     self.lost = true;
                 }
-                MultiplayerEvent::PeerPacket { .. } => self.received.raw += 1,
+                MultiplayerEvent::PeerPacket { from, data } => {
+                    self.received.raw += 1;
+                    let line = format!(
+                        "{} got raw bytes from {} (relayed): {:?}",
+                        self.name,
+                        self.name_of(from),
+                        String::from_utf8_lossy(&data)
+                    );
+                    self.narrate(line);
+                }
                 MultiplayerEvent::RpcRejected { method, reason, .. } => {
                     tracing::warn!(bot = %self.name, %method, %reason, "RPC refused");
                 }
                 _ => {}
             }
         }
+        let whispers = self
+            .tree
+            .node_mut(self.world)
+            .and_then(|node| node.state_mut::<BotWorld>())
+            .map(|state| std::mem::take(&mut state.whispers))
+            .unwrap_or_default();
+        for (from, text) in whispers {
+            let line = format!(
+                "{} got a whisper from {} (RPC relayed by the server): {text:?}",
+                self.name,
+                self.name_of(from)
+            );
+            self.narrate(line);
+        }
         for event in lobby::take_client_events(&mut self.tree, self.lobby) {
             match event {
-                LobbyEvent::Chat { .. } => self.received.receive_chat += 1,
+                LobbyEvent::Chat { from, text } => {
+                    self.received.receive_chat += 1;
+                    let line = format!("[chat] {}: {text}", self.name_of(from));
+                    self.narrate(line);
+                }
                 LobbyEvent::Players(players) => {
                     self.received.update_players += 1;
-                    self.players = players.into_keys().collect();
+                    self.players = players.keys().copied().collect();
+                    self.names = players;
                 }
             }
+        }
+    }
+
+    fn name_of(&self, peer: PeerId) -> String {
+        self.names
+            .get(&peer)
+            .cloned()
+            .unwrap_or_else(|| format!("peer {peer}"))
+    }
+
+    fn narrate(&mut self, line: String) {
+        if let Some(narration) = &mut self.narration {
+            narration.push(line);
         }
     }
 
@@ -324,6 +370,9 @@ struct Server {
     joined: u64,
     left: u64,
     refused: u64,
+    narration: Vec<String>,
+    /// Registered names seen so far, to tell who joined and who left.
+    known: std::collections::BTreeMap<PeerId, String>,
 }
 
 impl Server {
@@ -350,6 +399,8 @@ impl Server {
                 joined: 0,
                 left: 0,
                 refused: 0,
+                narration: Vec::new(),
+                known: Default::default(),
             },
             endpoint,
         ))
@@ -364,6 +415,9 @@ impl Server {
                 MultiplayerEvent::PeerConnected(_) => self.joined += 1,
                 MultiplayerEvent::PeerDisconnected(peer) => {
                     self.left += 1;
+                    let name = self.known.get(&peer).cloned().unwrap_or_default();
+                    self.narration
+                        .push(format!("server: {name} (peer {peer}) left; players updated"));
                     lobby::server_peer_left(&mut self.tree, self.lobby, peer);
                 }
                 MultiplayerEvent::RpcRejected {
@@ -380,6 +434,25 @@ impl Server {
                     tracing::warn!(peer = from, %error, "server dropped a packet");
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// Narrates players who registered since the last call.
+    fn notice_registrations(&mut self) {
+        let Some(state) = self
+            .tree
+            .node(self.lobby)
+            .and_then(|node| node.state::<lobby::ServerLobby>())
+        else {
+            return;
+        };
+        for (peer, name) in &state.players {
+            if !self.known.contains_key(peer) {
+                self.known.insert(*peer, name.clone());
+                self.narration.push(format!(
+                    "server: peer {peer} authenticated with the token and registered as {name}"
+                ));
             }
         }
     }
@@ -424,12 +497,61 @@ fn totals(server: &Server, bots: &[Bot]) -> (Reliable, Reliable) {
     (sent, received)
 }
 
-fn step(server: &mut Server, bots: &mut [Bot]) {
+fn step(server: &mut Server, bots: &mut [Bot], narrator: &mut Narrator) {
     server.poll();
+    server.notice_registrations();
     for bot in bots.iter_mut() {
         bot.poll();
     }
+    narrator.tell(server, bots);
     thread::sleep(Duration::from_millis(1));
+}
+
+/// Prints some of the game's events above the status line: a few per phase, then a count.
+struct Narrator {
+    bar: ProgressBar,
+    budget: usize,
+    skipped: usize,
+}
+
+impl Narrator {
+    fn new(bar: &ProgressBar) -> Self {
+        Self {
+            bar: bar.clone(),
+            budget: 0,
+            skipped: 0,
+        }
+    }
+
+    /// Starts a phase: says what it is and allows `budget` event lines.
+    fn phase(&mut self, title: &str, budget: usize) {
+        self.finish_phase();
+        self.bar.suspend(|| out!("{title}"));
+        self.budget = budget;
+    }
+
+    fn finish_phase(&mut self) {
+        if self.skipped > 0 {
+            let skipped = std::mem::take(&mut self.skipped);
+            self.bar.suspend(|| out!("  ... and {skipped} more"));
+        }
+    }
+
+    fn tell(&mut self, server: &mut Server, bots: &mut [Bot]) {
+        let from_bot = bots
+            .first_mut()
+            .and_then(|bot| bot.narration.as_mut())
+            .map(std::mem::take)
+            .unwrap_or_default();
+        for line in std::mem::take(&mut server.narration).into_iter().chain(from_bot) {
+            if self.budget > 0 {
+                self.budget -= 1;
+                self.bar.suspend(|| out!("  {line}"));
+            } else {
+                self.skipped += 1;
+            }
+        }
+    }
 }
 
 fn demo(args: &DemoArgs) -> Result<bool, String> {
@@ -445,7 +567,7 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     } else {
         String::new()
     };
-    println!(
+    out!(
         "netscene demo: a server and {count} bots on {}{conditions}: they authenticate, chat, \
          move server-owned avatars, whisper through the relay, then leave.",
         endpoint.describe()
@@ -457,9 +579,11 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     // Join: everyone connected, authenticated, registered, and knows everyone.
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    let mut narrator = Narrator::new(&bar);
+    narrator.phase("Joining (token auth, then `register` in the lobby):", 10);
     let started = Instant::now();
     loop {
-        step(&mut server, &mut bots);
+        step(&mut server, &mut bots, &mut narrator);
         let ready = bots.iter().filter(|b| b.players.len() == count).count();
         bar.set_message(format!("joining: {ready}/{count} bots in the lobby"));
         bar.tick();
@@ -484,6 +608,14 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     let join_time = started.elapsed();
 
     // Play.
+    narrator.phase(
+        &format!(
+            "Playing for {:.0} s (what {} sees):",
+            args.duration,
+            bots.first().map_or("a bot", |b| b.name.as_str())
+        ),
+        8,
+    );
     let play = Duration::from_secs_f64(args.duration);
     bar.set_style(
         ProgressStyle::with_template("{spinner} {elapsed:>3} {bar:16} {msg}")
@@ -503,7 +635,7 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
                 bot.act();
             }
         }
-        step(&mut server, &mut bots);
+        step(&mut server, &mut bots, &mut narrator);
         for bot in bots.iter_mut() {
             for rtt in bot.take_round_trips() {
                 window.rtt.record(rtt);
@@ -530,7 +662,7 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
     let drain_start = Instant::now();
     loop {
-        step(&mut server, &mut bots);
+        step(&mut server, &mut bots, &mut narrator);
         let (sent, received) = totals(&server, &bots);
         bar.set_message(format!(
             "waiting for the last messages: {}/{}",
@@ -549,23 +681,25 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     let (bytes_out, bytes_in) = server.traffic.bytes();
 
     // Leave, one bot after the other.
+    narrator.phase("Leaving:", 10);
     let leave_start = Instant::now();
     for bot in 0..bots.len() {
         bots[bot].leave();
         for _ in 0..5 {
-            step(&mut server, &mut bots);
+            step(&mut server, &mut bots, &mut narrator);
         }
     }
     while server.peers() > 0 && leave_start.elapsed() < LEAVE_TIMEOUT {
         bar.set_message(format!("leaving: {} bots still connected", server.peers()));
         bar.tick();
-        step(&mut server, &mut bots);
+        step(&mut server, &mut bots, &mut narrator);
     }
+    narrator.finish_phase();
     bar.finish_and_clear();
 
     let ok = received.total() == sent.total();
-    println!();
-    println!(
+    out!();
+    out!(
         "  {:<26} {:>6} {:>10}",
         "reliable messages", "sent", "received"
     );
@@ -587,49 +721,49 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     ];
     for (name, s, r) in rows {
         let mark = if s == r { "" } else { "  <- missing" };
-        println!("  {name:<26} {s:>6} {r:>10}{mark}");
+        out!("  {name:<26} {s:>6} {r:>10}{mark}");
     }
-    println!(
+    out!(
         "  {:<26} {:>6} {:>10}",
         "total",
         sent.total(),
         received.total()
     );
-    println!();
-    println!(
+    out!();
+    out!(
         "  unreliable: {inputs_sent} inputs sent, {moves_sent} avatar updates sent, \
          {moves_received} received"
     );
     let mut all = all_rtt;
-    println!(
+    out!(
         "  round trip (input -> avatar update): mean {}, p50 {}, p99 {} ({} samples)",
         format_ms(all.mean()),
         format_ms(all.percentile(50.0)),
         format_ms(all.percentile(99.0)),
         all.len()
     );
-    println!(
+    out!(
         "  server traffic: {} out, {} in over {:.1} s of play",
         format_rate(bytes_out, played, "B"),
         format_rate(bytes_in, played, "B"),
         played.as_secs_f64()
     );
-    println!(
+    out!(
         "  peers: {} joined in {:.2} s, {} left, {} refused messages",
         server.joined,
         join_time.as_secs_f64(),
         server.left,
         server.refused
     );
-    println!();
+    out!();
     if ok {
-        println!(
+        out!(
             "reliable: {} sent, {} received, 0 lost: every reliable message arrived",
             sent.total(),
             received.total()
         );
     } else {
-        println!(
+        out!(
             "reliable: {} sent, {} received, {} lost",
             sent.total(),
             received.total(),

@@ -106,6 +106,8 @@ pub struct BotWorld {
     pub moves_received: u64,
     /// `whisper` calls received.
     pub whispers_received: u64,
+    /// Whispers not yet taken: sender and text.
+    pub whispers: Vec<(PeerId, String)>,
 }
 
 /// Adds `/root/World` with a bot's handlers.

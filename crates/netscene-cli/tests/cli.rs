@@ -174,10 +174,10 @@ fn run_demo(extra: &[&str]) {
             "{line}"
         );
     }
-    assert!(
-        stdout.contains("8 joined") && stdout.contains("8 left"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("peers: 8 joined"), "{stdout}");
+    assert!(stdout.contains(", 8 left, 0 refused"), "{stdout}");
+    // The narration names who joined.
+    assert!(stdout.contains("registered as bot-1\n"), "{stdout}");
 }
 
 #[test]
