@@ -347,3 +347,45 @@ fn relay_to_i32_min_goes_to_everyone_without_overflow() {
         assert_eq!(raw, 1, "branch {branch}: {events:?}");
     }
 }
+
+#[test]
+fn credential_guessing_gets_the_peer_disconnected() {
+    let mut a = Arena::new(7);
+    let mut intruder = a.intruder();
+    let id = intruder.get_unique_id();
+    let script = [
+        auth(b"guess1"),
+        auth(b"guess2"),
+        auth(b"guess3"),
+        auth(PASSWORD),
+        auth(b""),
+    ];
+    let mut received = Vec::new();
+    let mut disconnected = false;
+    a.run(script.len() + 30, |_, round| {
+        if let Some(p) = script.get(round)
+            && !disconnected
+        {
+            // Sending fails once the server has dropped us.
+            let _ = intruder.send(1, netscene::TransferMode::Reliable, 0, p);
+        }
+        disconnected |= Arena::peer_is_disconnected(&mut intruder);
+        while let Some(p) = intruder.get_packet() {
+            received.push(p.data);
+        }
+    });
+    assert!(disconnected);
+    // Two answers, then the third guess ended the session; the password came too late.
+    assert_eq!(received, vec![auth(DENIED), auth(DENIED)]);
+    assert_eq!(a.refused_auth.lock().unwrap().len(), MAX_GUESSES);
+    assert!(!a.server_peers().contains(&id));
+    assert!(
+        a.tree
+            .scene_multiplayer(SERVER)
+            .unwrap()
+            .get_authenticating_peers()
+            .is_empty()
+    );
+    a.assert_streams_intact();
+    a.assert_server_intact(true);
+}

@@ -27,6 +27,8 @@ pub const HONEST: [&str; 2] = ["/root/honest1", "/root/honest2"];
 pub const BRANCHES: [&str; 3] = [SERVER, HONEST[0], HONEST[1]];
 /// The credentials the server's auth callback accepts.
 pub const PASSWORD: &[u8] = b"letmein";
+/// Wrong credentials a peer may send; the last one gets it disconnected.
+pub const MAX_GUESSES: usize = 3;
 /// What the server answers to wrong credentials (it lets the peer retry).
 pub const DENIED: &[u8] = b"denied";
 /// The RPC checksum of `Game` (MD5 of its method names in id order), as a peer must announce it.
@@ -182,9 +184,17 @@ impl Arena {
                 if data == PASSWORD {
                     mp.complete_auth(peer).unwrap();
                 } else {
-                    refused.lock().unwrap().push((peer, data.to_vec()));
-                    // Fails once the peer sent "completed" (`07 00`): it gets no answer then.
-                    let _ = mp.send_auth(peer, DENIED);
+                    let strikes = {
+                        let mut refused = refused.lock().unwrap();
+                        refused.push((peer, data.to_vec()));
+                        refused.iter().filter(|(p, _)| *p == peer).count()
+                    };
+                    if strikes >= MAX_GUESSES {
+                        mp.disconnect_peer(peer).unwrap();
+                    } else {
+                        // Fails once the peer sent "completed" (`07 00`): no answer then.
+                        let _ = mp.send_auth(peer, DENIED);
+                    }
                 }
             },
         )));
