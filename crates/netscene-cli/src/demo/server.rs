@@ -1,0 +1,141 @@
+//! The demo's server: its tree (lobby and world), traffic counters and what it narrates.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use netscene::peer::simulated::SimulatedNetwork;
+use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree};
+
+use super::TOKEN;
+use super::bot::Reliable;
+use crate::counting::{CountingPeer, Traffic};
+use crate::lobby;
+use crate::token_auth;
+use crate::transport::{self, Endpoint, TransportKind};
+use crate::world::{self, ServerWorld};
+
+/// The server: its tree, node ids and traffic counters.
+pub(super) struct Server {
+    pub(super) tree: SceneTree,
+    pub(super) lobby: NodeId,
+    pub(super) world: NodeId,
+    pub(super) traffic: Arc<Traffic>,
+    pub(super) joined: u64,
+    pub(super) left: u64,
+    pub(super) refused: u64,
+    pub(super) narration: Vec<String>,
+    /// Registered names seen so far, to tell who joined and who left.
+    pub(super) known: BTreeMap<PeerId, String>,
+}
+
+impl Server {
+    pub(super) fn start(
+        kind: TransportKind,
+        network: Option<&SimulatedNetwork>,
+        bots: usize,
+    ) -> Result<(Self, Endpoint), String> {
+        let (peer, endpoint) = transport::start_server(kind, "127.0.0.1", 0, bots.max(1), network)?;
+        let traffic = Arc::new(Traffic::default());
+        let mut mp = SceneMultiplayer::new();
+        token_auth::require_token(&mut mp, TOKEN.into());
+        mp.set_multiplayer_peer(Some(Box::new(CountingPeer::new(peer, traffic.clone()))))
+            .map_err(|e| format!("cannot start the server: {e}"))?;
+        let mut tree = SceneTree::with_multiplayer(Box::new(mp));
+        let lobby = lobby::install_server(&mut tree);
+        let world = world::install_server(&mut tree);
+        Ok((
+            Self {
+                tree,
+                lobby,
+                world,
+                traffic,
+                joined: 0,
+                left: 0,
+                refused: 0,
+                narration: Vec::new(),
+                known: Default::default(),
+            },
+            endpoint,
+        ))
+    }
+
+    pub(super) fn poll(&mut self) {
+        if let Err(error) = self.tree.poll() {
+            tracing::debug!(%error, "server poll");
+        }
+        for event in self.tree.drain_events("") {
+            match event {
+                MultiplayerEvent::PeerConnected(_) => self.joined += 1,
+                MultiplayerEvent::PeerDisconnected(peer) => {
+                    self.left += 1;
+                    let name = self.known.get(&peer).cloned().unwrap_or_default();
+                    self.narration.push(format!(
+                        "server: {name} (peer {peer}) left; players updated"
+                    ));
+                    lobby::server_peer_left(&mut self.tree, self.lobby, peer);
+                }
+                MultiplayerEvent::RpcRejected {
+                    from,
+                    method,
+                    reason,
+                    ..
+                } => {
+                    self.refused += 1;
+                    tracing::warn!(peer = from, %method, %reason, "server refused an RPC");
+                }
+                MultiplayerEvent::PacketRejected { from, error } => {
+                    self.refused += 1;
+                    tracing::warn!(peer = from, %error, "server dropped a packet");
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Narrates players who registered since the last call.
+    pub(super) fn notice_registrations(&mut self) {
+        let Some(state) = self
+            .tree
+            .node(self.lobby)
+            .and_then(|node| node.state::<lobby::ServerLobby>())
+        else {
+            return;
+        };
+        for (peer, name) in &state.players {
+            if !self.known.contains_key(peer) {
+                self.known.insert(*peer, name.clone());
+                self.narration.push(format!(
+                    "server: peer {peer} authenticated with the token and registered as {name}"
+                ));
+            }
+        }
+    }
+
+    pub(super) fn peers(&mut self) -> usize {
+        self.tree
+            .multiplayer("")
+            .map_or(0, |mp| mp.get_peers().len())
+    }
+
+    /// Reliable messages the server received (`received`) and sent (`sent`), and the
+    /// unreliable counts `(inputs handled, avatar updates sent)`.
+    pub(super) fn counts(&self) -> (Reliable, Reliable, u64) {
+        let counters = lobby::server_counters(&self.tree, self.lobby);
+        let received = Reliable {
+            register: counters.register_received,
+            chat: counters.chat_received,
+            ..Reliable::default()
+        };
+        let sent = Reliable {
+            receive_chat: counters.receive_chat_sent,
+            update_players: counters.update_players_sent,
+            ..Reliable::default()
+        };
+        let moves_sent = self
+            .tree
+            .node(self.world)
+            .and_then(|node| node.state::<ServerWorld>())
+            .map_or(0, |state| state.moves_sent);
+        (received, sent, moves_sent)
+    }
+}
