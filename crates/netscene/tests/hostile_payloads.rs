@@ -8,7 +8,7 @@ mod hostile;
 
 use hostile::*;
 use netscene::variant::DecodeErrorKind;
-use netscene::{MultiplayerEvent, PacketError, RpcRejection};
+use netscene::{MultiplayerEvent, PacketError};
 
 fn errors_from(a: &mut Arena, index: usize) -> Vec<PacketError> {
     let me = a.attacker_id;
@@ -361,7 +361,6 @@ fn node_paths_cannot_leave_the_multiplayer_branch() {
             PacketError::NodeNotFound("Game/../Game".into()),
         ]
     );
-    let _ = RpcRejection::Disabled;
 }
 
 #[test]
