@@ -1,6 +1,18 @@
 //! `SceneMultiplayer`: Godot 4's default MultiplayerAPI — RPCs with the node path cache,
 //! authentication, server relay and raw packets, byte-exact with Godot (spec B, C, H).
 //!
+//! Hardened against hostile peers beyond what Godot does (honest Godot peers never notice;
+//! `tests/hostile_*.rs` play the attacks):
+//! * packets over [`get_max_packet_size`](SceneMultiplayer::get_max_packet_size) are dropped
+//!   unread, and each peer may announce at most
+//!   [`get_max_cache_entries_per_peer`](SceneMultiplayer::get_max_cache_entries_per_peer)
+//!   path cache ids;
+//! * node paths from the wire must name a node inside this API's branch and may not go up
+//!   (`..`), so they cannot reach another branch of the same tree nor cost more than a walk
+//!   down the tree, whatever their length;
+//! * every refusal is a typed event (`PacketRejected`, `RpcRejected`), and the queues of
+//!   rejection and `peer_packet` events are bounded while the application does not drain them.
+//!
 //! ```
 //! use netscene::{SceneMultiplayer, MultiplayerApi};
 //! let mp = SceneMultiplayer::new();
