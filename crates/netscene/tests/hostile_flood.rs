@@ -8,7 +8,8 @@
 //!   only a short excerpt of the path.
 //!
 //! * Raw flood while the application does not drain its events: at most
-//!   `MAX_QUEUED_PEER_PACKETS` `peer_packet` events are kept; RPCs keep flowing.
+//!   `MAX_QUEUED_PEER_PACKETS_PER_PEER` of the attacker's `peer_packet` events are kept; an
+//!   honest client's raw packets sent during the flood all arrive; RPCs keep flowing.
 //!
 //! The tests of this file are serialised (the allocator counts every thread).
 
@@ -215,12 +216,18 @@ fn raw_flood_while_events_are_not_drained_is_capped() {
     let mut raw = vec![0xAB; 1024];
     raw[0] = 0x03;
     let live_before = live_bytes();
-    // The application polls but does not drain the server's events for ten frames.
-    for _ in 0..10 {
+    // The application polls but does not drain the server's events for ten frames; an
+    // honest client sends raw bytes to the server in every one of them.
+    for frame in 0..10u8 {
         a.honest_round();
         for _ in 0..1000 {
             a.attacker_send(&raw);
         }
+        a.tree
+            .scene_multiplayer(HONEST[0])
+            .unwrap()
+            .send_bytes(&[b'h', frame], 1, netscene::TransferMode::Reliable, 0)
+            .unwrap();
         a.net.advance(std::time::Duration::from_millis(7));
         a.tree.poll().unwrap();
         a.attacker.poll();
@@ -235,8 +242,26 @@ fn raw_flood_while_events_are_not_drained_is_capped() {
     eprintln!("raw flood: 10 000 packets of 1 KiB, {raw_events} kept, heap +{queued} bytes");
     assert_eq!(
         raw_events,
-        netscene::scene_multiplayer::MAX_QUEUED_PEER_PACKETS
+        netscene::scene_multiplayer::MAX_QUEUED_PEER_PACKETS_PER_PEER
     );
+    // The honest client's raw packets were not pushed out by the flood (the 10 % loss on its
+    // link only delays them: they are reliable).
+    for _ in 0..200 {
+        a.step(10);
+    }
+    let mut honest_raw: Vec<u8> = events
+        .into_iter()
+        .chain(std::mem::take(&mut a.events[0]))
+        .filter_map(|e| match e {
+            MultiplayerEvent::PeerPacket { from, data } if from == a.honest[0] => {
+                assert_eq!(data[0], b'h');
+                Some(data[1])
+            }
+            _ => None,
+        })
+        .collect();
+    honest_raw.sort_unstable();
+    assert_eq!(honest_raw, (0..10).collect::<Vec<u8>>());
     assert!(queued < 6 << 20, "{queued}");
     // The RPC streams were served all along.
     a.assert_streams_intact();

@@ -34,7 +34,8 @@ mod sys;
 pub use auth::AuthCallback;
 pub use cache::DEFAULT_MAX_CACHE_ENTRIES_PER_PEER;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -59,9 +60,20 @@ pub const DEFAULT_MAX_DELTA_PACKET_SIZE: usize = 65535;
 pub const DEFAULT_MAX_PACKET_SIZE: usize = 8 << 20;
 /// Rejection events kept while the application does not drain them; further ones are only logged.
 const MAX_QUEUED_REJECTIONS: usize = 1024;
-/// `peer_packet` events kept while the application does not drain them; further RAW packets
-/// are dropped with a warning (a peer cannot grow the queue without bound).
-pub const MAX_QUEUED_PEER_PACKETS: usize = 4096;
+/// Undrained `peer_packet` events one sender may have queued; its further RAW packets are
+/// dropped with a warning. The cap is per sender so that a flooding peer loses its own packets,
+/// never another peer's.
+pub const MAX_QUEUED_PEER_PACKETS_PER_PEER: usize = 1024;
+/// Undrained `peer_packet` payload bytes one sender may have queued (the count cap alone would
+/// let a peer queue 1024 packets of the maximum packet size).
+pub const MAX_QUEUED_PEER_PACKET_BYTES_PER_PEER: usize = 4 << 20;
+
+/// What one sender has waiting in the event queue as `peer_packet` events.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RawBacklog {
+    pub(crate) packets: usize,
+    pub(crate) bytes: usize,
+}
 
 /// A source of milliseconds for the auth timeout (replaceable for deterministic tests).
 pub type Clock = Box<dyn Fn() -> u64 + Send>;
@@ -88,7 +100,7 @@ pub struct SceneMultiplayer {
     remote_sender_id: PeerId,
     events: VecDeque<MultiplayerEvent>,
     queued_rejections: usize,
-    queued_peer_packets: usize,
+    queued_raw: HashMap<PeerId, RawBacklog>,
     cache: PathCache,
     packet_buf: Vec<u8>,
     simplify_buf: Vec<u8>,
@@ -121,7 +133,7 @@ impl SceneMultiplayer {
             remote_sender_id: 0,
             events: VecDeque::new(),
             queued_rejections: 0,
-            queued_peer_packets: 0,
+            queued_raw: HashMap::new(),
             cache: PathCache::default(),
             packet_buf: Vec::new(),
             simplify_buf: Vec::new(),
@@ -594,8 +606,15 @@ impl MultiplayerApi for SceneMultiplayer {
             MultiplayerEvent::PacketRejected { .. } | MultiplayerEvent::RpcRejected { .. } => {
                 self.queued_rejections = self.queued_rejections.saturating_sub(1);
             }
-            MultiplayerEvent::PeerPacket { .. } => {
-                self.queued_peer_packets = self.queued_peer_packets.saturating_sub(1);
+            MultiplayerEvent::PeerPacket { from, ref data } => {
+                if let Entry::Occupied(mut entry) = self.queued_raw.entry(from) {
+                    let backlog = entry.get_mut();
+                    backlog.packets = backlog.packets.saturating_sub(1);
+                    backlog.bytes = backlog.bytes.saturating_sub(data.len());
+                    if backlog.packets == 0 {
+                        entry.remove();
+                    }
+                }
             }
             _ => {}
         }

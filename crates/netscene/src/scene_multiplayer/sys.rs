@@ -161,11 +161,18 @@ impl SceneMultiplayer {
     /// RAW received: the `peer_packet` event.
     pub(crate) fn process_raw(&mut self, from: PeerId, data: &[u8]) -> Result<(), PacketError> {
         let raw = RawPacket::parse(data)?;
-        if self.queued_peer_packets >= super::MAX_QUEUED_PEER_PACKETS {
-            tracing::warn!(peer = from, "peer_packet queue full; raw packet dropped");
+        let backlog = self.queued_raw.entry(from).or_default();
+        if backlog.packets >= super::MAX_QUEUED_PEER_PACKETS_PER_PEER
+            || backlog.bytes + raw.payload.len() > super::MAX_QUEUED_PEER_PACKET_BYTES_PER_PEER
+        {
+            tracing::warn!(
+                peer = from,
+                "peer_packet backlog of this peer full; raw packet dropped"
+            );
             return Ok(());
         }
-        self.queued_peer_packets += 1;
+        backlog.packets += 1;
+        backlog.bytes += raw.payload.len();
         self.push_event(MultiplayerEvent::PeerPacket {
             from,
             data: raw.payload.to_vec(),
