@@ -116,10 +116,11 @@ impl Running {
     }
 
     fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+        // The shell's own `kill` builtin: no dependency on a procps `kill` binary.
+        let status = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", self.child.id())])
             .status()
-            .expect("run kill");
+            .expect("run sh");
         assert!(status.success());
     }
 }
