@@ -116,9 +116,13 @@ impl Running {
     }
 
     fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    fn signal(&self, name: &str) {
         // The shell's own `kill` builtin: no dependency on a procps `kill` binary.
         let status = Command::new("sh")
-            .args(["-c", &format!("kill -TERM {}", self.child.id())])
+            .args(["-c", &format!("kill -{name} {}", self.child.id())])
             .status()
             .expect("run sh");
         assert!(status.success());
@@ -307,7 +311,7 @@ fn http_get(port: u16, path: &str) -> String {
 }
 
 #[test]
-fn serve_answers_health_probes_takes_flags_from_env_and_stops_on_sigterm() {
+fn serve_answers_health_probes_takes_flags_from_env_and_stops_on_sigint() {
     let mut server = start(
         &["serve", "--log-format", "json"],
         &[
@@ -333,7 +337,7 @@ fn serve_answers_health_probes_takes_flags_from_env_and_stops_on_sigterm() {
         "{:?}",
         server.seen
     );
-    server.terminate();
+    server.signal("INT"); // Ctrl-C stops it as cleanly as SIGTERM
     let (code, stdout, stderr) = server.wait();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("shutting down"), "{stdout}");
