@@ -423,3 +423,24 @@ fn no_relay_keeps_clients_apart() {
         alice.seen
     );
 }
+
+#[test]
+fn max_clients_turns_the_extra_client_away() {
+    for transport in ["enet", "ws"] {
+        let (_server, port) = serve(&["--transport", transport, "--max-clients", "1"], &[]);
+        let (mut first, first_id) = client(port, "first", &["--transport", transport]);
+        first.expect_line(&["players:", &format!("{first_id}=first")]);
+        let address = format!("127.0.0.1:{port}");
+        let args = [
+            "connect",
+            address.as_str(),
+            "--transport",
+            transport,
+            "--connect-timeout",
+            "3",
+        ];
+        let (code, stdout, stderr) = start(&args, &[]).wait_keeping_stdin();
+        assert_eq!(code, 1, "{transport}: {stdout}\n{stderr}");
+        assert!(stderr.starts_with("error: "), "{transport}: {stderr}");
+    }
+}
