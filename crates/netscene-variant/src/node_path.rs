@@ -51,6 +51,14 @@ impl From<String> for StringName {
     }
 }
 
+// Lets maps keyed by `StringName` be searched with a `&str` (the derived `Hash` hashes the
+// string contents, so both agree).
+impl std::borrow::Borrow<str> for StringName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl std::ops::Deref for StringName {
     type Target = str;
     fn deref(&self) -> &str {

@@ -167,7 +167,7 @@ impl SceneTree {
             return Err(TreeError::NameTaken(name));
         }
         let inherited_authority = self.node(parent).ok_or(TreeError::NodeNotFound)?.authority;
-        let mut node = Node::new(name, Some(parent));
+        let mut node = Node::new(name.clone(), Some(parent));
         node.authority = inherited_authority;
         let id = match self.free.pop() {
             Some(index) => {
@@ -192,6 +192,7 @@ impl SceneTree {
         };
         if let Some(p) = self.node_mut(parent) {
             p.children.push(id);
+            p.children_by_name.insert(name, id);
         }
         Ok(id)
     }
@@ -218,9 +219,11 @@ impl SceneTree {
         if id == self.root {
             return Err(TreeError::RemoveRoot);
         }
-        let parent = self.node(id).ok_or(TreeError::NodeNotFound)?.parent;
+        let node = self.node(id).ok_or(TreeError::NodeNotFound)?;
+        let (parent, name) = (node.parent, node.name.clone());
         if let Some(p) = parent.and_then(|p| self.node_mut(p)) {
             p.children.retain(|c| *c != id);
+            p.children_by_name.remove(&name);
         }
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
@@ -236,11 +239,7 @@ impl SceneTree {
 
     /// The child of `parent` named `name`.
     pub fn child_by_name(&self, parent: NodeId, name: &str) -> Option<NodeId> {
-        self.node(parent)?
-            .children
-            .iter()
-            .copied()
-            .find(|c| self.node(*c).is_some_and(|n| n.name.as_str() == name))
+        self.node(parent)?.children_by_name.get(name).copied()
     }
 
     /// The node at an absolute path (`/root/...`).

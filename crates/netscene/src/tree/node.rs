@@ -73,6 +73,9 @@ pub struct Node {
     pub(crate) name: StringName,
     pub(crate) parent: Option<NodeId>,
     pub(crate) children: Vec<NodeId>,
+    /// The same children by name: Godot also keys children by name, and wire paths resolve
+    /// one lookup per segment.
+    pub(crate) children_by_name: HashMap<StringName, NodeId>,
     pub(crate) authority: PeerId,
     methods: HashMap<StringName, RpcHandler>,
     script_rpc: BTreeMap<StringName, RpcConfig>,
@@ -89,6 +92,7 @@ impl Node {
             name,
             parent,
             children: Vec::new(),
+            children_by_name: HashMap::new(),
             authority: 1,
             methods: HashMap::new(),
             script_rpc: BTreeMap::new(),
