@@ -159,6 +159,9 @@ fn handle_event(
                 if let Some(mp) = tree.scene_multiplayer("") {
                     let _ = mp.disconnect_peer(peer);
                 }
+                // disconnect_peer raises no peer_disconnected here: forget it in the lobby now
+                // (it may have registered in the same poll).
+                lobby::server_peer_left(tree, lobby, peer);
                 return;
             }
             metrics.connects.fetch_add(1, Ordering::Relaxed);
