@@ -137,9 +137,11 @@ pub fn install_bot(tree: &mut SceneTree) -> NodeId {
         world,
         "whisper",
         RpcConfig::any_peer(),
-        |ctx, (_,): (String,)| {
+        |ctx, (text,): (String,)| {
+            let from = ctx.remote_sender_id();
             if let Some(state) = ctx.state_mut::<BotWorld>() {
                 state.whispers_received += 1;
+                state.whispers.push((from, text));
             }
         },
     )

@@ -9,6 +9,7 @@ use netscene::{
 };
 
 use super::TOKEN;
+use super::report::Story;
 use crate::lobby::{self, LobbyEvent};
 use crate::token_auth;
 use crate::transport::{self, Endpoint};
@@ -26,7 +27,7 @@ pub(super) struct Bot {
     pub(super) players: Vec<PeerId>,
     pub(super) names: BTreeMap<PeerId, String>,
     /// What this bot saw, for the narration (only the first bot narrates).
-    pub(super) narration: Option<Vec<String>>,
+    pub(super) narration: Option<Vec<Story>>,
     pub(super) rng: u64,
     pub(super) ticks: u64,
     pub(super) sent: Reliable,
@@ -132,12 +133,12 @@ impl Bot {
                 MultiplayerEvent::PeerPacket { from, data } => {
                     self.received.raw += 1;
                     let line = format!(
-                        "{} got raw bytes from {} (relayed): {:?}",
+                        "{} got a raw packet from {} (relayed by the server): {:?}",
                         self.name,
                         self.name_of(from),
                         String::from_utf8_lossy(&data)
                     );
-                    self.narrate(line);
+                    self.narrate("raw", line);
                 }
                 MultiplayerEvent::RpcRejected { method, reason, .. } => {
                     tracing::warn!(bot = %self.name, %method, %reason, "RPC refused");
@@ -157,14 +158,14 @@ impl Bot {
                 self.name,
                 self.name_of(from)
             );
-            self.narrate(line);
+            self.narrate("whisper", line);
         }
         for event in lobby::take_client_events(&mut self.tree, self.lobby) {
             match event {
                 LobbyEvent::Chat { from, text } => {
                     self.received.receive_chat += 1;
                     let line = format!("[chat] {}: {text}", self.name_of(from));
-                    self.narrate(line);
+                    self.narrate("chat", line);
                 }
                 LobbyEvent::Players(players) => {
                     self.received.update_players += 1;
@@ -182,9 +183,9 @@ impl Bot {
             .unwrap_or_else(|| format!("peer {peer}"))
     }
 
-    pub(super) fn narrate(&mut self, line: String) {
+    pub(super) fn narrate(&mut self, kind: &'static str, line: String) {
         if let Some(narration) = &mut self.narration {
-            narration.push(line);
+            narration.push((kind, line));
         }
     }
 
@@ -224,11 +225,12 @@ impl Bot {
                 {
                     self.sent.whisper += 1;
                 }
+                let bytes = format!("raw bytes from {}", self.name);
                 let Some(mp) = self.tree.scene_multiplayer("") else {
                     return;
                 };
                 if mp
-                    .send_bytes(text.as_bytes(), other, TransferMode::Reliable, 0)
+                    .send_bytes(bytes.as_bytes(), other, TransferMode::Reliable, 0)
                     .is_ok()
                 {
                     self.sent.raw += 1;

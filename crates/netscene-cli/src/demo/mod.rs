@@ -142,7 +142,7 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
     let mut narrator = Narrator::new(&bar);
-    narrator.phase("Joining (token auth, then `register` in the lobby):", 10);
+    narrator.phase("Joining (token auth, then `register` in the lobby):", 8);
     let started = Instant::now();
     loop {
         step(&mut server, &mut bots, &mut narrator);
@@ -176,7 +176,7 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
             args.duration,
             bots.first().map_or("a bot", |b| b.name.as_str())
         ),
-        8,
+        3,
     );
     let play = Duration::from_secs_f64(args.duration);
     bar.set_style(
@@ -243,7 +243,7 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     let (bytes_out, bytes_in) = server.traffic.bytes();
 
     // Leave, one bot after the other.
-    narrator.phase("Leaving:", 10);
+    narrator.phase("Leaving:", 8);
     let leave_start = Instant::now();
     for bot in 0..bots.len() {
         bots[bot].leave();

@@ -1,6 +1,7 @@
 //! What the demo shows while it runs: event lines above the status line, and the rates of
 //! the status line itself.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
@@ -11,10 +12,15 @@ use super::totals;
 use crate::stats::LatencySamples;
 use crate::world::ServerWorld;
 
-/// Prints some of the game's events above the status line: a few per phase, then a count.
+/// One narrated event: its kind (each kind has its own budget per phase) and its line.
+pub(super) type Story = (&'static str, String);
+
+/// Prints some of the game's events above the status line: a few of each kind per phase,
+/// then a count of the rest.
 pub(super) struct Narrator {
     pub(super) bar: ProgressBar,
     pub(super) budget: usize,
+    pub(super) shown: HashMap<&'static str, usize>,
     pub(super) skipped: usize,
 }
 
@@ -23,15 +29,17 @@ impl Narrator {
         Self {
             bar: bar.clone(),
             budget: 0,
+            shown: HashMap::new(),
             skipped: 0,
         }
     }
 
-    /// Starts a phase: says what it is and allows `budget` event lines.
+    /// Starts a phase: says what it is and allows `budget` event lines of each kind.
     pub(super) fn phase(&mut self, title: &str, budget: usize) {
         self.finish_phase();
         self.bar.suspend(|| out!("{title}"));
         self.budget = budget;
+        self.shown.clear();
     }
 
     pub(super) fn finish_phase(&mut self) {
@@ -51,8 +59,10 @@ impl Narrator {
             .into_iter()
             .chain(from_bot)
         {
-            if self.budget > 0 {
-                self.budget -= 1;
+            let (kind, line) = line;
+            let shown = self.shown.entry(kind).or_default();
+            if *shown < self.budget {
+                *shown += 1;
                 self.bar.suspend(|| out!("  {line}"));
             } else {
                 self.skipped += 1;

@@ -8,6 +8,7 @@ use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, PeerId, SceneMultiplaye
 
 use super::TOKEN;
 use super::bot::Reliable;
+use super::report::Story;
 use crate::counting::{CountingPeer, Traffic};
 use crate::lobby;
 use crate::token_auth;
@@ -23,7 +24,7 @@ pub(super) struct Server {
     pub(super) joined: u64,
     pub(super) left: u64,
     pub(super) refused: u64,
-    pub(super) narration: Vec<String>,
+    pub(super) narration: Vec<Story>,
     /// Registered names seen so far, to tell who joined and who left.
     pub(super) known: BTreeMap<PeerId, String>,
 }
@@ -69,8 +70,9 @@ impl Server {
                 MultiplayerEvent::PeerDisconnected(peer) => {
                     self.left += 1;
                     let name = self.known.get(&peer).cloned().unwrap_or_default();
-                    self.narration.push(format!(
-                        "server: {name} (peer {peer}) left; players updated"
+                    self.narration.push((
+                        "server",
+                        format!("server: {name} (peer {peer}) left; players updated"),
                     ));
                     lobby::server_peer_left(&mut self.tree, self.lobby, peer);
                 }
@@ -104,8 +106,11 @@ impl Server {
         for (peer, name) in &state.players {
             if !self.known.contains_key(peer) {
                 self.known.insert(*peer, name.clone());
-                self.narration.push(format!(
-                    "server: peer {peer} authenticated with the token and registered as {name}"
+                self.narration.push((
+                    "server",
+                    format!(
+                        "server: peer {peer} authenticated with the token and registered as {name}"
+                    ),
                 ));
             }
         }
