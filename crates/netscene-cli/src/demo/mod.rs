@@ -130,8 +130,9 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
         String::new()
     };
     out!(
-        "netscene demo: a server and {count} bots on {}{conditions}: they authenticate, chat, \
-         move server-owned avatars, whisper through the relay, then leave.",
+        "netscene demo: a server and {count} bots on {}{conditions}.\n\
+         The bots authenticate, chat in the lobby, move avatars the server owns,\n\
+         whisper and send raw bytes to each other through the server relay, then leave.\n",
         endpoint.describe()
     );
     let mut bots = (0..count)
