@@ -444,3 +444,78 @@ fn max_clients_turns_the_extra_client_away() {
         assert!(stderr.starts_with("error: "), "{transport}: {stderr}");
     }
 }
+
+/// A lobby client built here from the library, declaring the four methods the way
+/// `lobby.gd` does, that breaks the rules: it calls the authority-only `update_players`.
+#[test]
+fn serve_logs_a_refused_rpc() {
+    use netscene::variant::Dictionary;
+    use netscene::{MultiplayerEvent, RpcConfig, SceneMultiplayer, SceneTree, Variant};
+    use netscene_enet::{ClientOptions, ENetMultiplayerPeer};
+
+    let (mut server, port) = serve(&[], &[]);
+    let mut peer = ENetMultiplayerPeer::new();
+    peer.create_client_with(ClientOptions::new("127.0.0.1", port))
+        .unwrap();
+    let mp = SceneMultiplayer::with_peer(Box::new(peer)).unwrap();
+    let mut tree = SceneTree::with_multiplayer(Box::new(mp));
+    let lobby = tree.add_path("/root/Lobby").unwrap();
+    tree.on_rpc(
+        lobby,
+        "chat",
+        RpcConfig::any_peer(),
+        |_, (_,): (String,)| {},
+    )
+    .unwrap();
+    tree.on_rpc(
+        lobby,
+        "register",
+        RpcConfig::any_peer(),
+        |_, (_,): (String,)| {},
+    )
+    .unwrap();
+    let authority = RpcConfig::authority();
+    tree.on_rpc(
+        lobby,
+        "receive_chat",
+        authority,
+        |_, (_, _): (i64, String)| {},
+    )
+    .unwrap();
+    tree.on_rpc(
+        lobby,
+        "update_players",
+        authority,
+        |_, (_,): (Dictionary,)| {},
+    )
+    .unwrap();
+
+    let deadline = Instant::now() + WAIT;
+    let mut connected = false;
+    while !connected {
+        assert!(Instant::now() < deadline, "never connected");
+        tree.poll().unwrap();
+        connected = tree
+            .drain_events("")
+            .contains(&MultiplayerEvent::ConnectedToServer);
+        thread::sleep(Duration::from_millis(5));
+    }
+    let forged = Variant::Dictionary(Dictionary::new());
+    tree.rpc_id(lobby, 1, "update_players", &[forged]).unwrap();
+    // Keep polling so the call (and the path announcement before it) goes out.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poller = {
+        let stop = stop.clone();
+        thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = tree.poll();
+                thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let line = server.expect_line(&["refused RPC"]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    poller.join().unwrap();
+    assert!(line.contains("method=update_players"), "{line}");
+    assert!(line.contains("authority"), "{line}");
+}
