@@ -154,6 +154,7 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
                 MultiplayerEvent::PacketRejected { from, error } => {
                     say(format!("dropped packet from {from}: {error}"))
                 }
+                _ => {}
             }
         }
         for event in lobby::take_client_events(&mut tree, lobby) {

@@ -201,5 +201,6 @@ fn handle_event(
         MultiplayerEvent::ConnectedToServer
         | MultiplayerEvent::ConnectionFailed
         | MultiplayerEvent::ServerDisconnected => {}
+        _ => {}
     }
 }

@@ -59,6 +59,37 @@ pub enum MultiplayerEvent {
         /// Why.
         reason: RpcRejection,
     },
+    /// A replication packet (or one SYNC entry) was refused and dropped (Godot only logs).
+    ReplicationRejected {
+        /// The sender.
+        from: PeerId,
+        /// Why.
+        error: crate::replication::ReplicationError,
+    },
+    /// MultiplayerSpawner `spawned(node)`: a peer spawned `node` here.
+    Spawned {
+        /// The spawner node.
+        spawner: NodeId,
+        /// The new node.
+        node: NodeId,
+    },
+    /// MultiplayerSpawner `despawned(node)`: a peer despawned `node` (already removed).
+    Despawned {
+        /// The spawner node.
+        spawner: NodeId,
+        /// The removed node.
+        node: NodeId,
+    },
+    /// MultiplayerSynchronizer `synchronized`: a SYNC state was applied.
+    Synchronized {
+        /// The synchronizer node.
+        synchronizer: NodeId,
+    },
+    /// MultiplayerSynchronizer `delta_synchronized`: a delta SYNC was applied.
+    DeltaSynchronized {
+        /// The synchronizer node.
+        synchronizer: NodeId,
+    },
 }
 
 /// Godot's `MultiplayerAPI`: what a tree (or one branch of it) uses for RPCs and peers.

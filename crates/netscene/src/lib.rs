@@ -6,6 +6,7 @@
 //! * [`MultiplayerApi`] is Godot's `MultiplayerAPI`; [`SceneMultiplayer`] its default
 //!   implementation (RPC, path cache, auth, relay, raw bytes).
 //! * [`peer`] holds the transport contract and the offline and simulated transports.
+//! * [`replication`] has MultiplayerSpawner and MultiplayerSynchronizer.
 //! * [`wire`] has the packet formats, sans-IO.
 
 pub mod api;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod handler;
 pub mod peer;
 pub mod registry;
+pub mod replication;
 pub mod rpc_config;
 pub mod scene_multiplayer;
 pub mod tree;
@@ -31,6 +33,10 @@ pub use handler::{CallError, HandlerResult, RpcContext, RpcHandler, handler};
 pub use registry::{
     create_default_interface, create_interface, get_default_interface, register_interface,
     set_default_interface, unregister_interface,
+};
+pub use replication::{
+    MultiplayerSpawner, MultiplayerSynchronizer, ReplicationError, ReplicationMode,
+    SceneReplicationConfig, SpawnRequest,
 };
 pub use rpc_config::{RpcConfig, RpcMode};
 pub use scene_multiplayer::{AuthCallback, SceneMultiplayer};

@@ -198,7 +198,8 @@ impl Storm {
                     assert_eq!(error, NOT_ADMITTED);
                     self.census.intruder_refused += 1;
                 }
-                MultiplayerEvent::PacketRejected { .. } => self.census.packet_rejected += 1,
+                MultiplayerEvent::PacketRejected { .. }
+                | MultiplayerEvent::ReplicationRejected { .. } => self.census.packet_rejected += 1,
                 MultiplayerEvent::RpcRejected { .. } => self.census.rpc_rejected += 1,
                 MultiplayerEvent::PeerPacket { .. } => self.census.peer_packets += 1,
                 MultiplayerEvent::PeerDisconnected(p) | MultiplayerEvent::PeerConnected(p)
@@ -211,6 +212,7 @@ impl Storm {
                 !matches!(
                     e,
                     MultiplayerEvent::PacketRejected { .. }
+                        | MultiplayerEvent::ReplicationRejected { .. }
                         | MultiplayerEvent::RpcRejected { .. }
                         | MultiplayerEvent::PeerPacket { .. }
                 )

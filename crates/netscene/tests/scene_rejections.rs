@@ -84,14 +84,7 @@ fn malformed_packets_are_dropped_with_clear_errors_and_the_peer_stays() {
                 need: 38,
             },
         ),
-        (
-            vec![0x04, 0, 1, 0, 0, 0],
-            PacketError::ReplicationUnsupported(4),
-        ),
-        (
-            vec![0x16, 1, 0, 0, 0],
-            PacketError::ReplicationUnsupported(6),
-        ),
+        // Malformed replication packets: tests/replication_hostile.rs.
         (
             vec![0x07, 0x09, 0, 0, 0, 0],
             PacketError::UnknownSysCommand(9),

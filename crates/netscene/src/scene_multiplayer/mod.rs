@@ -24,9 +24,9 @@
 //! ```
 
 mod auth;
-mod cache;
+pub(crate) mod cache;
 mod id_hash;
-mod link;
+pub(crate) mod link;
 mod resolve;
 mod rpc;
 mod sys;
@@ -46,6 +46,7 @@ use crate::error::{MultiplayerError, PacketError};
 use crate::peer::{
     ConnectionStatus, MultiplayerPeer, OfflineMultiplayerPeer, Packet, PeerEvent, PeerId,
 };
+use crate::replication::state::ReplicationState;
 use crate::tree::{NodeId, SceneTree};
 use crate::wire::{Command, RpcArgs};
 use cache::PathCache;
@@ -93,15 +94,16 @@ struct PendingPeer {
 
 /// Godot's `SceneMultiplayer`. See the [module docs](self) and [`MultiplayerApi`].
 pub struct SceneMultiplayer {
-    link: Link,
-    root_path: NodePath,
+    pub(crate) link: Link,
+    pub(crate) root_path: NodePath,
     last_status: ConnectionStatus,
     pending: BTreeMap<PeerId, PendingPeer>,
     remote_sender_id: PeerId,
     events: VecDeque<MultiplayerEvent>,
     queued_rejections: usize,
     queued_raw: HashMap<PeerId, RawBacklog>,
-    cache: PathCache,
+    pub(crate) cache: PathCache,
+    pub(crate) replication: ReplicationState,
     packet_buf: Vec<u8>,
     simplify_buf: Vec<u8>,
     targets: Vec<PeerId>,
@@ -110,9 +112,9 @@ pub struct SceneMultiplayer {
     allow_object_decoding: bool,
     auth_callback: Option<AuthCallback>,
     auth_timeout_ms: u64,
-    clock: Clock,
-    max_sync_packet_size: usize,
-    max_delta_packet_size: usize,
+    pub(crate) clock: Clock,
+    pub(crate) max_sync_packet_size: usize,
+    pub(crate) max_delta_packet_size: usize,
     max_packet_size: usize,
 }
 
@@ -135,6 +137,7 @@ impl SceneMultiplayer {
             queued_rejections: 0,
             queued_raw: HashMap::new(),
             cache: PathCache::default(),
+            replication: ReplicationState::default(),
             packet_buf: Vec::new(),
             simplify_buf: Vec::new(),
             targets: Vec::new(),
@@ -298,6 +301,7 @@ impl SceneMultiplayer {
         self.pending.clear();
         self.link.connected.clear();
         self.cache.clear();
+        self.replication.clear();
     }
 
     /// `disconnect_peer(id)`: drops the peer without signals on this side, then asks the
@@ -314,6 +318,7 @@ impl SceneMultiplayer {
             }
             self.link.connected.remove(id);
             self.cache.on_peer_change(id, false);
+            self.replication.on_peer_change(id, false);
         }
         let peer = self.link.peer.as_mut().ok_or(MultiplayerError::NoPeer)?;
         peer.disconnect_peer(id, false);
@@ -322,7 +327,7 @@ impl SceneMultiplayer {
 
     // ---- internals ----
 
-    fn push_event(&mut self, event: MultiplayerEvent) {
+    pub(crate) fn push_event(&mut self, event: MultiplayerEvent) {
         self.events.push_back(event);
     }
 
@@ -401,6 +406,7 @@ impl SceneMultiplayer {
             self.announce_gone_peer(id);
         }
         self.cache.on_peer_change(id, false);
+        self.replication.on_peer_change(id, false);
         self.link.connected.remove(id);
         self.push_event(MultiplayerEvent::PeerDisconnected(id));
     }
@@ -469,9 +475,10 @@ impl SceneMultiplayer {
                     Command::SimplifyPath => self.process_simplify_path(tree, from, data),
                     Command::ConfirmPath => self.process_confirm_path(from, data),
                     Command::Raw => self.process_raw(from, data),
-                    cmd @ (Command::Spawn | Command::Despawn | Command::Sync) => {
-                        // Replication (spec D) plugs in here; until then refuse clearly.
-                        Err(PacketError::ReplicationUnsupported(cmd as u8))
+                    Command::Spawn | Command::Despawn | Command::Sync => {
+                        // Refusals are reported by replication itself (ReplicationRejected).
+                        self.process_replication(tree, from, data);
+                        Ok(())
                     }
                     Command::Sys => Err(PacketError::SysRefused {
                         command: "SYS",
@@ -586,6 +593,8 @@ impl MultiplayerApi for SceneMultiplayer {
         }
         self.check_auth_timeouts();
         self.update_status();
+        // The network frame: spawns, then SYNC and delta SYNC (spec D.7).
+        self.replicate_frame(tree);
         Ok(())
     }
 
@@ -603,8 +612,16 @@ impl MultiplayerApi for SceneMultiplayer {
     fn pop_event(&mut self) -> Option<MultiplayerEvent> {
         let event = self.events.pop_front()?;
         match event {
-            MultiplayerEvent::PacketRejected { .. } | MultiplayerEvent::RpcRejected { .. } => {
+            MultiplayerEvent::PacketRejected { .. }
+            | MultiplayerEvent::RpcRejected { .. }
+            | MultiplayerEvent::ReplicationRejected { .. } => {
                 self.queued_rejections = self.queued_rejections.saturating_sub(1);
+            }
+            MultiplayerEvent::Spawned { .. }
+            | MultiplayerEvent::Despawned { .. }
+            | MultiplayerEvent::Synchronized { .. }
+            | MultiplayerEvent::DeltaSynchronized { .. } => {
+                self.replication.queued_events = self.replication.queued_events.saturating_sub(1);
             }
             MultiplayerEvent::PeerPacket { from, ref data } => {
                 if let Entry::Occupied(mut entry) = self.queued_raw.entry(from) {

@@ -78,6 +78,9 @@ pub struct SceneTree {
     next_serial: u64,
     /// Bumped whenever the branch list changes; invalidates each node's branch cache.
     branch_epoch: u32,
+    /// Nodes with a MultiplayerSpawner / MultiplayerSynchronizer role, in attach order.
+    pub(crate) spawners: Vec<NodeId>,
+    pub(crate) synchronizers: Vec<NodeId>,
 }
 
 impl Default for SceneTree {
@@ -118,6 +121,8 @@ impl SceneTree {
             }],
             next_serial: 1,
             branch_epoch: 1,
+            spawners: Vec::new(),
+            synchronizers: Vec::new(),
         }
     }
 
@@ -527,9 +532,14 @@ impl SceneTree {
         result
     }
 
+    /// The serial of the branch serving `node`.
+    pub(crate) fn branch_serial(&self, node: NodeId) -> Option<u64> {
+        self.branch_index(node).map(|b| self.branches[b].serial)
+    }
+
     /// Lends the API of branch `serial` out to `f` and puts it back afterwards (unless the
     /// branch was replaced meanwhile).
-    fn with_branch<R>(
+    pub(crate) fn with_branch<R>(
         &mut self,
         serial: u64,
         f: impl FnOnce(&mut dyn MultiplayerApi, &mut SceneTree) -> R,

@@ -82,6 +82,11 @@ pub struct Node {
     node_rpc: BTreeMap<StringName, Option<RpcConfig>>,
     pub(crate) table: RpcTable,
     state: Option<Box<dyn Any + Send>>,
+    /// Named properties, what MultiplayerSynchronizer replicates.
+    properties: HashMap<StringName, Variant>,
+    /// Replication roles (a node may be a MultiplayerSpawner and/or a MultiplayerSynchronizer).
+    pub(crate) spawner: Option<Box<crate::replication::MultiplayerSpawner>>,
+    pub(crate) synchronizer: Option<Box<crate::replication::MultiplayerSynchronizer>>,
     /// The serving branch, cached: `(tree branch epoch << 32) | (index + 1)`; 0 = unknown.
     pub(crate) branch_cache: Cell<u64>,
 }
@@ -99,6 +104,9 @@ impl Node {
             node_rpc: BTreeMap::new(),
             table: RpcTable::default(),
             state: None,
+            properties: HashMap::new(),
+            spawner: None,
+            synchronizer: None,
             branch_cache: Cell::new(0),
         };
         node.rebuild_table();
@@ -219,6 +227,39 @@ impl Node {
     /// The node's user state, mutable, if it has one of type `T`.
     pub fn state_mut<T: Any>(&mut self) -> Option<&mut T> {
         self.state.as_mut()?.downcast_mut()
+    }
+
+    /// Godot's `Object.set(property, value)`: stores a named property (what a
+    /// [`MultiplayerSynchronizer`](crate::replication::MultiplayerSynchronizer) replicates).
+    #[doc(alias = "set")]
+    pub fn set_property(&mut self, name: impl Into<StringName>, value: Variant) {
+        self.properties.insert(name.into(), value);
+    }
+
+    /// Godot's `Object.get(property)`: the named property, if set.
+    #[doc(alias = "get")]
+    pub fn get_property(&self, name: &str) -> Option<&Variant> {
+        self.properties.get(name)
+    }
+
+    /// The named property, mutable, if set.
+    pub fn get_property_mut(&mut self, name: &str) -> Option<&mut Variant> {
+        self.properties.get_mut(name)
+    }
+
+    /// The node's MultiplayerSpawner role, if it has one.
+    pub fn spawner(&self) -> Option<&crate::replication::MultiplayerSpawner> {
+        self.spawner.as_deref()
+    }
+
+    /// The node's MultiplayerSynchronizer role, if it has one.
+    pub fn synchronizer(&self) -> Option<&crate::replication::MultiplayerSynchronizer> {
+        self.synchronizer.as_deref()
+    }
+
+    /// The node's MultiplayerSynchronizer role, mutable (visibility, intervals, config).
+    pub fn synchronizer_mut(&mut self) -> Option<&mut crate::replication::MultiplayerSynchronizer> {
+        self.synchronizer.as_deref_mut()
     }
 
     fn rebuild_table(&mut self) {

@@ -1,0 +1,38 @@
+//! Replication: Godot's `MultiplayerSpawner`, `MultiplayerSynchronizer` and
+//! `SceneReplicationConfig`, served by [`SceneMultiplayer`](crate::SceneMultiplayer)
+//! (its `SceneReplicationInterface`), byte-exact with Godot 4 (spec D).
+//!
+//! Roles are attached to nodes ([`SceneTree::set_spawner`](crate::SceneTree::set_spawner),
+//! [`SceneTree::set_synchronizer`](crate::SceneTree::set_synchronizer)); a synchronizer
+//! replicates node properties ([`Node::set_property`](crate::Node::set_property)).
+//!
+//! * The spawner's authority spawns ([`SceneTree::spawn_scene`](crate::SceneTree::spawn_scene),
+//!   [`SceneTree::spawn`](crate::SceneTree::spawn)); each peer that can see the node gets a
+//!   SPAWN with the spawn state, also when it connects later; removing the node sends DESPAWN.
+//! * At the end of every `poll` (one network frame) the authority of each synchronizer sends
+//!   its ALWAYS properties in an unreliable SYNC and its changed ON_CHANGE properties in a
+//!   reliable delta SYNC. Synchronizers not created by a spawn use path-based net ids.
+//! * Receivers check the sender is the authority, skip stale or unknown states, and emit
+//!   `Spawned`, `Despawned`, `Synchronized` and `DeltaSynchronized` events. Refusals are
+//!   `ReplicationRejected` events; peer-given counts are checked against the packet length
+//!   before anything is allocated.
+
+mod config;
+mod error;
+mod property;
+mod receive;
+mod send;
+mod spawner;
+pub(crate) mod state;
+mod synchronizer;
+mod tree_ext;
+mod values;
+pub mod wire;
+
+pub use config::{
+    MAX_WATCHED_PROPERTIES, ReplicatedProperty, ReplicationMode, SceneReplicationConfig,
+};
+pub use error::ReplicationError;
+pub use spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnFunction, SpawnRequest};
+pub use state::MAX_QUEUED_REPLICATION_EVENTS;
+pub use synchronizer::MultiplayerSynchronizer;

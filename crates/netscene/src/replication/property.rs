@@ -1,0 +1,95 @@
+//! Reading and writing the properties a synchronizer names: `Child/Path:prop:sub` relative to
+//! its root node (Godot's `get_indexed` / `set_indexed`).
+//!
+//! The first subname is the node property; further subnames select inside the value: `x`,
+//! `y`, `z` of vectors and String keys of dictionaries.
+
+use netscene_variant::{NodePath, StringName, Variant};
+
+use crate::tree::{NodeId, SceneTree};
+
+fn node_and_property<'p>(
+    tree: &SceneTree,
+    root: NodeId,
+    path: &'p NodePath,
+) -> Option<(NodeId, &'p StringName, &'p [StringName])> {
+    let (property, rest) = path.subnames().split_first()?;
+    let node = tree.resolve_from(root, path.names())?;
+    Some((node, property, rest))
+}
+
+fn index(value: &Variant, key: &str) -> Option<Variant> {
+    match (value, key) {
+        (Variant::Vector2(v), "x") => Some(Variant::Float(f64::from(v.x))),
+        (Variant::Vector2(v), "y") => Some(Variant::Float(f64::from(v.y))),
+        (Variant::Vector3(v), "x") => Some(Variant::Float(f64::from(v.x))),
+        (Variant::Vector3(v), "y") => Some(Variant::Float(f64::from(v.y))),
+        (Variant::Vector3(v), "z") => Some(Variant::Float(f64::from(v.z))),
+        (Variant::Dictionary(d), k) => d.get(&Variant::String(k.into())).cloned(),
+        _ => None,
+    }
+}
+
+fn index_mut(value: &mut Variant, key: &str, new: Variant) -> bool {
+    let component = |v: &Variant| match v {
+        Variant::Float(f) => Some(*f as f32),
+        Variant::Int(i) => Some(*i as f32),
+        _ => None,
+    };
+    match (value, key) {
+        (Variant::Vector2(v), "x") => component(&new).map(|f| v.x = f).is_some(),
+        (Variant::Vector2(v), "y") => component(&new).map(|f| v.y = f).is_some(),
+        (Variant::Vector3(v), "x") => component(&new).map(|f| v.x = f).is_some(),
+        (Variant::Vector3(v), "y") => component(&new).map(|f| v.y = f).is_some(),
+        (Variant::Vector3(v), "z") => component(&new).map(|f| v.z = f).is_some(),
+        (Variant::Dictionary(d), k) => {
+            d.insert(Variant::String(k.into()), new);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The value at `path` under `root` (`None` when the node or property is missing).
+pub(crate) fn get_indexed(tree: &SceneTree, root: NodeId, path: &NodePath) -> Option<Variant> {
+    let (node, property, rest) = node_and_property(tree, root, path)?;
+    let mut value = tree.node(node)?.get_property(property)?.clone();
+    for key in rest {
+        value = index(&value, key)?;
+    }
+    Some(value)
+}
+
+/// Stores `value` at `path` under `root`; false when the node (or, for subnames, the
+/// container) is missing.
+pub(crate) fn set_indexed(
+    tree: &mut SceneTree,
+    root: NodeId,
+    path: &NodePath,
+    value: Variant,
+) -> bool {
+    let Some((node, property, rest)) = node_and_property(tree, root, path) else {
+        return false;
+    };
+    let Some(n) = tree.node_mut(node) else {
+        return false;
+    };
+    let Some((last, inner)) = rest.split_last() else {
+        n.set_property(property.clone(), value);
+        return true;
+    };
+    let Some(mut at) = n.get_property_mut(property) else {
+        return false;
+    };
+    for key in inner {
+        // Only dictionaries nest mutably; vector components are leaves.
+        let Variant::Dictionary(d) = at else {
+            return false;
+        };
+        let Some(next) = d.get_mut(&Variant::String(key.as_str().into())) else {
+            return false;
+        };
+        at = next;
+    }
+    index_mut(at, last, value)
+}

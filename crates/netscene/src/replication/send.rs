@@ -1,0 +1,523 @@
+//! The sending side, run at the end of every network frame (`poll`) and right after a local
+//! spawn (spec D.2–D.8): DESPAWN for removed or hidden nodes, SPAWN for nodes new to a
+//! peer (late joiners included), then per peer SYNC (unreliable) and delta SYNC (reliable).
+
+use std::ops::Range;
+
+use netscene_variant::{EncodeOptions, encode_and_compress_variant};
+
+use super::property::get_indexed;
+use super::state::{LocalSpawn, OutboundSync};
+use super::values::{encode_values, sync_root, synchronizers_of};
+use super::wire;
+use crate::error::MultiplayerError;
+use crate::peer::{ConnectionStatus, PeerId, TransferMode};
+use crate::scene_multiplayer::SceneMultiplayer;
+use crate::tree::{NodeId, SceneTree};
+use crate::wire::SimplifyPath;
+
+const PATH_NET_ID_FLAG: u32 = 0x8000_0000;
+
+/// One authority-owned synchronizer's contribution to this frame.
+struct FrameSync {
+    sync: NodeId,
+    /// `Some(net id)` when its root is a node this peer spawned.
+    spawn_net_id: Option<u32>,
+    /// The root node when it is a local spawn (only that spawn's peers may receive it).
+    spawn_root: Option<NodeId>,
+    state: Option<Range<usize>>,
+    /// Encoded watched values (delta), with the frame each last changed.
+    watch: Vec<(Range<usize>, u64)>,
+}
+
+impl SceneMultiplayer {
+    /// A network frame: spawns, then SYNC and delta SYNC for every peer (spec D.7).
+    pub(crate) fn replicate_frame(&mut self, tree: &mut SceneTree) {
+        if self.link.status() != ConnectionStatus::Connected {
+            return;
+        }
+        self.replication.frame += 1;
+        self.replicate_spawns(tree);
+        self.send_syncs(tree);
+    }
+
+    /// Sends SIMPLIFY_PATH for `node` to `peer` if it never got it; returns the cache id and
+    /// whether `peer` confirmed it.
+    fn announce_node(
+        &mut self,
+        tree: &SceneTree,
+        node: NodeId,
+        peer: PeerId,
+    ) -> Result<(u32, bool), MultiplayerError> {
+        let cache_id = self.cache.ensure_id(node);
+        match self.cache.confirm_state(node, peer) {
+            Some(confirmed) => Ok((cache_id, confirmed)),
+            None => {
+                let path = tree
+                    .relative_path(node, &self.root_path)
+                    .ok_or(MultiplayerError::InvalidNode)?;
+                let checksum = tree
+                    .node(node)
+                    .ok_or(MultiplayerError::InvalidNode)?
+                    .table
+                    .checksum;
+                let mut buf = Vec::with_capacity(40 + path.len());
+                SimplifyPath {
+                    checksum,
+                    cache_id,
+                    path: &path,
+                }
+                .emit(&mut buf);
+                self.link
+                    .send_command(peer, TransferMode::Reliable, 0, &buf)?;
+                self.cache.mark_sent(node, peer);
+                Ok((cache_id, false))
+            }
+        }
+    }
+
+    /// DESPAWN for removed or hidden spawns, SPAWN for new or newly visible ones.
+    pub(crate) fn replicate_spawns(&mut self, tree: &mut SceneTree) {
+        if self.link.status() != ConnectionStatus::Connected {
+            return;
+        }
+        let me = self.link.unique_id();
+        let peers: Vec<PeerId> = self.link.connected.iter().collect();
+        let alive: Vec<NodeId> = tree
+            .spawners
+            .iter()
+            .copied()
+            .filter(|&n| tree.node(n).is_some_and(|n| n.spawner.is_some()))
+            .collect();
+        tree.spawners = alive;
+        let alive: Vec<NodeId> = tree
+            .synchronizers
+            .iter()
+            .copied()
+            .filter(|&n| tree.node(n).is_some_and(|n| n.synchronizer.is_some()))
+            .collect();
+        tree.synchronizers = alive;
+        self.replication
+            .outbound
+            .retain(|sync, _| tree.node(*sync).is_some());
+
+        // Removed nodes: DESPAWN to every peer that had them.
+        let gone: Vec<NodeId> = self
+            .replication
+            .local_spawns
+            .iter()
+            .filter(|(node, spawn)| {
+                tree.node(**node).is_none()
+                    || tree.get_multiplayer_authority(spawn.spawner) != me
+                    || !tree
+                        .node(spawn.spawner)
+                        .and_then(|s| s.spawner.as_deref())
+                        .is_some_and(|s| s.tracked.iter().any(|t| t.node == **node))
+            })
+            .map(|(node, _)| *node)
+            .collect();
+        for node in gone {
+            if let Some(spawn) = self.replication.local_spawns.remove(&node) {
+                for peer in spawn.peers {
+                    self.send_despawn(peer, spawn.net_id);
+                }
+            }
+        }
+
+        let spawners: Vec<NodeId> = tree
+            .spawners
+            .iter()
+            .copied()
+            .filter(|&s| tree.is_branch_lent(s))
+            .collect();
+        for spawner in spawners {
+            if let Some(role) = tree.node(spawner).and_then(|n| n.spawner.as_deref()) {
+                let tracked: Vec<_> = role
+                    .tracked
+                    .iter()
+                    .filter(|t| tree.node(t.node).is_some())
+                    .cloned()
+                    .collect();
+                if let Some(role) = tree
+                    .node_mut(spawner)
+                    .and_then(|n| n.spawner.as_deref_mut())
+                {
+                    role.tracked.clone_from(&tracked);
+                }
+                if tree.get_multiplayer_authority(spawner) != me {
+                    continue;
+                }
+                for spawn in tracked {
+                    self.replicate_one_spawn(tree, spawner, &spawn, &peers);
+                }
+            }
+        }
+    }
+
+    fn replicate_one_spawn(
+        &mut self,
+        tree: &SceneTree,
+        spawner: NodeId,
+        spawn: &super::spawner::TrackedSpawn,
+        peers: &[PeerId],
+    ) {
+        let me = self.link.unique_id();
+        let syncs = synchronizers_of(tree, spawn.node);
+        if !self.replication.local_spawns.contains_key(&spawn.node) {
+            let net_id = self.replication.next_net_id();
+            self.replication.local_spawns.insert(
+                spawn.node,
+                LocalSpawn {
+                    spawner,
+                    net_id,
+                    peers: Default::default(),
+                },
+            );
+            for &sync in &syncs {
+                let id = self.replication.next_net_id();
+                self.replication
+                    .outbound
+                    .entry(sync)
+                    .or_default()
+                    .spawn_net_id = id;
+            }
+        }
+        let visible_to = |peer: PeerId| {
+            let mut owned = syncs
+                .iter()
+                .filter(|&&s| tree.get_multiplayer_authority(s) == me)
+                .filter_map(|&s| tree.node(s).and_then(|n| n.synchronizer.as_deref()))
+                .peekable();
+            owned.peek().is_none() || owned.any(|s| s.get_visibility_for(peer))
+        };
+        let mut packet: Option<Vec<u8>> = None;
+        for &peer in peers {
+            let visible = visible_to(peer);
+            let Some(local) = self.replication.local_spawns.get(&spawn.node) else {
+                return;
+            };
+            let (sent, net_id) = (local.peers.contains(&peer), local.net_id);
+            if visible && !sent {
+                if packet.is_none() {
+                    match self.build_spawn(tree, spawner, spawn, &syncs, net_id) {
+                        Ok(p) => packet = Some(p),
+                        Err(e) => {
+                            tracing::error!("cannot build SPAWN: {e}");
+                            return;
+                        }
+                    }
+                }
+                let Some(bytes) = packet.as_mut() else {
+                    return;
+                };
+                let sent = self
+                    .announce_node(tree, spawner, peer)
+                    .and_then(|(cache_id, _)| {
+                        bytes[2..6].copy_from_slice(&cache_id.to_le_bytes());
+                        self.link
+                            .send_command(peer, TransferMode::Reliable, 0, bytes)
+                    });
+                match sent {
+                    Ok(()) => {
+                        if let Some(local) = self.replication.local_spawns.get_mut(&spawn.node) {
+                            local.peers.insert(peer);
+                        }
+                    }
+                    Err(e) => tracing::warn!(peer, "cannot send SPAWN: {e}"),
+                }
+            } else if !visible && sent {
+                self.send_despawn(peer, net_id);
+                if let Some(local) = self.replication.local_spawns.get_mut(&spawn.node) {
+                    local.peers.remove(&peer);
+                }
+                for sync in &syncs {
+                    if let Some(out) = self.replication.outbound.get_mut(sync) {
+                        out.delta_sent.remove(&peer);
+                    }
+                }
+            }
+        }
+    }
+
+    fn build_spawn(
+        &mut self,
+        tree: &SceneTree,
+        spawner: NodeId,
+        spawn: &super::spawner::TrackedSpawn,
+        syncs: &[NodeId],
+        net_id: u32,
+    ) -> Result<Vec<u8>, MultiplayerError> {
+        let name = tree
+            .node(spawn.node)
+            .ok_or(MultiplayerError::InvalidNode)?
+            .name
+            .clone();
+        let sync_ids: Vec<u8> = syncs
+            .iter()
+            .flat_map(|s| {
+                let id = self
+                    .replication
+                    .outbound
+                    .get(s)
+                    .map_or(0, |o| o.spawn_net_id);
+                id.to_le_bytes()
+            })
+            .collect();
+        let mut state = Vec::new();
+        for &sync in syncs {
+            let (Some(root), Some(role)) = (
+                sync_root(tree, sync),
+                tree.node(sync).and_then(|n| n.synchronizer.as_deref()),
+            ) else {
+                continue;
+            };
+            encode_values(tree, root, role.config.spawn_properties(), &mut state)?;
+        }
+        let mut arg = Vec::new();
+        let custom = spawn.scene_id == super::spawner::CUSTOM_SPAWN_SCENE_ID;
+        if custom {
+            encode_and_compress_variant(&spawn.data, &mut arg, &EncodeOptions::default())?;
+        }
+        let cache_id = self.cache.ensure_id(spawner);
+        let mut out = Vec::new();
+        wire::Spawn {
+            scene_id: spawn.scene_id,
+            spawner_cache_id: cache_id,
+            net_id,
+            sync_ids: &sync_ids,
+            name: name.as_bytes(),
+            arg: custom.then_some(arg.as_slice()),
+            state: &state,
+        }
+        .emit(&mut out);
+        Ok(out)
+    }
+
+    fn send_despawn(&mut self, peer: PeerId, net_id: u32) {
+        let mut buf = Vec::with_capacity(5);
+        wire::emit_despawn(&mut buf, net_id);
+        if let Err(e) = self
+            .link
+            .send_command(peer, TransferMode::Reliable, 0, &buf)
+        {
+            tracing::debug!(peer, "cannot send DESPAWN: {e}");
+        }
+    }
+
+    /// Encodes this frame's states once, then sends each peer its SYNC and delta packets.
+    fn send_syncs(&mut self, tree: &SceneTree) {
+        let me = self.link.unique_id();
+        let now = (self.clock)();
+        let frame = self.replication.frame;
+        let mut values = Vec::new();
+        let mut items = Vec::new();
+        for &sync in &tree.synchronizers {
+            let Some(node) = tree.node(sync) else {
+                continue;
+            };
+            let (Some(role), Some(root)) = (node.synchronizer.as_deref(), sync_root(tree, sync))
+            else {
+                continue;
+            };
+            if node.authority != me || !tree.is_branch_lent(sync) {
+                continue;
+            }
+            let spawn_root = self
+                .replication
+                .local_spawns
+                .contains_key(&root)
+                .then_some(root);
+            let out = self.replication.outbound.entry(sync).or_default();
+            let due = |last: Option<u64>, interval: f64| {
+                last.is_none_or(|l| now.saturating_sub(l) as f64 >= interval * 1000.0)
+            };
+            let mut state = None;
+            if role.config.sync_properties().next().is_some()
+                && due(out.last_sync_ms, role.replication_interval)
+            {
+                out.last_sync_ms = Some(now);
+                let start = values.len();
+                if let Err(e) =
+                    encode_values(tree, root, role.config.sync_properties(), &mut values)
+                {
+                    tracing::error!("cannot encode sync state: {e}");
+                    values.truncate(start);
+                } else {
+                    state = Some(start..values.len());
+                }
+            }
+            let mut watch = Vec::new();
+            if role.config.watch_properties().next().is_some()
+                && due(out.last_delta_ms, role.delta_interval)
+            {
+                out.last_delta_ms = Some(now);
+                watch = track_changes(tree, root, role, out, frame, &mut values);
+            }
+            items.push(FrameSync {
+                sync,
+                spawn_net_id: spawn_root.map(|_| out.spawn_net_id),
+                spawn_root,
+                state,
+                watch,
+            });
+        }
+        if items.is_empty() {
+            return;
+        }
+        let peers: Vec<PeerId> = self.link.connected.iter().collect();
+        for peer in peers {
+            self.send_syncs_to(tree, peer, &items, &values);
+        }
+    }
+
+    fn send_syncs_to(
+        &mut self,
+        tree: &SceneTree,
+        peer: PeerId,
+        items: &[FrameSync],
+        values: &[u8],
+    ) {
+        let frame = self.replication.frame;
+        let mut entries: Vec<(u32, &FrameSync)> = Vec::new();
+        for item in items {
+            let visible = tree
+                .node(item.sync)
+                .and_then(|n| n.synchronizer.as_deref())
+                .is_some_and(|s| s.get_visibility_for(peer));
+            if !visible {
+                continue;
+            }
+            let net_id = match (item.spawn_root, item.spawn_net_id) {
+                (Some(root), Some(id)) => {
+                    let spawned = self
+                        .replication
+                        .local_spawns
+                        .get(&root)
+                        .is_some_and(|s| s.peers.contains(&peer));
+                    if !spawned {
+                        continue;
+                    }
+                    id
+                }
+                _ => match self.announce_node(tree, item.sync, peer) {
+                    Ok((cache_id, true)) => PATH_NET_ID_FLAG | cache_id,
+                    Ok((_, false)) => continue,
+                    Err(e) => {
+                        tracing::warn!(peer, "cannot announce synchronizer: {e}");
+                        continue;
+                    }
+                },
+            };
+            entries.push((net_id, item));
+        }
+        if entries.iter().any(|(_, item)| item.state.is_some()) {
+            let time = self.replication.peer_time.entry(peer).or_insert(0);
+            *time = time.wrapping_add(1);
+            let time = *time;
+            let max = self.max_sync_packet_size;
+            let mut buf = Vec::with_capacity(max.min(1 << 16));
+            wire::emit_sync_header(&mut buf, time);
+            for (net_id, item) in &entries {
+                let Some(range) = &item.state else {
+                    continue;
+                };
+                let state = &values[range.clone()];
+                if wire::SYNC_HEADER_SIZE + 8 + state.len() > max {
+                    tracing::error!(
+                        size = state.len(),
+                        "sync state larger than max_sync_packet_size; not sent"
+                    );
+                    continue;
+                }
+                if buf.len() + 8 + state.len() > max {
+                    self.send_replication(peer, TransferMode::Unreliable, &buf);
+                    buf.truncate(wire::SYNC_HEADER_SIZE);
+                }
+                wire::emit_sync_entry(&mut buf, *net_id, state);
+            }
+            if buf.len() > wire::SYNC_HEADER_SIZE {
+                self.send_replication(peer, TransferMode::Unreliable, &buf);
+            }
+        }
+        let max = self.max_delta_packet_size;
+        let mut buf = vec![wire::DELTA_SYNC];
+        let mut state = Vec::new();
+        for (net_id, item) in &entries {
+            if item.watch.is_empty() {
+                continue;
+            }
+            let Some(out) = self.replication.outbound.get_mut(&item.sync) else {
+                continue;
+            };
+            let last = out.delta_sent.get(&peer).copied();
+            let mut mask = 0u64;
+            state.clear();
+            for (i, (range, changed_at)) in item.watch.iter().enumerate() {
+                if last.is_none_or(|l| *changed_at > l) {
+                    mask |= 1 << i;
+                    state.extend_from_slice(&values[range.clone()]);
+                }
+            }
+            if mask == 0 {
+                continue;
+            }
+            if 1 + 16 + state.len() > max {
+                tracing::error!(
+                    size = state.len(),
+                    "delta state larger than max_delta_packet_size; not sent"
+                );
+                continue;
+            }
+            out.delta_sent.insert(peer, frame);
+            if buf.len() + 16 + state.len() > max {
+                self.send_replication(peer, TransferMode::Reliable, &buf);
+                buf.truncate(1);
+            }
+            wire::emit_delta_entry(&mut buf, *net_id, mask, &state);
+        }
+        if buf.len() > 1 {
+            self.send_replication(peer, TransferMode::Reliable, &buf);
+        }
+    }
+
+    fn send_replication(&mut self, peer: PeerId, mode: TransferMode, data: &[u8]) {
+        if let Err(e) = self.link.send_command(peer, mode, 0, data) {
+            tracing::debug!(peer, "cannot send replication packet: {e}");
+        }
+    }
+}
+
+/// Compares the watched values with the last copy (a changed one gets `frame` as its change
+/// time) and encodes each into `values`.
+fn track_changes(
+    tree: &SceneTree,
+    root: NodeId,
+    role: &super::MultiplayerSynchronizer,
+    out: &mut OutboundSync,
+    frame: u64,
+    values: &mut Vec<u8>,
+) -> Vec<(Range<usize>, u64)> {
+    let paths: Vec<_> = role.config.watch_properties().collect();
+    out.watched.resize(paths.len(), None);
+    out.changed_at.resize(paths.len(), 0);
+    let mut encoded = Vec::with_capacity(paths.len());
+    for (i, path) in paths.into_iter().enumerate() {
+        let value = get_indexed(tree, root, path);
+        if out.watched[i] != value {
+            out.changed_at[i] = frame;
+            out.watched[i].clone_from(&value);
+        }
+        let start = values.len();
+        let value = value.unwrap_or_default();
+        if encode_and_compress_variant(&value, values, &EncodeOptions::default()).is_err() {
+            values.truncate(start);
+            let _ = encode_and_compress_variant(
+                &netscene_variant::Variant::Nil,
+                values,
+                &EncodeOptions::default(),
+            );
+        }
+        encoded.push((start..values.len(), out.changed_at[i]));
+    }
+    encoded
+}

@@ -1,0 +1,144 @@
+//! The scene-side API of replication: attaching spawner / synchronizer roles to nodes and
+//! spawning on the authority.
+
+use netscene_variant::{StringName, Variant};
+
+use super::spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnRequest, TrackedSpawn};
+use super::synchronizer::MultiplayerSynchronizer;
+use crate::error::MultiplayerError;
+use crate::scene_multiplayer::SceneMultiplayer;
+use crate::tree::{NodeId, SceneTree, TreeError};
+
+impl SceneTree {
+    /// Makes `node` a MultiplayerSpawner (replacing an earlier spawner role).
+    pub fn set_spawner(
+        &mut self,
+        node: NodeId,
+        spawner: MultiplayerSpawner,
+    ) -> Result<(), TreeError> {
+        self.node_mut(node).ok_or(TreeError::NodeNotFound)?.spawner = Some(Box::new(spawner));
+        if !self.spawners.contains(&node) {
+            self.spawners.push(node);
+        }
+        Ok(())
+    }
+
+    /// Makes `node` a MultiplayerSynchronizer. A spawned subtree must attach its
+    /// synchronizers in the same order on every peer (their net ids are listed in that order).
+    pub fn set_synchronizer(
+        &mut self,
+        node: NodeId,
+        synchronizer: MultiplayerSynchronizer,
+    ) -> Result<(), TreeError> {
+        self.node_mut(node)
+            .ok_or(TreeError::NodeNotFound)?
+            .synchronizer = Some(Box::new(synchronizer));
+        if !self.synchronizers.contains(&node) {
+            self.synchronizers.push(node);
+        }
+        Ok(())
+    }
+
+    /// The spawner role of `node`, mutable (scenes, spawn function, limit).
+    pub fn spawner_mut(&mut self, node: NodeId) -> Option<&mut MultiplayerSpawner> {
+        self.node_mut(node)?.spawner.as_deref_mut()
+    }
+
+    /// Spawns spawnable scene `scene_id` of `spawner` as a child named `name` of its spawn
+    /// path (Godot: the authority adds an instance of a spawnable scene). Peers that can see
+    /// it receive a SPAWN now (or at the end of the current `poll` when called from a handler).
+    pub fn spawn_scene(
+        &mut self,
+        spawner: NodeId,
+        scene_id: u8,
+        name: impl Into<StringName>,
+    ) -> Result<NodeId, MultiplayerError> {
+        if scene_id == CUSTOM_SPAWN_SCENE_ID {
+            return Err(MultiplayerError::InvalidParameter(
+                "scene id 255 is reserved for custom spawns".into(),
+            ));
+        }
+        self.spawn_with(spawner, scene_id, name.into(), Variant::Nil)
+    }
+
+    /// Godot's `MultiplayerSpawner.spawn(data)`: builds a child named `name` with the spawn
+    /// function and replicates it with `data` (scene id 0xFF).
+    pub fn spawn(
+        &mut self,
+        spawner: NodeId,
+        name: impl Into<StringName>,
+        data: Variant,
+    ) -> Result<NodeId, MultiplayerError> {
+        self.spawn_with(spawner, CUSTOM_SPAWN_SCENE_ID, name.into(), data)
+    }
+
+    fn spawn_with(
+        &mut self,
+        spawner: NodeId,
+        scene_id: u8,
+        name: StringName,
+        data: Variant,
+    ) -> Result<NodeId, MultiplayerError> {
+        let invalid = |what: &str| MultiplayerError::InvalidParameter(what.to_owned());
+        if !self.is_branch_lent(spawner) && !self.is_multiplayer_authority(spawner) {
+            return Err(invalid(
+                "only the spawner's multiplayer authority can spawn",
+            ));
+        }
+        let node = self.node(spawner).ok_or(MultiplayerError::InvalidNode)?;
+        let role = node
+            .spawner
+            .as_deref()
+            .ok_or_else(|| invalid("node is not a spawner"))?;
+        let live = role
+            .tracked
+            .iter()
+            .filter(|t| self.node(t.node).is_some())
+            .count();
+        if role.spawn_limit > 0 && live >= role.spawn_limit as usize {
+            return Err(invalid("spawn limit reached"));
+        }
+        let factory = role
+            .factory(scene_id)
+            .ok_or_else(|| invalid("no such spawnable scene (or no spawn function)"))?;
+        let parent = self
+            .resolve_from(spawner, role.spawn_path.names())
+            .ok_or_else(|| invalid("spawn path does not name a node"))?;
+        let request = SpawnRequest {
+            parent,
+            name: name.clone(),
+            data: data.clone(),
+        };
+        let child = factory(self, &request).map_err(|e| invalid(&format!("spawn failed: {e}")))?;
+        let built = self.node(child).ok_or(MultiplayerError::InvalidNode)?;
+        if built.parent != Some(parent) || built.name != name {
+            let _ = self.remove_node(child);
+            return Err(invalid(
+                "the spawn factory must add a child named as requested under the parent",
+            ));
+        }
+        if let Some(role) = self.spawner_mut(spawner) {
+            role.tracked.push(TrackedSpawn {
+                node: child,
+                scene_id,
+                data,
+            });
+        }
+        self.flush_spawns(spawner);
+        Ok(child)
+    }
+
+    /// Sends pending SPAWNs of the API serving `node` now, unless it is running (its `poll`
+    /// sends them at the end).
+    fn flush_spawns(&mut self, node: NodeId) {
+        let Some(serial) = self.branch_serial(node) else {
+            return;
+        };
+        self.with_branch(serial, |api, tree| {
+            let api: &mut dyn std::any::Any = api;
+            if let Some(mp) = api.downcast_mut::<SceneMultiplayer>() {
+                mp.replicate_spawns(tree);
+            }
+        });
+    }
+}
