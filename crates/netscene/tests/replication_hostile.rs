@@ -46,9 +46,14 @@ fn malformed_replication_packets_are_refused_without_panic() {
     let mut w = World::connected(1);
     let client = w.client_id(0);
     let spawner = add_game(&mut w.tree, SERVER);
-    // The client owns this spawner on the server, so its SPAWNs pass the authority check.
+    // The client owns this spawner on the server, so its SPAWNs pass the authority check,
+    // and the spawn parent, so the synchronizers it spawns are its own.
     w.tree
         .set_multiplayer_authority(spawner, client, false)
+        .unwrap();
+    let parent = w.tree.get_node(&format!("{SERVER}/Game/Players")).unwrap();
+    w.tree
+        .set_multiplayer_authority(parent, client, false)
         .unwrap();
     // Announce the server's spawner as cache id 9 from the client.
     let mut simplify = Vec::new();

@@ -333,3 +333,102 @@ fn spawn_limit_is_enforced_on_the_authority() {
     assert!(w.tree.spawn_scene(spawners[0], 0, "Bob").is_err());
     assert!(w.tree.spawn_scene(spawners[0], 7, "Carol").is_err());
 }
+
+/// Scene "avatar": the player named after its owner's peer id; the owner has authority over
+/// its synchronizer (Godot's usual client-driven player).
+fn build_avatar(tree: &mut SceneTree, request: &SpawnRequest) -> Result<NodeId, TreeError> {
+    let player = build_player(tree, request)?;
+    let owner: i32 = request
+        .name
+        .parse()
+        .map_err(|_| TreeError::InvalidName(request.name.to_string()))?;
+    let sync = tree.child_by_name(player, "Sync").unwrap();
+    tree.set_multiplayer_authority(sync, owner, false)
+        .map_err(|_| TreeError::NodeNotFound)?;
+    Ok(player)
+}
+
+#[test]
+fn a_client_owned_synchronizer_in_a_server_spawn_syncs_to_everyone() {
+    let (mut w, spawners) = game();
+    for &spawner in &spawners {
+        let mut role = MultiplayerSpawner::new("../Players");
+        role.add_spawnable_scene("avatar", build_avatar);
+        w.tree.set_spawner(spawner, role).unwrap();
+    }
+    let owner = w.client_id(0);
+    let name = owner.to_string();
+    let server_avatar = w.tree.spawn_scene(spawners[0], 0, name.as_str()).unwrap();
+    w.pump();
+    let path0 = w.client_path(0).to_owned();
+    let path1 = w.client_path(1).to_owned();
+    let mine = w.tree.child_by_name(players(&w, &path0), &name).unwrap();
+    let theirs = w.tree.child_by_name(players(&w, &path1), &name).unwrap();
+    set_position(&mut w.tree, mine, 3.0, 4.0);
+    w.pump();
+    assert_eq!(
+        position(&w.tree, server_avatar),
+        Some(Vector2::new(3.0, 4.0))
+    );
+    assert_eq!(position(&w.tree, theirs), Some(Vector2::new(3.0, 4.0)));
+    // The server cannot move it back: it is not the synchronizer's authority.
+    set_position(&mut w.tree, server_avatar, 0.0, 0.0);
+    w.pump();
+    assert_eq!(position(&w.tree, mine), Some(Vector2::new(3.0, 4.0)));
+}
+
+#[test]
+fn nodes_spawned_by_a_peer_that_leaves_are_freed() {
+    let (mut w, spawners) = game();
+    let client = w.client_id(0);
+    // Client 0 owns a spawner (on its side and on the server's).
+    w.tree
+        .set_multiplayer_authority(spawners[0], client, false)
+        .unwrap();
+    w.tree
+        .set_multiplayer_authority(spawners[1], client, false)
+        .unwrap();
+    w.tree.spawn_scene(spawners[1], 1, "Flag").unwrap();
+    w.pump();
+    let flag = w.tree.child_by_name(players(&w, SERVER), "Flag").unwrap();
+    let path1 = w.client_path(1).to_owned();
+    let relayed = w.tree.child_by_name(players(&w, &path1), "Flag");
+    assert!(
+        relayed.is_none(),
+        "client 1's spawner is owned by the server"
+    );
+    // Client 0 leaves.
+    let path0 = w.client_path(0).to_owned();
+    w.tree
+        .multiplayer(&path0)
+        .unwrap()
+        .get_multiplayer_peer_mut()
+        .unwrap()
+        .close();
+    w.pump();
+    assert!(w.tree.node(flag).is_none(), "freed when its spawner left");
+    assert!(
+        !w.events(SERVER)
+            .iter()
+            .any(|e| matches!(e, MultiplayerEvent::Despawned { .. }))
+    );
+}
+
+#[test]
+fn a_disconnected_client_frees_what_the_server_spawned() {
+    let (mut w, spawners) = game();
+    w.tree.spawn_scene(spawners[0], 0, "Alice").unwrap();
+    w.pump();
+    let path0 = w.client_path(0).to_owned();
+    let alice = w.tree.child_by_name(players(&w, &path0), "Alice").unwrap();
+    w.tree
+        .multiplayer(SERVER)
+        .unwrap()
+        .get_multiplayer_peer_mut()
+        .unwrap()
+        .close();
+    w.pump();
+    assert!(w.tree.node(alice).is_none());
+    let role = w.tree.node(spawners[1]).unwrap().spawner().unwrap();
+    assert_eq!(role.tracked_nodes().count(), 0);
+}

@@ -70,6 +70,9 @@ pub enum ReplicationError {
     /// A spawn argument or property value could not be decoded.
     #[error("invalid replicated value: {0}")]
     Value(DecodeError),
+    /// A delta entry whose bitmask selects no watched property.
+    #[error("delta bitmask {0:#x} selects no watched property")]
+    EmptyDelta(u64),
     /// A state did not use exactly its declared size.
     #[error("state of {size} bytes holds {used} bytes of values")]
     StateSize {

@@ -44,6 +44,22 @@ impl SceneMultiplayer {
         }
     }
 
+    /// Removes the nodes spawned here by peers that left (Godot frees them, without a
+    /// `despawned` signal).
+    pub(crate) fn free_orphan_spawns(&mut self, tree: &mut SceneTree) {
+        for spawn in std::mem::take(&mut self.replication.orphans) {
+            if let Some(role) = tree
+                .node_mut(spawn.spawner)
+                .and_then(|n| n.spawner.as_deref_mut())
+            {
+                role.tracked.retain(|t| t.node != spawn.node);
+            }
+            if tree.node(spawn.node).is_some() {
+                let _ = tree.remove_node(spawn.node);
+            }
+        }
+    }
+
     fn receive_spawn(
         &mut self,
         tree: &mut SceneTree,
@@ -162,7 +178,11 @@ impl SceneMultiplayer {
             tracing::error!("a spawn factory must add a child named as requested under the parent");
             return Err(ReplicationError::invalid_name(request.name.as_str()));
         }
-        let syncs = synchronizers_of(tree, spawned);
+        // Only the synchronizers the spawning peer owns take part (as in Godot).
+        let syncs: Vec<NodeId> = synchronizers_of(tree, spawned)
+            .into_iter()
+            .filter(|&s| tree.get_multiplayer_authority(s) == from)
+            .collect();
         if syncs.len() != spawn.sync_count() {
             return Err(ReplicationError::SynchronizerCount {
                 sent: spawn.sync_count() as u32,
@@ -311,6 +331,9 @@ impl SceneMultiplayer {
             // An older state overtaken by a newer one: skipped, as in Godot.
             tracing::debug!(peer = from, time, last, "stale sync skipped");
             return Ok(());
+        }
+        if time.is_none() && paths.is_empty() {
+            return Err(ReplicationError::EmptyDelta(entry.mask));
         }
         let (values, used) = decode_values(entry.state, paths.len())?;
         if time.is_none() && used != entry.state.len() {

@@ -162,7 +162,11 @@ impl SceneMultiplayer {
         peers: &[PeerId],
     ) {
         let me = self.link.unique_id();
-        let syncs = synchronizers_of(tree, spawn.node);
+        // Only the synchronizers this peer owns are announced in the spawn (as in Godot).
+        let syncs: Vec<NodeId> = synchronizers_of(tree, spawn.node)
+            .into_iter()
+            .filter(|&s| tree.get_multiplayer_authority(s) == me)
+            .collect();
         if !self.replication.local_spawns.contains_key(&spawn.node) {
             let net_id = self.replication.next_net_id();
             self.replication.local_spawns.insert(
@@ -185,7 +189,6 @@ impl SceneMultiplayer {
         let visible_to = |peer: PeerId| {
             let mut owned = syncs
                 .iter()
-                .filter(|&&s| tree.get_multiplayer_authority(s) == me)
                 .filter_map(|&s| tree.node(s).and_then(|n| n.synchronizer.as_deref()))
                 .peekable();
             owned.peek().is_none() || owned.any(|s| s.get_visibility_for(peer))
@@ -322,12 +325,11 @@ impl SceneMultiplayer {
             if node.authority != me || !tree.is_branch_lent(sync) {
                 continue;
             }
-            let spawn_root = self
-                .replication
-                .local_spawns
-                .contains_key(&root)
-                .then_some(root);
             let out = self.replication.outbound.entry(sync).or_default();
+            // Spawn-time net id, or (e.g. the authority changed after the spawn) path based.
+            let spawn_root = (self.replication.local_spawns.contains_key(&root)
+                && out.spawn_net_id != 0)
+                .then_some(root);
             let due = |last: Option<u64>, interval: f64| {
                 last.is_none_or(|l| now.saturating_sub(l) as f64 >= interval * 1000.0)
             };

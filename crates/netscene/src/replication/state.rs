@@ -56,14 +56,20 @@ pub(crate) struct ReplicationState {
     pub peer_time: HashMap<PeerId, u16>,
     pub frame: u64,
     pub queued_events: usize,
+    /// Nodes spawned here by peers that left (or by every peer, after a disconnection):
+    /// removed on the next `poll`, as Godot frees them.
+    pub orphans: Vec<RemoteSpawn>,
 }
 
 impl ReplicationState {
     pub fn clear(&mut self) {
         let queued_events = self.queued_events;
+        let mut orphans = std::mem::take(&mut self.orphans);
+        orphans.extend(self.remote_spawns.values().copied());
         *self = Self::default();
         // Events already queued are still drained (and counted down) by the application.
         self.queued_events = queued_events;
+        self.orphans = orphans;
     }
 
     pub fn next_net_id(&mut self) -> u32 {
@@ -85,8 +91,14 @@ impl ReplicationState {
             sync.delta_sent.remove(&peer);
         }
         self.peer_time.remove(&peer);
-        // Nodes it spawned stay (as in Godot); its net ids are forgotten.
-        self.remote_spawns.retain(|(p, _), _| *p != peer);
+        // The nodes it spawned go (Godot frees them too).
+        let orphans = &mut self.orphans;
+        self.remote_spawns.retain(|(p, _), spawn| {
+            if *p == peer {
+                orphans.push(*spawn);
+            }
+            *p != peer
+        });
         self.remote_syncs.retain(|(p, _), _| *p != peer);
     }
 }

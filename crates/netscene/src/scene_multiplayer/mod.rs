@@ -491,6 +491,40 @@ impl SceneMultiplayer {
             self.reject_packet(from, error);
         }
     }
+
+    /// Godot's `poll`: transport, peers, packets, auth timeouts, then the replication frame.
+    fn poll_network(&mut self, tree: &mut SceneTree) -> Result<(), MultiplayerError> {
+        self.update_status();
+        if self.last_status == ConnectionStatus::Disconnected {
+            return Ok(());
+        }
+        let Some(peer) = self.link.peer.as_mut() else {
+            return Ok(());
+        };
+        peer.poll();
+        while let Some(event) = self.link.peer.as_mut().and_then(|p| p.pop_event()) {
+            match event {
+                PeerEvent::PeerConnected(id) => self.add_peer(id),
+                PeerEvent::PeerDisconnected(id) => self.del_peer(id),
+            }
+        }
+        self.update_status();
+        if self.last_status != ConnectionStatus::Connected {
+            return Ok(());
+        }
+        while let Some(packet) = self.link.peer.as_mut().and_then(|p| p.get_packet()) {
+            self.receive(tree, packet);
+            self.update_status();
+            if self.last_status != ConnectionStatus::Connected {
+                return Ok(());
+            }
+        }
+        self.check_auth_timeouts();
+        self.update_status();
+        // The network frame: spawns, then SYNC and delta SYNC (spec D.7).
+        self.replicate_frame(tree);
+        Ok(())
+    }
 }
 
 impl MultiplayerApi for SceneMultiplayer {
@@ -566,36 +600,9 @@ impl MultiplayerApi for SceneMultiplayer {
     }
 
     fn poll(&mut self, tree: &mut SceneTree) -> Result<(), MultiplayerError> {
-        self.update_status();
-        if self.last_status == ConnectionStatus::Disconnected {
-            return Ok(());
-        }
-        let Some(peer) = self.link.peer.as_mut() else {
-            return Ok(());
-        };
-        peer.poll();
-        while let Some(event) = self.link.peer.as_mut().and_then(|p| p.pop_event()) {
-            match event {
-                PeerEvent::PeerConnected(id) => self.add_peer(id),
-                PeerEvent::PeerDisconnected(id) => self.del_peer(id),
-            }
-        }
-        self.update_status();
-        if self.last_status != ConnectionStatus::Connected {
-            return Ok(());
-        }
-        while let Some(packet) = self.link.peer.as_mut().and_then(|p| p.get_packet()) {
-            self.receive(tree, packet);
-            self.update_status();
-            if self.last_status != ConnectionStatus::Connected {
-                return Ok(());
-            }
-        }
-        self.check_auth_timeouts();
-        self.update_status();
-        // The network frame: spawns, then SYNC and delta SYNC (spec D.7).
-        self.replicate_frame(tree);
-        Ok(())
+        let result = self.poll_network(tree);
+        self.free_orphan_spawns(tree);
+        result
     }
 
     fn rpc(
