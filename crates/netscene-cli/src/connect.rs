@@ -154,7 +154,11 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
                 MultiplayerEvent::PacketRejected { from, error } => {
                     say(format!("dropped packet from {from}: {error}"))
                 }
-                _ => {}
+                MultiplayerEvent::ReplicationRejected { from, error } => {
+                    say(format!("refused replication from {from}: {error}"))
+                }
+                // The lobby replicates nothing; other servers may spawn or sync nodes.
+                other => say(format!("{other:?}")),
             }
         }
         for event in lobby::take_client_events(&mut tree, lobby) {

@@ -195,6 +195,10 @@ fn handle_event(
             metrics.rejected.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(peer = from, %error, "dropped packet");
         }
+        MultiplayerEvent::ReplicationRejected { from, error } => {
+            metrics.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(peer = from, %error, "refused replication");
+        }
         MultiplayerEvent::PeerPacket { from, data } => {
             tracing::debug!(peer = from, bytes = data.len(), "raw packet for the server");
         }

@@ -13,7 +13,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use netscene::variant::Vector2;
-use netscene::{NodeId, PeerId, RpcConfig, SceneTree, TransferMode, args};
+use netscene::{
+    MultiplayerSynchronizer, NodeId, PeerId, ReplicationMode, RpcConfig, SceneReplicationConfig,
+    SceneTree, TransferMode, Variant, args,
+};
 
 /// Absolute path of the world node.
 pub const WORLD_PATH: &str = "/root/World";
@@ -154,4 +157,48 @@ pub fn install_bot(tree: &mut SceneTree) -> NodeId {
     )
     .expect("world node");
     world
+}
+
+/// Path of the scoreboard: a node the server owns whose `moves` property (the avatar moves
+/// the server handled) a MultiplayerSynchronizer replicates to every peer.
+pub const SCOREBOARD_PATH: &str = "/root/World/Scoreboard";
+/// The replicated property.
+pub const SCORE_PROPERTY: &str = "moves";
+
+/// Adds the scoreboard and its synchronizer (`Scoreboard/Sync`, `:moves` ON_CHANGE: a
+/// reliable delta whenever the value changes). Server and bots add the same nodes; the
+/// synchronizer is not spawned, so its id on the wire is its path.
+pub fn install_scoreboard(tree: &mut SceneTree) -> NodeId {
+    let board = tree
+        .add_path(SCOREBOARD_PATH)
+        .expect("a fresh tree has /root");
+    tree.node_mut(board)
+        .expect("just added")
+        .set_property(SCORE_PROPERTY, Variant::Int(0));
+    let sync = tree.add_child(board, "Sync").expect("scoreboard node");
+    let mut config = SceneReplicationConfig::new();
+    let property = format!(":{SCORE_PROPERTY}");
+    config.add_property(property.as_str(), -1);
+    config.property_set_replication_mode(&property, ReplicationMode::OnChange);
+    tree.set_synchronizer(sync, MultiplayerSynchronizer::new(config))
+        .expect("scoreboard sync node");
+    board
+}
+
+/// The scoreboard's value on this peer.
+pub fn score(tree: &SceneTree, board: NodeId) -> i64 {
+    match tree
+        .node(board)
+        .and_then(|node| node.get_property(SCORE_PROPERTY))
+    {
+        Some(Variant::Int(value)) => *value,
+        _ => 0,
+    }
+}
+
+/// Sets the scoreboard (on the server, the synchronizer's authority).
+pub fn set_score(tree: &mut SceneTree, board: NodeId, value: i64) {
+    if let Some(node) = tree.node_mut(board) {
+        node.set_property(SCORE_PROPERTY, Variant::Int(value));
+    }
 }

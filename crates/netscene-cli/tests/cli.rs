@@ -180,6 +180,12 @@ fn run_demo(extra: &[&str]) {
         );
     }
     assert!(stdout.contains("peers: 8 joined"), "{stdout}");
+    // The synchronizer brought the server's final count to every bot.
+    let board = stdout
+        .lines()
+        .find(|l| l.contains("replicated scoreboard"))
+        .expect("scoreboard line");
+    assert!(board.contains(" on the server and on 8/8 bots"), "{board}");
     assert!(stdout.contains(", 8 left, 0 refused"), "{stdout}");
     // The narration names who joined.
     assert!(stdout.contains("registered as bot-1\n"), "{stdout}");

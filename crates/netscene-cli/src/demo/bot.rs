@@ -21,6 +21,9 @@ pub(super) struct Bot {
     pub(super) tree: SceneTree,
     pub(super) lobby: NodeId,
     pub(super) world: NodeId,
+    /// The replicated scoreboard, and the syncs applied to it.
+    pub(super) board: NodeId,
+    pub(super) syncs_received: u64,
     pub(super) id: PeerId,
     pub(super) connected: bool,
     pub(super) lost: bool,
@@ -76,11 +79,14 @@ impl Bot {
         let mut tree = SceneTree::with_multiplayer(Box::new(mp));
         let lobby = lobby::install_client(&mut tree);
         let world = world::install_bot(&mut tree);
+        let board = world::install_scoreboard(&mut tree);
         Ok(Self {
             name: format!("bot-{}", index + 1),
             tree,
             lobby,
             world,
+            board,
+            syncs_received: 0,
             id: 0,
             connected: false,
             lost: false,
@@ -139,6 +145,11 @@ impl Bot {
                         String::from_utf8_lossy(&data)
                     );
                     self.narrate("raw", line);
+                }
+                MultiplayerEvent::Synchronized { .. }
+                | MultiplayerEvent::DeltaSynchronized { .. } => self.syncs_received += 1,
+                MultiplayerEvent::ReplicationRejected { from, error } => {
+                    tracing::warn!(bot = %self.name, from, %error, "replication refused");
                 }
                 MultiplayerEvent::RpcRejected { method, reason, .. } => {
                     tracing::warn!(bot = %self.name, %method, %reason, "RPC refused");

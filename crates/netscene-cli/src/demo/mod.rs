@@ -1,7 +1,9 @@
 //! `netscene demo`: a server and N bots in one process playing a small game that uses the
 //! whole API: token authentication, lobby chat (any_peer RPCs the server rebroadcasts),
-//! avatars the server owns (authority RPCs), whispers and raw bytes between bots through
-//! the server relay, and leaving. Exits 0 only when every reliable message arrived.
+//! avatars the server owns (authority RPCs), a scoreboard replicated by a
+//! MultiplayerSynchronizer, whispers and raw bytes between bots through the server relay,
+//! and leaving. Exits 0 only when every reliable message arrived and every bot's scoreboard
+//! shows the server's final value.
 
 use std::process::ExitCode;
 use std::thread;
@@ -21,6 +23,7 @@ use server::Server;
 use crate::logging;
 use crate::stats::{LatencySamples, format_ms, format_rate};
 use crate::transport::TransportKind;
+use crate::world;
 
 /// Arguments of `netscene demo`.
 #[derive(Debug, clap::Args)]
@@ -106,9 +109,21 @@ fn totals(server: &Server, bots: &[Bot]) -> (Reliable, Reliable) {
     (sent, received)
 }
 
+/// Bots whose replicated scoreboard shows the server's final count of moves.
+fn scoreboards_agree(server: &Server, bots: &[Bot]) -> usize {
+    let moves = server.moves_handled();
+    if world::score(&server.tree, server.board) != moves {
+        return 0;
+    }
+    bots.iter()
+        .filter(|bot| world::score(&bot.tree, bot.board) == moves)
+        .count()
+}
+
 fn step(server: &mut Server, bots: &mut [Bot], narrator: &mut Narrator) {
     server.poll();
     server.notice_registrations();
+    server.update_scoreboard();
     for bot in bots.iter_mut() {
         bot.poll();
     }
@@ -233,11 +248,16 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
             sent.total()
         ));
         bar.tick();
-        if received.total() >= sent.total() || drain_start.elapsed() > DRAIN_TIMEOUT {
+        let replicated = scoreboards_agree(&server, &bots) == bots.len();
+        if (received.total() >= sent.total() && replicated) || drain_start.elapsed() > DRAIN_TIMEOUT
+        {
             break;
         }
     }
     let (sent, received) = totals(&server, &bots);
+    let final_score = server.moves_handled();
+    let agree = scoreboards_agree(&server, &bots);
+    let syncs: u64 = bots.iter().map(|b| b.syncs_received).sum();
     let (_, _, moves_sent) = server.counts();
     let inputs_sent: u64 = bots.iter().map(|b| b.inputs_sent).sum();
     let moves_received: u64 = bots.iter().map(|b| b.world_counts().0).sum();
@@ -260,7 +280,7 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     narrator.finish_phase();
     bar.finish_and_clear();
 
-    let ok = received.total() == sent.total();
+    let ok = received.total() == sent.total() && agree == bots.len();
     out!();
     out!(
         "  {:<26} {:>6} {:>10}",
@@ -298,6 +318,16 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     out!(
         "  unreliable: {inputs_sent} inputs sent, {moves_sent} avatar updates sent, \
          {moves_received} received"
+    );
+    let mark = if agree == bots.len() {
+        ""
+    } else {
+        "  <- stale"
+    };
+    out!(
+        "  replicated scoreboard (MultiplayerSynchronizer, ON_CHANGE): moves = {final_score} \
+         on the server and on {agree}/{} bots, after {syncs} delta syncs{mark}",
+        bots.len()
     );
     let mut all = all_rtt;
     out!(

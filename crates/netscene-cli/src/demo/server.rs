@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use netscene::peer::simulated::SimulatedNetwork;
 use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree};
@@ -15,11 +16,17 @@ use crate::token_auth;
 use crate::transport::{self, Endpoint, TransportKind};
 use crate::world::{self, ServerWorld};
 
+/// How often the server updates the replicated scoreboard.
+const SCOREBOARD_INTERVAL: Duration = Duration::from_millis(50);
+
 /// The server: its tree, node ids and traffic counters.
 pub(super) struct Server {
     pub(super) tree: SceneTree,
     pub(super) lobby: NodeId,
     pub(super) world: NodeId,
+    /// The replicated scoreboard and when the server last updated it.
+    pub(super) board: NodeId,
+    pub(super) board_updated: Instant,
     pub(super) traffic: Arc<Traffic>,
     pub(super) joined: u64,
     pub(super) left: u64,
@@ -44,11 +51,14 @@ impl Server {
         let mut tree = SceneTree::with_multiplayer(Box::new(mp));
         let lobby = lobby::install_server(&mut tree);
         let world = world::install_server(&mut tree);
+        let board = world::install_scoreboard(&mut tree);
         Ok((
             Self {
                 tree,
                 lobby,
                 world,
+                board,
+                board_updated: Instant::now(),
                 traffic,
                 joined: 0,
                 left: 0,
@@ -124,6 +134,27 @@ impl Server {
 
     /// Reliable messages the server received (`received`) and sent (`sent`), and the
     /// unreliable counts `(inputs handled, avatar updates sent)`.
+    /// Avatar moves handled so far.
+    pub(super) fn moves_handled(&self) -> i64 {
+        self.tree
+            .node(self.world)
+            .and_then(|node| node.state::<ServerWorld>())
+            .map_or(0, |state| state.inputs_received as i64)
+    }
+
+    /// Puts the moves handled on the scoreboard, at most every 50 ms (the synchronizer sends
+    /// a reliable delta to every peer each time the value changes).
+    pub(super) fn update_scoreboard(&mut self) {
+        if self.board_updated.elapsed() < SCOREBOARD_INTERVAL {
+            return;
+        }
+        self.board_updated = Instant::now();
+        let moves = self.moves_handled();
+        if world::score(&self.tree, self.board) != moves {
+            world::set_score(&mut self.tree, self.board, moves);
+        }
+    }
+
     pub(super) fn counts(&self) -> (Reliable, Reliable, u64) {
         let counters = lobby::server_counters(&self.tree, self.lobby);
         let received = Reliable {
