@@ -299,7 +299,6 @@ fn a_synchronizer_hidden_from_a_peer_despawns_there_and_stops_syncing() {
     let player = w.tree.spawn_scene(spawners[0], 0, "Alice").unwrap();
     w.pump();
     let sync = w.tree.child_by_name(player, "Sync").unwrap();
-    let hidden = w.client_id(1);
     let visible = w.client_id(0);
     w.tree
         .node_mut(sync)
@@ -313,7 +312,6 @@ fn a_synchronizer_hidden_from_a_peer_despawns_there_and_stops_syncing() {
     let path1 = w.client_path(1).to_owned();
     assert!(w.tree.child_by_name(players(&w, &path0), "Alice").is_some());
     assert!(w.tree.child_by_name(players(&w, &path1), "Alice").is_none());
-    let _ = hidden;
     // Shown again: spawned again.
     w.tree
         .node_mut(sync)
@@ -431,4 +429,37 @@ fn a_disconnected_client_frees_what_the_server_spawned() {
     assert!(w.tree.node(alice).is_none());
     let role = w.tree.node(spawners[1]).unwrap().spawner().unwrap();
     assert_eq!(role.tracked_nodes().count(), 0);
+}
+
+#[test]
+fn a_visibility_filter_hides_the_spawn_and_its_syncs_from_a_peer() {
+    let (mut w, spawners) = game();
+    let player = w.tree.spawn_scene(spawners[0], 0, "Alice").unwrap();
+    w.pump();
+    let sync = w.tree.child_by_name(player, "Sync").unwrap();
+    let hidden = w.client_id(1);
+    let shown = w.client_id(0);
+    let role = w.tree.node_mut(sync).unwrap().synchronizer_mut().unwrap();
+    let filter = role.add_visibility_filter(move |peer| peer != hidden);
+    assert!(role.get_visibility_for(0) && !role.get_visibility_for(hidden));
+    assert!(!role.is_visible_to(hidden) && role.is_visible_to(shown));
+    w.pump();
+    let path0 = w.client_path(0).to_owned();
+    let path1 = w.client_path(1).to_owned();
+    let seen = w.tree.child_by_name(players(&w, &path0), "Alice").unwrap();
+    assert!(w.tree.child_by_name(players(&w, &path1), "Alice").is_none());
+    w.drain_all();
+    set_position(&mut w.tree, player, 5.0, 5.0);
+    w.pump();
+    assert_eq!(position(&w.tree, seen), Some(Vector2::new(5.0, 5.0)));
+    assert!(w.take_sent(0).iter().all(|s| s.to != hidden));
+    w.tree
+        .node_mut(sync)
+        .unwrap()
+        .synchronizer_mut()
+        .unwrap()
+        .remove_visibility_filter(&filter);
+    w.pump();
+    let back = w.tree.child_by_name(players(&w, &path1), "Alice").unwrap();
+    assert_eq!(position(&w.tree, back), Some(Vector2::new(5.0, 5.0)));
 }

@@ -35,4 +35,4 @@ pub use config::{
 pub use error::ReplicationError;
 pub use spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnFunction, SpawnRequest};
 pub use state::MAX_QUEUED_REPLICATION_EVENTS;
-pub use synchronizer::MultiplayerSynchronizer;
+pub use synchronizer::{MultiplayerSynchronizer, VisibilityFilter};

@@ -2,13 +2,14 @@
 //! spawn (spec D.2–D.8): DESPAWN for removed or hidden nodes, SPAWN for nodes new to a
 //! peer (late joiners included), then per peer SYNC (unreliable) and delta SYNC (reliable).
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use netscene_variant::{EncodeOptions, encode_and_compress_variant};
 
 use super::property::get_indexed;
 use super::state::{LocalSpawn, OutboundSync};
-use super::values::{encode_values, sync_root, synchronizers_of};
+use super::values::{encode_values, sync_root};
 use super::wire;
 use crate::error::MultiplayerError;
 use crate::peer::{ConnectionStatus, PeerId, TransferMode};
@@ -101,20 +102,42 @@ impl SceneMultiplayer {
             .outbound
             .retain(|sync, _| tree.node(*sync).is_some());
 
-        // Removed nodes: DESPAWN to every peer that had them.
+        // Prune the spawners' lists; collect what this peer's spawners track.
+        let spawners: Vec<NodeId> = tree
+            .spawners
+            .iter()
+            .copied()
+            .filter(|&s| tree.is_branch_lent(s))
+            .collect();
+        let mut mine = Vec::new();
+        for spawner in spawners {
+            let Some(role) = tree
+                .node_mut(spawner)
+                .and_then(|n| n.spawner.as_deref_mut())
+            else {
+                continue;
+            };
+            let mut tracked = std::mem::take(&mut role.tracked);
+            tracked.retain(|t| tree.node(t.node).is_some());
+            if tree.get_multiplayer_authority(spawner) == me {
+                mine.extend(tracked.iter().map(|t| (spawner, t.clone())));
+            }
+            if let Some(role) = tree
+                .node_mut(spawner)
+                .and_then(|n| n.spawner.as_deref_mut())
+            {
+                role.tracked = tracked;
+            }
+        }
+        let still_tracked: HashSet<NodeId> = mine.iter().map(|(_, t)| t.node).collect();
+
+        // Removed (or no longer tracked) nodes: DESPAWN to every peer that had them.
         let gone: Vec<NodeId> = self
             .replication
             .local_spawns
-            .iter()
-            .filter(|(node, spawn)| {
-                tree.node(**node).is_none()
-                    || tree.get_multiplayer_authority(spawn.spawner) != me
-                    || !tree
-                        .node(spawn.spawner)
-                        .and_then(|s| s.spawner.as_deref())
-                        .is_some_and(|s| s.tracked.iter().any(|t| t.node == **node))
-            })
-            .map(|(node, _)| *node)
+            .keys()
+            .filter(|node| tree.node(**node).is_none() || !still_tracked.contains(node))
+            .copied()
             .collect();
         for node in gone {
             if let Some(spawn) = self.replication.local_spawns.remove(&node) {
@@ -124,33 +147,16 @@ impl SceneMultiplayer {
             }
         }
 
-        let spawners: Vec<NodeId> = tree
-            .spawners
-            .iter()
-            .copied()
-            .filter(|&s| tree.is_branch_lent(s))
-            .collect();
-        for spawner in spawners {
-            if let Some(role) = tree.node(spawner).and_then(|n| n.spawner.as_deref()) {
-                let tracked: Vec<_> = role
-                    .tracked
-                    .iter()
-                    .filter(|t| tree.node(t.node).is_some())
-                    .cloned()
-                    .collect();
-                if let Some(role) = tree
-                    .node_mut(spawner)
-                    .and_then(|n| n.spawner.as_deref_mut())
-                {
-                    role.tracked.clone_from(&tracked);
-                }
-                if tree.get_multiplayer_authority(spawner) != me {
-                    continue;
-                }
-                for spawn in tracked {
-                    self.replicate_one_spawn(tree, spawner, &spawn, &peers);
-                }
+        // The synchronizers of each root node, in attach order, found once per frame.
+        let mut by_root: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
+        for &sync in &tree.synchronizers {
+            if let Some(root) = sync_root(tree, sync) {
+                by_root.entry(root).or_default().push(sync);
             }
+        }
+        for (spawner, spawn) in mine {
+            let syncs = by_root.get(&spawn.node).map_or(&[][..], Vec::as_slice);
+            self.replicate_one_spawn(tree, spawner, &spawn, syncs, &peers);
         }
     }
 
@@ -159,12 +165,14 @@ impl SceneMultiplayer {
         tree: &SceneTree,
         spawner: NodeId,
         spawn: &super::spawner::TrackedSpawn,
+        all_syncs: &[NodeId],
         peers: &[PeerId],
     ) {
         let me = self.link.unique_id();
         // Only the synchronizers this peer owns are announced in the spawn (as in Godot).
-        let syncs: Vec<NodeId> = synchronizers_of(tree, spawn.node)
-            .into_iter()
+        let syncs: Vec<NodeId> = all_syncs
+            .iter()
+            .copied()
             .filter(|&s| tree.get_multiplayer_authority(s) == me)
             .collect();
         if !self.replication.local_spawns.contains_key(&spawn.node) {
@@ -172,7 +180,6 @@ impl SceneMultiplayer {
             self.replication.local_spawns.insert(
                 spawn.node,
                 LocalSpawn {
-                    spawner,
                     net_id,
                     peers: Default::default(),
                 },
@@ -191,7 +198,7 @@ impl SceneMultiplayer {
                 .iter()
                 .filter_map(|&s| tree.node(s).and_then(|n| n.synchronizer.as_deref()))
                 .peekable();
-            owned.peek().is_none() || owned.any(|s| s.get_visibility_for(peer))
+            owned.peek().is_none() || owned.any(|s| s.is_visible_to(peer))
         };
         let mut packet: Option<Vec<u8>> = None;
         for &peer in peers {
@@ -385,7 +392,7 @@ impl SceneMultiplayer {
             let visible = tree
                 .node(item.sync)
                 .and_then(|n| n.synchronizer.as_deref())
-                .is_some_and(|s| s.get_visibility_for(peer));
+                .is_some_and(|s| s.is_visible_to(peer));
             if !visible {
                 continue;
             }

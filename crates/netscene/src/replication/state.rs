@@ -15,7 +15,6 @@ pub const MAX_QUEUED_REPLICATION_EVENTS: usize = 4096;
 /// A node this peer spawned (as the spawner's authority).
 #[derive(Debug)]
 pub(crate) struct LocalSpawn {
-    pub spawner: NodeId,
     pub net_id: u32,
     /// Peers that were sent the SPAWN (and not a DESPAWN since).
     pub peers: BTreeSet<PeerId>,

@@ -2,18 +2,22 @@
 //! subtree from the authority to the peers that can see it (spec D.5–D.8).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use netscene_variant::NodePath;
 
 use super::config::SceneReplicationConfig;
 use crate::peer::PeerId;
 
+/// A visibility filter: `filter(peer) -> bool` (Godot's `add_visibility_filter` callable).
+pub type VisibilityFilter = Arc<dyn Fn(PeerId) -> bool + Send + Sync>;
+
 /// Godot's `MultiplayerSynchronizer`, attached to a node with
 /// [`SceneTree::set_synchronizer`](crate::SceneTree::set_synchronizer).
 ///
 /// The synchronizer node's multiplayer authority sends; the others apply. Property paths
 /// are relative to the root node (`root_path`, default `..`: the synchronizer's parent).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MultiplayerSynchronizer {
     pub(crate) root_path: NodePath,
     pub(crate) config: SceneReplicationConfig,
@@ -21,6 +25,21 @@ pub struct MultiplayerSynchronizer {
     pub(crate) delta_interval: f64,
     pub(crate) public_visibility: bool,
     pub(crate) peer_visibility: BTreeSet<PeerId>,
+    pub(crate) filters: Vec<VisibilityFilter>,
+}
+
+impl std::fmt::Debug for MultiplayerSynchronizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultiplayerSynchronizer")
+            .field("root_path", &self.root_path)
+            .field("config", &self.config)
+            .field("replication_interval", &self.replication_interval)
+            .field("delta_interval", &self.delta_interval)
+            .field("public_visibility", &self.public_visibility)
+            .field("peer_visibility", &self.peer_visibility)
+            .field("filters", &self.filters.len())
+            .finish()
+    }
 }
 
 impl MultiplayerSynchronizer {
@@ -33,6 +52,7 @@ impl MultiplayerSynchronizer {
             delta_interval: 0.0,
             public_visibility: true,
             peer_visibility: BTreeSet::new(),
+            filters: Vec::new(),
         }
     }
 
@@ -96,8 +116,36 @@ impl MultiplayerSynchronizer {
         self
     }
 
-    /// `get_visibility_for(peer)`: public, or visible to that peer in particular.
+    /// `get_visibility_for(peer)`: the per-peer flag (peer 0: `public_visibility`).
     pub fn get_visibility_for(&self, peer: PeerId) -> bool {
-        self.public_visibility || self.peer_visibility.contains(&peer)
+        if peer == 0 {
+            self.public_visibility
+        } else {
+            self.peer_visibility.contains(&peer)
+        }
+    }
+
+    /// `add_visibility_filter(filter)`: every filter must accept a peer for it to see the
+    /// synchronizer (and, for a spawned root, the spawn).
+    pub fn add_visibility_filter(
+        &mut self,
+        filter: impl Fn(PeerId) -> bool + Send + Sync + 'static,
+    ) -> VisibilityFilter {
+        let filter: VisibilityFilter = Arc::new(filter);
+        self.filters.push(filter.clone());
+        filter
+    }
+
+    /// `remove_visibility_filter(filter)`: `filter` as returned by
+    /// [`add_visibility_filter`](Self::add_visibility_filter).
+    pub fn remove_visibility_filter(&mut self, filter: &VisibilityFilter) {
+        self.filters.retain(|f| !Arc::ptr_eq(f, filter));
+    }
+
+    /// Godot's `is_visible_to(peer)`: public or flagged for that peer, and accepted by every
+    /// filter. Re-evaluated every network frame (`update_visibility` is implicit).
+    pub fn is_visible_to(&self, peer: PeerId) -> bool {
+        (self.public_visibility || self.peer_visibility.contains(&peer))
+            && self.filters.iter().all(|f| f(peer))
     }
 }

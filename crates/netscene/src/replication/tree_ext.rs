@@ -16,8 +16,9 @@ impl SceneTree {
         node: NodeId,
         spawner: MultiplayerSpawner,
     ) -> Result<(), TreeError> {
-        self.node_mut(node).ok_or(TreeError::NodeNotFound)?.spawner = Some(Box::new(spawner));
-        if !self.spawners.contains(&node) {
+        let role = &mut self.node_mut(node).ok_or(TreeError::NodeNotFound)?.spawner;
+        // A node with a role is listed already (the lists only drop nodes without one).
+        if role.replace(Box::new(spawner)).is_none() {
             self.spawners.push(node);
         }
         Ok(())
@@ -30,10 +31,11 @@ impl SceneTree {
         node: NodeId,
         synchronizer: MultiplayerSynchronizer,
     ) -> Result<(), TreeError> {
-        self.node_mut(node)
+        let role = &mut self
+            .node_mut(node)
             .ok_or(TreeError::NodeNotFound)?
-            .synchronizer = Some(Box::new(synchronizer));
-        if !self.synchronizers.contains(&node) {
+            .synchronizer;
+        if role.replace(Box::new(synchronizer)).is_none() {
             self.synchronizers.push(node);
         }
         Ok(())
