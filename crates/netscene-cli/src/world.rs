@@ -7,15 +7,20 @@
 //!   channel 1 (server → every peer). `sent_us` echoes the input's send time, so a bot sees
 //!   the full round trip of its own moves.
 //! * `whisper(text: String)`: any_peer, reliable (client → client, relayed by the server).
+//!
+//! Replication: the server spawns each player's avatar (`Avatars/<peer id>`, through the
+//! `AvatarSpawner` MultiplayerSpawner) and moves it; a MultiplayerSynchronizer on each avatar
+//! replicates its `position`, and one on `Scoreboard` the number of moves handled.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use netscene::replication::MultiplayerSpawner;
 use netscene::variant::Vector2;
 use netscene::{
     MultiplayerSynchronizer, NodeId, PeerId, ReplicationMode, RpcConfig, SceneReplicationConfig,
-    SceneTree, TransferMode, Variant, args,
+    SceneTree, SpawnRequest, TransferMode, TreeError, Variant, args,
 };
 
 /// Absolute path of the world node.
@@ -48,6 +53,8 @@ fn avatar_updates() -> RpcConfig {
 pub struct ServerWorld {
     /// Avatar position per peer.
     pub avatars: HashMap<PeerId, Vector2>,
+    /// The spawned avatar node of each peer (its `position` is replicated).
+    pub avatar_nodes: HashMap<PeerId, NodeId>,
     /// `input` calls handled.
     pub inputs_received: u64,
     /// `avatar_moved` deliveries sent.
@@ -77,6 +84,11 @@ pub fn install_server(tree: &mut SceneTree) -> NodeId {
             let position = *avatar;
             state.inputs_received += 1;
             state.moves_sent += peers;
+            if let Some(&node) = state.avatar_nodes.get(&from)
+                && let Some(node) = ctx.tree().node_mut(node)
+            {
+                node.set_property("position", Variant::Vector2(position));
+            }
             if let Err(error) = ctx.rpc("avatar_moved", &args![from, position, sent_us]) {
                 tracing::debug!(%error, "avatar update not sent");
             }
@@ -201,4 +213,56 @@ pub fn set_score(tree: &mut SceneTree, board: NodeId, value: i64) {
     if let Some(node) = tree.node_mut(board) {
         node.set_property(SCORE_PROPERTY, Variant::Int(value));
     }
+}
+
+/// The spawn parent of the avatars (`Avatars/<peer id>`), the same on every peer.
+pub const AVATARS_PATH: &str = "/root/World/Avatars";
+/// The MultiplayerSpawner of the avatars; its authority (the server) spawns them.
+pub const AVATAR_SPAWNER_PATH: &str = "/root/World/AvatarSpawner";
+
+/// Scene 0 of the avatar spawner: a node with `position`, replicated by a child `Sync`
+/// (ON_CHANGE: a reliable delta whenever the server moves it).
+fn build_avatar(tree: &mut SceneTree, request: &SpawnRequest) -> Result<NodeId, TreeError> {
+    let avatar = tree.add_child(request.parent, request.name.clone())?;
+    tree.node_mut(avatar)
+        .ok_or(TreeError::NodeNotFound)?
+        .set_property("position", Variant::Vector2(Vector2::default()));
+    let sync = tree.add_child(avatar, "Sync")?;
+    let mut config = SceneReplicationConfig::new();
+    config.add_property(":position", -1);
+    config.property_set_replication_mode(":position", ReplicationMode::OnChange);
+    tree.set_synchronizer(sync, MultiplayerSynchronizer::new(config))?;
+    Ok(avatar)
+}
+
+/// Adds the avatars' parent and their spawner; returns the spawner.
+pub fn install_avatar_spawner(tree: &mut SceneTree) -> NodeId {
+    tree.add_path(AVATARS_PATH).expect("a fresh tree has /root");
+    let spawner = tree.add_path(AVATAR_SPAWNER_PATH).expect("world node");
+    let mut role = MultiplayerSpawner::new("../Avatars");
+    role.add_spawnable_scene("avatar", build_avatar);
+    tree.set_spawner(spawner, role).expect("spawner node");
+    spawner
+}
+
+/// Every avatar on this peer: name (the owner's peer id) and position.
+pub fn avatars(tree: &SceneTree) -> Vec<(String, Option<Vector2>)> {
+    let Some(parent) = tree.get_node(AVATARS_PATH) else {
+        return Vec::new();
+    };
+    let Some(parent) = tree.node(parent) else {
+        return Vec::new();
+    };
+    parent
+        .children()
+        .iter()
+        .filter_map(|&child| tree.node(child))
+        .map(|node| {
+            let position = match node.get_property("position") {
+                Some(Variant::Vector2(v)) => Some(*v),
+                _ => None,
+            };
+            (node.name().to_string(), position)
+        })
+        .collect()
 }

@@ -186,6 +186,15 @@ fn run_demo(extra: &[&str]) {
         .find(|l| l.contains("replicated scoreboard"))
         .expect("scoreboard line");
     assert!(board.contains(" on the server and on 8/8 bots"), "{board}");
+    // The spawner gave every bot every avatar, and the synchronizers their final positions.
+    let avatars = stdout
+        .lines()
+        .find(|l| l.contains("replicated avatars"))
+        .expect("avatars line");
+    assert!(
+        avatars.contains("64 spawns received; 8 avatars at the server's positions on 8/8 bots"),
+        "{avatars}"
+    );
     assert!(stdout.contains(", 8 left, 0 refused"), "{stdout}");
     // The narration names who joined.
     assert!(stdout.contains("registered as bot-1\n"), "{stdout}");

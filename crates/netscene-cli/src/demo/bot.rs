@@ -24,6 +24,8 @@ pub(super) struct Bot {
     /// The replicated scoreboard, and the syncs applied to it.
     pub(super) board: NodeId,
     pub(super) syncs_received: u64,
+    /// Avatars spawned here by the server.
+    pub(super) spawns_received: u64,
     pub(super) id: PeerId,
     pub(super) connected: bool,
     pub(super) lost: bool,
@@ -80,6 +82,7 @@ impl Bot {
         let lobby = lobby::install_client(&mut tree);
         let world = world::install_bot(&mut tree);
         let board = world::install_scoreboard(&mut tree);
+        world::install_avatar_spawner(&mut tree);
         Ok(Self {
             name: format!("bot-{}", index + 1),
             tree,
@@ -87,6 +90,7 @@ impl Bot {
             world,
             board,
             syncs_received: 0,
+            spawns_received: 0,
             id: 0,
             connected: false,
             lost: false,
@@ -148,6 +152,7 @@ impl Bot {
                 }
                 MultiplayerEvent::Synchronized { .. }
                 | MultiplayerEvent::DeltaSynchronized { .. } => self.syncs_received += 1,
+                MultiplayerEvent::Spawned { .. } => self.spawns_received += 1,
                 MultiplayerEvent::ReplicationRejected { from, error } => {
                     tracing::warn!(bot = %self.name, from, %error, "replication refused");
                 }

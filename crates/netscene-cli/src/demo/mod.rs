@@ -109,6 +109,19 @@ fn totals(server: &Server, bots: &[Bot]) -> (Reliable, Reliable) {
     (sent, received)
 }
 
+/// Bots that see exactly the server's avatars, at the server's positions.
+fn avatars_agree(server: &Server, bots: &[Bot]) -> usize {
+    let mut expected = world::avatars(&server.tree);
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    bots.iter()
+        .filter(|bot| {
+            let mut seen = world::avatars(&bot.tree);
+            seen.sort_by(|a, b| a.0.cmp(&b.0));
+            seen == expected
+        })
+        .count()
+}
+
 /// Bots whose replicated scoreboard shows the server's final count of moves.
 fn scoreboards_agree(server: &Server, bots: &[Bot]) -> usize {
     let moves = server.moves_handled();
@@ -248,7 +261,8 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
             sent.total()
         ));
         bar.tick();
-        let replicated = scoreboards_agree(&server, &bots) == bots.len();
+        let replicated = scoreboards_agree(&server, &bots) == bots.len()
+            && avatars_agree(&server, &bots) == bots.len();
         if (received.total() >= sent.total() && replicated) || drain_start.elapsed() > DRAIN_TIMEOUT
         {
             break;
@@ -257,6 +271,9 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     let (sent, received) = totals(&server, &bots);
     let final_score = server.moves_handled();
     let agree = scoreboards_agree(&server, &bots);
+    let avatars_match = avatars_agree(&server, &bots);
+    let avatar_count = world::avatars(&server.tree).len();
+    let spawns: u64 = bots.iter().map(|b| b.spawns_received).sum();
     let syncs: u64 = bots.iter().map(|b| b.syncs_received).sum();
     let (_, _, moves_sent) = server.counts();
     let inputs_sent: u64 = bots.iter().map(|b| b.inputs_sent).sum();
@@ -280,7 +297,7 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     narrator.finish_phase();
     bar.finish_and_clear();
 
-    let ok = received.total() == sent.total() && agree == bots.len();
+    let ok = received.total() == sent.total() && agree == bots.len() && avatars_match == bots.len();
     out!();
     out!(
         "  {:<26} {:>6} {:>10}",
@@ -319,14 +336,25 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
         "  unreliable: {inputs_sent} inputs sent, {moves_sent} avatar updates sent, \
          {moves_received} received"
     );
+    let mark = if avatars_match == bots.len() {
+        ""
+    } else {
+        "  <- stale"
+    };
+    out!(
+        "  replicated avatars (MultiplayerSpawner + MultiplayerSynchronizer): {spawns} spawns \
+         received; {avatar_count} avatars at the server's positions on {avatars_match}/{} bots{mark}",
+        bots.len()
+    );
     let mark = if agree == bots.len() {
         ""
     } else {
         "  <- stale"
     };
     out!(
-        "  replicated scoreboard (MultiplayerSynchronizer, ON_CHANGE): moves = {final_score} \
-         on the server and on {agree}/{} bots, after {syncs} delta syncs{mark}",
+        "  replicated scoreboard (MultiplayerSynchronizer): moves = {final_score} on the server \
+         and on {agree}/{} bots{mark}\n  replication: {syncs} syncs applied on the bots \
+         (ON_CHANGE deltas, reliable)",
         bots.len()
     );
     let mut all = all_rtt;

@@ -27,6 +27,8 @@ pub(super) struct Server {
     /// The replicated scoreboard and when the server last updated it.
     pub(super) board: NodeId,
     pub(super) board_updated: Instant,
+    /// The avatars' MultiplayerSpawner.
+    pub(super) spawner: NodeId,
     pub(super) traffic: Arc<Traffic>,
     pub(super) joined: u64,
     pub(super) left: u64,
@@ -52,6 +54,7 @@ impl Server {
         let lobby = lobby::install_server(&mut tree);
         let world = world::install_server(&mut tree);
         let board = world::install_scoreboard(&mut tree);
+        let spawner = world::install_avatar_spawner(&mut tree);
         Ok((
             Self {
                 tree,
@@ -59,6 +62,7 @@ impl Server {
                 world,
                 board,
                 board_updated: Instant::now(),
+                spawner,
                 traffic,
                 joined: 0,
                 left: 0,
@@ -76,9 +80,13 @@ impl Server {
         }
         for event in self.tree.drain_events("") {
             match event {
-                MultiplayerEvent::PeerConnected(_) => self.joined += 1,
+                MultiplayerEvent::PeerConnected(peer) => {
+                    self.joined += 1;
+                    self.spawn_avatar(peer);
+                }
                 MultiplayerEvent::PeerDisconnected(peer) => {
                     self.left += 1;
+                    self.despawn_avatar(peer);
                     let name = self.known.get(&peer).cloned().unwrap_or_default();
                     self.narration.push((
                         "server",
@@ -134,6 +142,37 @@ impl Server {
 
     /// Reliable messages the server received (`received`) and sent (`sent`), and the
     /// unreliable counts `(inputs handled, avatar updates sent)`.
+    /// Spawns the avatar of a peer that joined: every peer gets a SPAWN (a late joiner, the
+    /// avatars already there).
+    fn spawn_avatar(&mut self, peer: PeerId) {
+        match self.tree.spawn_scene(self.spawner, 0, peer.to_string()) {
+            Ok(node) => {
+                if let Some(state) = self
+                    .tree
+                    .node_mut(self.world)
+                    .and_then(|node| node.state_mut::<ServerWorld>())
+                {
+                    state.avatar_nodes.insert(peer, node);
+                }
+            }
+            Err(error) => tracing::warn!(peer, %error, "avatar not spawned"),
+        }
+    }
+
+    /// Removes the avatar of a peer that left: every peer gets a DESPAWN.
+    fn despawn_avatar(&mut self, peer: PeerId) {
+        let node = self
+            .tree
+            .node_mut(self.world)
+            .and_then(|node| node.state_mut::<ServerWorld>())
+            .and_then(|state| state.avatar_nodes.remove(&peer));
+        if let Some(node) = node
+            && let Err(error) = self.tree.remove_node(node)
+        {
+            tracing::warn!(peer, %error, "avatar not removed");
+        }
+    }
+
     /// Avatar moves handled so far.
     pub(super) fn moves_handled(&self) -> i64 {
         self.tree
