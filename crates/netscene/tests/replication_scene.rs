@@ -463,3 +463,52 @@ fn a_visibility_filter_hides_the_spawn_and_its_syncs_from_a_peer() {
     let back = w.tree.child_by_name(players(&w, &path1), "Alice").unwrap();
     assert_eq!(position(&w.tree, back), Some(Vector2::new(5.0, 5.0)));
 }
+
+#[test]
+fn rpcs_to_a_replicated_node_only_reach_peers_that_can_see_it() {
+    let (mut w, spawners) = game();
+    let player = w.tree.spawn_scene(spawners[0], 0, "Alice").unwrap();
+    w.pump();
+    let pings = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut copies = vec![player];
+    for i in 0..2 {
+        let path = w.client_path(i).to_owned();
+        copies.push(w.tree.child_by_name(players(&w, &path), "Alice").unwrap());
+    }
+    for &node in &copies {
+        let pings = pings.clone();
+        w.tree
+            .on_rpc(
+                node,
+                "ping",
+                netscene::RpcConfig::authority(),
+                move |_, (): ()| {
+                    pings.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                },
+            )
+            .unwrap();
+    }
+    let (shown, hidden) = (w.client_id(0), w.client_id(1));
+    let sync = w.tree.child_by_name(player, "Sync").unwrap();
+    w.tree
+        .node_mut(sync)
+        .unwrap()
+        .synchronizer_mut()
+        .unwrap()
+        .set_visibility_for(0, false)
+        .set_visibility_for(shown, true);
+    w.pump();
+    w.drain_all();
+    w.tree.rpc(player, "ping", &[]).unwrap();
+    // Godot logs and sends nothing for an explicit target that cannot see the node.
+    w.tree.rpc_id(player, hidden, "ping", &[]).unwrap();
+    w.pump();
+    let calls: Vec<i32> = w
+        .take_sent(0)
+        .into_iter()
+        .filter(|s| s.data[0] & 7 == 0)
+        .map(|s| s.to)
+        .collect();
+    assert_eq!(calls, vec![shown]);
+    assert_eq!(pings.load(std::sync::atomic::Ordering::Relaxed), 1);
+}

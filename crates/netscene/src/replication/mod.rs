@@ -27,6 +27,7 @@ pub(crate) mod state;
 mod synchronizer;
 mod tree_ext;
 mod values;
+mod visibility;
 pub mod wire;
 
 pub use config::{

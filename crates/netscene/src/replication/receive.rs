@@ -148,6 +148,7 @@ impl SceneMultiplayer {
                 data: data_arg,
             });
         }
+        self.replication.remote_owner.insert(spawned, from);
         self.replication.remote_spawns.insert(
             (from, spawn.net_id),
             RemoteSpawn {
@@ -231,6 +232,7 @@ impl SceneMultiplayer {
             });
         }
         self.replication.remote_spawns.remove(&(from, net_id));
+        self.replication.remote_owner.remove(&spawn.node);
         if let Some(role) = tree
             .node_mut(spawn.spawner)
             .and_then(|n| n.spawner.as_deref_mut())

@@ -158,6 +158,7 @@ impl SceneMultiplayer {
             let syncs = by_root.get(&spawn.node).map_or(&[][..], Vec::as_slice);
             self.replicate_one_spawn(tree, spawner, &spawn, syncs, &peers);
         }
+        self.replication.roots = by_root;
     }
 
     fn replicate_one_spawn(

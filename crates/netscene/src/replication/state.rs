@@ -49,6 +49,10 @@ pub(crate) struct ReplicationState {
     /// Keys chosen by remote peers: std's DoS-resistant hasher.
     pub remote_spawns: HashMap<(PeerId, u32), RemoteSpawn>,
     pub remote_syncs: HashMap<(PeerId, u32), NodeId>,
+    /// Who spawned each node spawned here (RPCs to it always reach that peer).
+    pub remote_owner: HashMap<NodeId, PeerId>,
+    /// The synchronizers of each root node, refreshed every network frame (RPC visibility).
+    pub roots: HashMap<NodeId, Vec<NodeId>>,
     /// Receiving side: last accepted sync time per synchronizer.
     pub inbound_time: HashMap<NodeId, u16>,
     /// Per destination peer sync time counter.
@@ -98,6 +102,7 @@ impl ReplicationState {
             }
             *p != peer
         });
+        self.remote_owner.retain(|_, p| *p != peer);
         self.remote_syncs.retain(|(p, _), _| *p != peer);
     }
 }

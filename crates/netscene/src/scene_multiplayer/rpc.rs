@@ -136,6 +136,17 @@ impl SceneMultiplayer {
         } else {
             targets.extend(self.link.connected.iter().filter(|p| to == 0 || *p != -to));
         }
+        // Replicated nodes: only peers that can see the node (Godot logs and sends nothing
+        // to an explicit target that cannot).
+        if !self.replication.roots.is_empty() {
+            targets.retain(|&p| self.is_rpc_visible(tree, node, p));
+        }
+        if to > 0 && targets.is_empty() {
+            tracing::error!(
+                peer = to,
+                "RPC to a peer that cannot see this node; not sent"
+            );
+        }
         let result = self.send_rpc_to(
             tree,
             node,
