@@ -197,7 +197,7 @@ fn run_demo(extra: &[&str]) {
     );
     assert!(stdout.contains(", 8 left, 0 refused"), "{stdout}");
     // The narration names who joined.
-    assert!(stdout.contains("registered as bot-1\n"), "{stdout}");
+    assert!(stdout.contains("server: bot-1 joined as peer "), "{stdout}");
 }
 
 #[test]

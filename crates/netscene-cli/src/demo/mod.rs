@@ -159,8 +159,9 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     };
     out!(
         "netscene demo: a server and {count} bots on {}{conditions}.\n\
-         The bots authenticate, chat in the lobby, move avatars the server owns,\n\
-         whisper and send raw bytes to each other through the server relay, then leave.\n",
+         The bots authenticate, chat in the lobby, move avatars the server spawns and\n\
+         replicates, whisper and send raw bytes to each other through the server relay,\n\
+         then leave.\n",
         endpoint.describe()
     );
     let mut bots = (0..count)
@@ -171,7 +172,10 @@ fn demo(args: &DemoArgs) -> Result<bool, String> {
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
     let mut narrator = Narrator::new(&bar);
-    narrator.phase("Joining (token auth, then `register` in the lobby):", 8);
+    narrator.phase(
+        "Joining (token auth, avatar spawn, `register` in the lobby):",
+        8,
+    );
     let started = Instant::now();
     loop {
         step(&mut server, &mut bots, &mut narrator);

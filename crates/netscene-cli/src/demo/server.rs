@@ -127,7 +127,7 @@ impl Server {
                 self.narration.push((
                     "server",
                     format!(
-                        "server: peer {peer} authenticated with the token and registered as {name}"
+                        "server: {name} joined as peer {peer} (token checked, avatar spawned, registered)"
                     ),
                 ));
             }
