@@ -69,3 +69,47 @@ fn replication_interval_spaces_the_syncs() {
     }
     assert_eq!(per_frame, vec![1, 0, 0, 0, 1, 0, 1]);
 }
+
+#[test]
+fn undrained_replication_events_are_bounded() {
+    use netscene::MultiplayerEvent;
+    use netscene::replication::MAX_QUEUED_REPLICATION_EVENTS;
+    let mut w = World::connected(1);
+    let spawner = add_game(&mut w.tree, SERVER);
+    let path = w.client_path(0).to_owned();
+    add_game(&mut w.tree, &path);
+    let player = w.tree.spawn_scene(spawner, 0, "Alice").unwrap();
+    w.pump();
+    w.drain_all();
+    let is_replication = |e: &MultiplayerEvent| {
+        matches!(
+            e,
+            MultiplayerEvent::Synchronized { .. } | MultiplayerEvent::DeltaSynchronized { .. }
+        )
+    };
+    let frames = MAX_QUEUED_REPLICATION_EVENTS + 100;
+    for i in 0..frames {
+        replication_support::set_position(&mut w.tree, player, i as f32, 0.0);
+        w.tree.poll().unwrap();
+        w.net.advance(std::time::Duration::from_millis(1));
+    }
+    w.tree.poll().unwrap();
+    let events = w.events(&path);
+    assert_eq!(
+        events.iter().filter(|e| is_replication(e)).count(),
+        MAX_QUEUED_REPLICATION_EVENTS
+    );
+    // Drained: events flow again, and the states kept being applied meanwhile.
+    let copy = w
+        .tree
+        .get_node(&format!("{path}/Game/Players/Alice"))
+        .unwrap();
+    assert_eq!(
+        replication_support::position(&w.tree, copy).unwrap().x,
+        (frames - 1) as f32
+    );
+    w.tree.poll().unwrap();
+    w.net.advance(std::time::Duration::from_millis(1));
+    w.tree.poll().unwrap();
+    assert!(w.events(&path).iter().any(is_replication));
+}
