@@ -215,3 +215,90 @@ fn a_spawn_flood_stops_at_the_spawn_limit() {
             .all(|e| *e == ReplicationError::SpawnLimit(10))
     );
 }
+
+#[test]
+fn bad_sync_entries_from_the_authority_are_refused_or_skipped() {
+    use netscene::Variant;
+    use netscene::replication::{MultiplayerSynchronizer, ReplicationMode, SceneReplicationConfig};
+    let mut w = World::connected(1);
+    let client = w.client_id(0);
+    // A client-owned synchronizer on the server: `a` ALWAYS, `b` ON_CHANGE.
+    let game = w.tree.add_path(&format!("{SERVER}/Game")).unwrap();
+    let sync = w.tree.add_child(game, "Sync").unwrap();
+    let mut config = SceneReplicationConfig::new();
+    config.add_property(":a", -1);
+    config.add_property(":b", -1);
+    config.property_set_replication_mode(":b", ReplicationMode::OnChange);
+    w.tree
+        .set_synchronizer(sync, MultiplayerSynchronizer::new(config))
+        .unwrap();
+    w.tree
+        .set_multiplayer_authority(sync, client, false)
+        .unwrap();
+    let mut simplify = Vec::new();
+    SimplifyPath {
+        checksum: *b"d41d8cd98f00b204e9800998ecf8427e",
+        cache_id: 10,
+        path: "Game/Sync",
+    }
+    .emit(&mut simplify);
+    send_raw(&mut w, &simplify);
+    w.pump();
+    w.drain_all();
+    let id = 0x8000_000Au32.to_le_bytes();
+    let sync_packet = |time: u16, value: u8| {
+        [
+            &[0x06][..],
+            &time.to_le_bytes(),
+            &id,
+            &[2, 0, 0, 0, 0x02, value],
+        ]
+        .concat()
+    };
+    let a = |w: &World| w.tree.node(game).unwrap().get_property("a").cloned();
+
+    send_raw(&mut w, &sync_packet(5, 50));
+    w.pump();
+    assert_eq!(a(&w), Some(Variant::Int(50)));
+    // Older (and equal) times are skipped silently; a wrapped-around time is newer.
+    send_raw(&mut w, &sync_packet(4, 40));
+    send_raw(&mut w, &sync_packet(5, 41));
+    w.pump();
+    assert_eq!(a(&w), Some(Variant::Int(50)));
+    assert_eq!(rejections(&mut w), vec![]);
+    send_raw(&mut w, &sync_packet(5u16.wrapping_sub(40000), 60));
+    w.pump();
+    assert_eq!(a(&w), Some(Variant::Int(60)));
+
+    let delta = |mask: u64, state: &[u8]| {
+        [
+            &[0x16][..],
+            &id,
+            &mask.to_le_bytes(),
+            &(state.len() as u32).to_le_bytes(),
+            state,
+        ]
+        .concat()
+    };
+    send_raw(&mut w, &delta(0, &[]));
+    send_raw(&mut w, &delta(1, &[0x02, 7, 0]));
+    w.pump();
+    assert_eq!(
+        rejections(&mut w),
+        vec![
+            ReplicationError::EmptyDelta(0),
+            ReplicationError::StateSize { size: 3, used: 2 },
+        ]
+    );
+    send_raw(&mut w, &delta(1, &[0x02, 7]));
+    w.pump();
+    assert_eq!(
+        w.tree.node(game).unwrap().get_property("b"),
+        Some(&Variant::Int(7))
+    );
+    // Still connected.
+    assert_eq!(
+        w.tree.multiplayer(SERVER).unwrap().get_peers(),
+        vec![client]
+    );
+}
