@@ -9,7 +9,7 @@ use netscene_variant::{EncodeOptions, encode_and_compress_variant};
 
 use super::property::get_indexed;
 use super::state::{LocalSpawn, OutboundSync};
-use super::values::{encode_values, sync_root};
+use super::values::{encode_values, sync_root, synchronizers_of};
 use super::wire;
 use crate::error::MultiplayerError;
 use crate::peer::{ConnectionStatus, PeerId, TransferMode};
@@ -159,6 +159,29 @@ impl SceneMultiplayer {
             self.replicate_one_spawn(tree, spawner, &spawn, syncs, &peers);
         }
         self.replication.roots = by_root;
+    }
+
+    /// SPAWN of one node just spawned locally (the rest waits for the frame): keeps a burst
+    /// of spawns linear in its size.
+    pub(crate) fn replicate_new_spawn(&mut self, tree: &SceneTree, spawner: NodeId, node: NodeId) {
+        let me = self.link.unique_id();
+        if self.link.status() != ConnectionStatus::Connected
+            || tree.get_multiplayer_authority(spawner) != me
+        {
+            return;
+        }
+        let Some(spawn) = tree
+            .node(spawner)
+            .and_then(|n| n.spawner.as_deref())
+            .and_then(|s| s.tracked.iter().rev().find(|t| t.node == node))
+            .cloned()
+        else {
+            return;
+        };
+        let syncs = synchronizers_of(tree, node);
+        let peers: Vec<PeerId> = self.link.connected.iter().collect();
+        self.replicate_one_spawn(tree, spawner, &spawn, &syncs, &peers);
+        self.replication.roots.insert(node, syncs);
     }
 
     fn replicate_one_spawn(

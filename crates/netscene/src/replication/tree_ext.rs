@@ -126,20 +126,20 @@ impl SceneTree {
                 data,
             });
         }
-        self.flush_spawns(spawner);
+        self.flush_spawn(spawner, child);
         Ok(child)
     }
 
-    /// Sends pending SPAWNs of the API serving `node` now, unless it is running (its `poll`
-    /// sends them at the end).
-    fn flush_spawns(&mut self, node: NodeId) {
-        let Some(serial) = self.branch_serial(node) else {
+    /// Sends the SPAWN of `child` now through the API serving `spawner`, unless that API is
+    /// running (its `poll` sends it at the end).
+    fn flush_spawn(&mut self, spawner: NodeId, child: NodeId) {
+        let Some(serial) = self.branch_serial(spawner) else {
             return;
         };
         self.with_branch(serial, |api, tree| {
             let api: &mut dyn std::any::Any = api;
             if let Some(mp) = api.downcast_mut::<SceneMultiplayer>() {
-                mp.replicate_spawns(tree);
+                mp.replicate_new_spawn(tree, spawner, child);
             }
         });
     }
