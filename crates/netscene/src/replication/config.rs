@@ -39,6 +39,9 @@ pub const MAX_WATCHED_PROPERTIES: usize = 64;
 /// assert_eq!(config.sync_properties().count(), 1);
 /// assert_eq!(config.watch_properties().count(), 1);
 /// assert_eq!(config.spawn_properties().count(), 2);
+/// config.property_set_watch(":hp", false); // deprecated form: ON_CHANGE off = NEVER
+/// assert_eq!(config.property_get_replication_mode(":hp"), ReplicationMode::Never);
+/// assert!(config.property_get_sync(":position"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SceneReplicationConfig {
@@ -116,6 +119,35 @@ impl SceneReplicationConfig {
     pub fn property_get_replication_mode(&self, path: &str) -> ReplicationMode {
         self.property_get_index(path)
             .map_or(ReplicationMode::Never, |i| self.properties[i].mode)
+    }
+
+    /// Deprecated `property_get_sync(path)`: the mode is ALWAYS.
+    pub fn property_get_sync(&self, path: &str) -> bool {
+        self.property_get_replication_mode(path) == ReplicationMode::Always
+    }
+
+    /// Deprecated `property_set_sync(path, enabled)`: ALWAYS, or NEVER when turning ALWAYS off.
+    pub fn property_set_sync(&mut self, path: &str, enabled: bool) {
+        self.set_mode_flag(path, ReplicationMode::Always, enabled);
+    }
+
+    /// Deprecated `property_get_watch(path)`: the mode is ON_CHANGE.
+    pub fn property_get_watch(&self, path: &str) -> bool {
+        self.property_get_replication_mode(path) == ReplicationMode::OnChange
+    }
+
+    /// Deprecated `property_set_watch(path, enabled)`: ON_CHANGE, or NEVER when turning
+    /// ON_CHANGE off.
+    pub fn property_set_watch(&mut self, path: &str, enabled: bool) {
+        self.set_mode_flag(path, ReplicationMode::OnChange, enabled);
+    }
+
+    fn set_mode_flag(&mut self, path: &str, mode: ReplicationMode, enabled: bool) {
+        if enabled {
+            self.property_set_replication_mode(path, mode);
+        } else if self.property_get_replication_mode(path) == mode {
+            self.property_set_replication_mode(path, ReplicationMode::Never);
+        }
     }
 
     /// The spawn list: properties with `spawn`, in config order.

@@ -93,3 +93,96 @@ pub(crate) fn set_indexed(
     }
     index_mut(at, last, value)
 }
+
+#[cfg(test)]
+mod tests {
+    use netscene_variant::{Dictionary, Vector2};
+
+    use super::*;
+
+    #[test]
+    fn paths_reach_children_properties_and_subnames() {
+        let mut tree = SceneTree::new();
+        let root = tree.add_path("/root/Player").unwrap();
+        let arm = tree.add_path("/root/Player/Body/Arm").unwrap();
+        let v = |x, y| Variant::Vector2(Vector2::new(x, y));
+        tree.node_mut(arm)
+            .unwrap()
+            .set_property("position", v(1.0, 2.0));
+        let mut stats = Dictionary::new();
+        stats.insert(Variant::String("hp".into()), Variant::Int(3));
+        tree.node_mut(root)
+            .unwrap()
+            .set_property("stats", Variant::Dictionary(stats));
+
+        let path = |p: &str| NodePath::new(p);
+        assert_eq!(
+            get_indexed(&tree, root, &path("Body/Arm:position")),
+            Some(v(1.0, 2.0))
+        );
+        assert_eq!(
+            get_indexed(&tree, root, &path("Body/Arm:position:y")),
+            Some(Variant::Float(2.0))
+        );
+        assert_eq!(
+            get_indexed(&tree, root, &path(":stats:hp")),
+            Some(Variant::Int(3))
+        );
+        assert_eq!(get_indexed(&tree, root, &path("Body/Leg:position")), None);
+        assert_eq!(
+            get_indexed(&tree, root, &path("Body/Arm")),
+            None,
+            "no property"
+        );
+
+        assert!(set_indexed(
+            &mut tree,
+            root,
+            &path("Body/Arm:position:x"),
+            Variant::Float(9.0)
+        ));
+        assert_eq!(
+            get_indexed(&tree, root, &path("Body/Arm:position")),
+            Some(v(9.0, 2.0))
+        );
+        assert!(set_indexed(
+            &mut tree,
+            root,
+            &path(":stats:hp"),
+            Variant::Int(4)
+        ));
+        assert_eq!(
+            get_indexed(&tree, root, &path(":stats:hp")),
+            Some(Variant::Int(4))
+        );
+        assert!(set_indexed(
+            &mut tree,
+            root,
+            &path(":speed"),
+            Variant::Int(7)
+        ));
+        assert_eq!(
+            tree.node(root).unwrap().get_property("speed"),
+            Some(&Variant::Int(7))
+        );
+        // A component of a missing property, or of a non-vector, cannot be set.
+        assert!(!set_indexed(
+            &mut tree,
+            root,
+            &path(":missing:x"),
+            Variant::Float(1.0)
+        ));
+        assert!(!set_indexed(
+            &mut tree,
+            root,
+            &path(":speed:x"),
+            Variant::Float(1.0)
+        ));
+        assert!(!set_indexed(
+            &mut tree,
+            root,
+            &path("Nope:speed"),
+            Variant::Int(1)
+        ));
+    }
+}
