@@ -2,7 +2,7 @@
 //! `send_command` (direct or through the server relay, spec B.4 / B.7).
 
 use crate::error::MultiplayerError;
-use crate::peer::{ConnectionStatus, MultiplayerPeer, PeerId, TransferMode};
+use crate::peer::{ConnectionStatus, MultiplayerPeer, PeerError, PeerId, TransferMode};
 use crate::wire::SysPacket;
 
 use super::id_hash::IdSet;
@@ -133,9 +133,20 @@ impl Link {
             }
             if let Err(e) = peer.send(pid, mode, channel, data) {
                 // Like Godot, a failed unicast does not stop the others.
-                tracing::warn!(peer = pid, "send failed: {e}");
+                log_send_failure(pid, "packet", &e.into());
             }
         }
         Ok(())
+    }
+}
+
+/// Logs a send that failed. A peer the transport already dropped (its disconnect event not yet
+/// processed, as when several peers leave in one frame) is routine and logged at debug level;
+/// anything else is a warning.
+pub(crate) fn log_send_failure(peer: PeerId, what: &str, error: &MultiplayerError) {
+    if matches!(error, MultiplayerError::Peer(PeerError::UnknownPeer(_))) {
+        tracing::debug!(peer, "{what} not sent: the peer is already gone");
+    } else {
+        tracing::warn!(peer, "cannot send {what}: {error}");
     }
 }

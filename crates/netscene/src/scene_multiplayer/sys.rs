@@ -1,6 +1,7 @@
 //! SYS packets (peer announcements and server relay, spec B.3–B.4) and RAW packets (B.6).
 
 use super::SceneMultiplayer;
+use super::link::log_send_failure;
 use crate::api::MultiplayerEvent;
 use crate::error::{MultiplayerError, PacketError};
 use crate::peer::{ConnectionStatus, PeerId, TransferMode};
@@ -18,7 +19,7 @@ impl SceneMultiplayer {
             SysPacket::AddPeer(p).emit(&mut add_old);
             for (to, pkt) in [(p, &add_new), (id, &add_old)] {
                 if let Err(e) = self.link.send_direct(to, TransferMode::Reliable, 0, pkt) {
-                    tracing::warn!(peer = to, "cannot send ADD_PEER: {e}");
+                    log_send_failure(to, "ADD_PEER", &e);
                 }
             }
         }
@@ -31,7 +32,7 @@ impl SceneMultiplayer {
         let others: Vec<PeerId> = self.link.connected.iter().filter(|p| *p != id).collect();
         for p in others {
             if let Err(e) = self.link.send_direct(p, TransferMode::Reliable, 0, &del) {
-                tracing::warn!(peer = p, "cannot send DEL_PEER: {e}");
+                log_send_failure(p, "DEL_PEER", &e);
             }
         }
     }
@@ -134,7 +135,7 @@ impl SceneMultiplayer {
             if destination != 1
                 && let Err(e) = self.link.send_direct(destination, mode, channel, &forward)
             {
-                tracing::warn!(peer = destination, "relay failed: {e}");
+                log_send_failure(destination, "relayed packet", &e);
             }
         } else {
             let targets: Vec<PeerId> = self
@@ -146,7 +147,7 @@ impl SceneMultiplayer {
                 .collect();
             for p in targets {
                 if let Err(e) = self.link.send_direct(p, mode, channel, &forward) {
-                    tracing::warn!(peer = p, "relay failed: {e}");
+                    log_send_failure(p, "relayed packet", &e);
                 }
             }
         }
