@@ -6,8 +6,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use netscene::peer::{ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent};
-use netscene::{PeerId, TransferMode};
+use netscene::PeerId;
+use netscene::peer::{
+    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent,
+};
 
 /// Traffic counters, shared between a [`CountingPeer`] and whoever reports them.
 #[derive(Debug, Default)]
@@ -46,23 +48,11 @@ impl CountingPeer {
 }
 
 impl MultiplayerPeer for CountingPeer {
-    fn set_target_peer(&mut self, id: PeerId) {
-        self.inner.set_target_peer(id)
+    fn packet_settings(&self) -> &PacketSettings {
+        self.inner.packet_settings()
     }
-    fn get_target_peer(&self) -> PeerId {
-        self.inner.get_target_peer()
-    }
-    fn set_transfer_mode(&mut self, mode: TransferMode) {
-        self.inner.set_transfer_mode(mode)
-    }
-    fn get_transfer_mode(&self) -> TransferMode {
-        self.inner.get_transfer_mode()
-    }
-    fn set_transfer_channel(&mut self, channel: i32) {
-        self.inner.set_transfer_channel(channel)
-    }
-    fn get_transfer_channel(&self) -> i32 {
-        self.inner.get_transfer_channel()
+    fn packet_settings_mut(&mut self) -> &mut PacketSettings {
+        self.inner.packet_settings_mut()
     }
     fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
         self.inner.put_packet(data)?;
@@ -133,6 +123,7 @@ pub fn sleep_if_idle(traffic: &Traffic, last_received: &mut u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netscene::TransferMode;
     use netscene::peer::simulated::SimulatedNetwork;
     use std::time::Duration;
 

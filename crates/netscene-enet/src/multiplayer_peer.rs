@@ -2,8 +2,8 @@
 //! events, disconnection and closing) over the ENet hosts.
 
 use netscene::peer::{
-    ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent, PeerId, TARGET_PEER_SERVER,
-    TransferMode,
+    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent, PeerId,
+    TARGET_PEER_SERVER,
 };
 use rusty_enet::{PeerID, PeerState};
 
@@ -11,35 +11,19 @@ use crate::options::EnetHost;
 use crate::peer::{Active, ENetMultiplayerPeer, MAX_PACKET_SIZE};
 
 impl MultiplayerPeer for ENetMultiplayerPeer {
-    fn set_target_peer(&mut self, id: PeerId) {
-        self.target_peer = id;
+    fn packet_settings(&self) -> &PacketSettings {
+        &self.settings
     }
 
-    fn get_target_peer(&self) -> PeerId {
-        self.target_peer
-    }
-
-    fn set_transfer_mode(&mut self, mode: TransferMode) {
-        self.transfer_mode = mode;
-    }
-
-    fn get_transfer_mode(&self) -> TransferMode {
-        self.transfer_mode
-    }
-
-    fn set_transfer_channel(&mut self, channel: i32) {
-        self.transfer_channel = channel;
-    }
-
-    fn get_transfer_channel(&self) -> i32 {
-        self.transfer_channel
+    fn packet_settings_mut(&mut self) -> &mut PacketSettings {
+        &mut self.settings
     }
 
     fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
         if matches!(self.active, Active::None) || self.status != ConnectionStatus::Connected {
             return Err(PeerError::Unconfigured);
         }
-        let target = self.target_peer;
+        let target = self.settings.target_peer;
         if target != 0 && !self.has_peer(target.saturating_abs()) {
             return Err(PeerError::UnknownPeer(target));
         }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 
 use netscene::peer::{
-    ConnectionStatus, Packet, PeerError, PeerEvent, PeerId, TARGET_PEER_SERVER, TransferMode,
+    ConnectionStatus, Packet, PacketSettings, PeerError, PeerEvent, PeerId, TARGET_PEER_SERVER,
     generate_unique_id,
 };
 use rusty_enet::{PeerID, PeerState};
@@ -65,7 +65,7 @@ pub(crate) struct MeshLink {
 /// * Everything happens in [`poll`](netscene::peer::MultiplayerPeer::poll); no thread.
 ///
 /// ```
-/// use netscene::peer::{MultiplayerPeer, TransferMode};
+/// use netscene::peer::{MultiplayerPeer, PacketSettings, TransferMode};
 /// use netscene_enet::{ClientOptions, ENetMultiplayerPeer, ServerOptions};
 ///
 /// let mut server = ENetMultiplayerPeer::new();
@@ -89,9 +89,7 @@ pub struct ENetMultiplayerPeer {
     pub(crate) unique_id: PeerId,
     pub(crate) status: ConnectionStatus,
     pub(crate) refuse_new_connections: bool,
-    pub(crate) target_peer: PeerId,
-    pub(crate) transfer_mode: TransferMode,
-    pub(crate) transfer_channel: i32,
+    pub(crate) settings: PacketSettings,
     bind_ip: Option<IpAddr>,
     pub(crate) incoming: VecDeque<Packet>,
     pub(crate) events: VecDeque<PeerEvent>,
@@ -128,9 +126,7 @@ impl ENetMultiplayerPeer {
             unique_id: 0,
             status: ConnectionStatus::Disconnected,
             refuse_new_connections: false,
-            target_peer: 0,
-            transfer_mode: TransferMode::Reliable,
-            transfer_channel: 0,
+            settings: PacketSettings::default(),
             bind_ip: None,
             incoming: VecDeque::new(),
             events: VecDeque::new(),
@@ -441,11 +437,16 @@ impl ENetMultiplayerPeer {
     }
 
     pub(crate) fn send_now(&mut self, data: &[u8]) -> Result<(), PeerError> {
-        let channel = enet_channel(self.transfer_mode, self.transfer_channel).ok_or_else(|| {
-            PeerError::InvalidParameter(format!("transfer channel {}", self.transfer_channel))
-        })?;
-        let packet = rusty_enet::Packet::new(data.to_vec(), packet_kind(self.transfer_mode));
-        let target = self.target_peer;
+        let channel = enet_channel(self.settings.transfer_mode, self.settings.transfer_channel)
+            .ok_or_else(|| {
+                PeerError::InvalidParameter(format!(
+                    "transfer channel {}",
+                    self.settings.transfer_channel
+                ))
+            })?;
+        let packet =
+            rusty_enet::Packet::new(data.to_vec(), packet_kind(self.settings.transfer_mode));
+        let target = self.settings.target_peer;
         match &mut self.active {
             Active::Server(server) => {
                 if target == 0 {

@@ -6,8 +6,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use netscene::peer::{
-    ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent, PeerId, TARGET_PEER_SERVER,
-    TransferMode,
+    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent, PeerId,
+    TARGET_PEER_SERVER,
 };
 use tungstenite::Bytes;
 
@@ -57,9 +57,7 @@ pub struct WebSocketMultiplayerPeer {
     role: Role,
     status: ConnectionStatus,
     unique_id: PeerId,
-    target_peer: PeerId,
-    transfer_mode: TransferMode,
-    transfer_channel: i32,
+    packet_settings: PacketSettings,
     refusing: bool,
     incoming: VecDeque<Packet>,
     events: VecDeque<PeerEvent>,
@@ -97,9 +95,7 @@ impl WebSocketMultiplayerPeer {
             role: Role::Idle,
             status: ConnectionStatus::Disconnected,
             unique_id: 0,
-            target_peer: 0,
-            transfer_mode: TransferMode::Reliable,
-            transfer_channel: 0,
+            packet_settings: PacketSettings::default(),
             refusing: false,
             incoming: VecDeque::new(),
             events: VecDeque::new(),
@@ -302,25 +298,13 @@ impl WebSocketMultiplayerPeer {
 }
 
 impl MultiplayerPeer for WebSocketMultiplayerPeer {
-    fn set_target_peer(&mut self, id: PeerId) {
-        self.target_peer = id;
+    /// Mode and channel are kept for the getters only: WebSocket is one reliable, ordered stream.
+    fn packet_settings(&self) -> &PacketSettings {
+        &self.packet_settings
     }
-    fn get_target_peer(&self) -> PeerId {
-        self.target_peer
-    }
-    /// Stored for the getter only: WebSocket is always reliable and ordered.
-    fn set_transfer_mode(&mut self, mode: TransferMode) {
-        self.transfer_mode = mode;
-    }
-    fn get_transfer_mode(&self) -> TransferMode {
-        self.transfer_mode
-    }
-    /// Stored for the getter only: WebSocket has one channel.
-    fn set_transfer_channel(&mut self, channel: i32) {
-        self.transfer_channel = channel;
-    }
-    fn get_transfer_channel(&self) -> i32 {
-        self.transfer_channel
+
+    fn packet_settings_mut(&mut self) -> &mut PacketSettings {
+        &mut self.packet_settings
     }
 
     fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
@@ -337,7 +321,7 @@ impl MultiplayerPeer for WebSocketMultiplayerPeer {
         let payload = Bytes::copy_from_slice(data);
         match &mut self.role {
             Role::Server(server) => {
-                let target = self.target_peer;
+                let target = self.packet_settings.target_peer;
                 if target > 0 {
                     let connection = server
                         .peers

@@ -24,7 +24,8 @@ pub mod wire;
 pub use netscene_variant as variant;
 pub use netscene_variant::{NodePath, StringName, Variant};
 pub use peer::{
-    ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent, PeerId, TransferMode,
+    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent, PeerId,
+    TransferMode,
 };
 
 pub use api::{MultiplayerApi, MultiplayerEvent};

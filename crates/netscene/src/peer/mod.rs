@@ -139,6 +139,18 @@ impl PeerError {
     }
 }
 
+/// Where and how the next [`MultiplayerPeer::put_packet`] goes. Godot keeps these three on the
+/// `MultiplayerPeer` base class; here every transport holds one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PacketSettings {
+    /// 0 all, 1 server, `n` that peer, `-n` all but `n` (Godot's `target_peer`, default 0).
+    pub target_peer: PeerId,
+    /// Godot's `transfer_mode` (default reliable).
+    pub transfer_mode: TransferMode,
+    /// Godot's `transfer_channel` (default 0).
+    pub transfer_channel: i32,
+}
+
 /// Godot's `MultiplayerPeer`: the transport under a `MultiplayerApi`.
 ///
 /// Poll-driven: [`poll`](Self::poll) does all I/O; received packets then wait in a queue
@@ -148,18 +160,36 @@ impl PeerError {
 /// The trait is object safe; `dyn MultiplayerPeer` upcasts to `dyn Any` for downcasting to
 /// the concrete transport (e.g. to read ENet statistics).
 pub trait MultiplayerPeer: Any + Send {
+    /// Where and how the next `put_packet` goes. Implementations keep one [`PacketSettings`]
+    /// and return it here; the six Godot setters and getters below work through it.
+    fn packet_settings(&self) -> &PacketSettings;
+    /// The same settings, mutable.
+    fn packet_settings_mut(&mut self) -> &mut PacketSettings;
+
     /// Sets the target of the next `put_packet`: 0 all, 1 server, `n` that peer, `-n` all but `n`.
-    fn set_target_peer(&mut self, id: PeerId);
+    fn set_target_peer(&mut self, id: PeerId) {
+        self.packet_settings_mut().target_peer = id;
+    }
     /// The current target.
-    fn get_target_peer(&self) -> PeerId;
+    fn get_target_peer(&self) -> PeerId {
+        self.packet_settings().target_peer
+    }
     /// Sets the transfer mode of the next `put_packet`.
-    fn set_transfer_mode(&mut self, mode: TransferMode);
+    fn set_transfer_mode(&mut self, mode: TransferMode) {
+        self.packet_settings_mut().transfer_mode = mode;
+    }
     /// The current transfer mode.
-    fn get_transfer_mode(&self) -> TransferMode;
+    fn get_transfer_mode(&self) -> TransferMode {
+        self.packet_settings().transfer_mode
+    }
     /// Sets the channel of the next `put_packet` (0 = the default channel).
-    fn set_transfer_channel(&mut self, channel: i32);
+    fn set_transfer_channel(&mut self, channel: i32) {
+        self.packet_settings_mut().transfer_channel = channel;
+    }
     /// The current channel.
-    fn get_transfer_channel(&self) -> i32;
+    fn get_transfer_channel(&self) -> i32 {
+        self.packet_settings().transfer_channel
+    }
 
     /// Sends `data` to the current target with the current mode and channel.
     fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError>;

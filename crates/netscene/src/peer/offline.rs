@@ -1,8 +1,8 @@
 //! `OfflineMultiplayerPeer`: Godot's default peer when no network is set up.
 
 use super::{
-    ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent, PeerId, TARGET_PEER_SERVER,
-    TransferMode,
+    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent, PeerId,
+    TARGET_PEER_SERVER,
 };
 
 /// A peer that is always a connected server with no one else: Godot's
@@ -26,9 +26,8 @@ use super::{
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct OfflineMultiplayerPeer {
-    // Kept by Godot's MultiplayerPeer base class, which the offline peer does not override.
-    transfer_mode: TransferMode,
-    transfer_channel: i32,
+    // Kept by Godot's MultiplayerPeer base class (the offline peer ignores the target only).
+    settings: PacketSettings,
     refuse_new_connections: bool,
 }
 
@@ -40,28 +39,20 @@ impl OfflineMultiplayerPeer {
 }
 
 impl MultiplayerPeer for OfflineMultiplayerPeer {
+    fn packet_settings(&self) -> &PacketSettings {
+        &self.settings
+    }
+
+    fn packet_settings_mut(&mut self) -> &mut PacketSettings {
+        &mut self.settings
+    }
+
     /// Ignored, as in Godot.
     fn set_target_peer(&mut self, _id: PeerId) {}
 
     /// Always 0 (broadcast): the target is not kept.
     fn get_target_peer(&self) -> PeerId {
         0
-    }
-
-    fn set_transfer_mode(&mut self, mode: TransferMode) {
-        self.transfer_mode = mode;
-    }
-
-    fn get_transfer_mode(&self) -> TransferMode {
-        self.transfer_mode
-    }
-
-    fn set_transfer_channel(&mut self, channel: i32) {
-        self.transfer_channel = channel;
-    }
-
-    fn get_transfer_channel(&self) -> i32 {
-        self.transfer_channel
     }
 
     /// Drops the packet and returns `Ok` (Godot returns `OK`).

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use netscene::peer::simulated::SimulatedNetwork;
-use netscene::peer::{ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent};
+use netscene::peer::{
+    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent,
+};
 use netscene::{MultiplayerEvent, PeerId, SceneMultiplayer, SceneTree, TransferMode};
 
 /// One packet as handed to `put_packet`.
@@ -25,23 +27,11 @@ pub struct RecordingPeer<P> {
 }
 
 impl<P: MultiplayerPeer> MultiplayerPeer for RecordingPeer<P> {
-    fn set_target_peer(&mut self, id: PeerId) {
-        self.inner.set_target_peer(id)
+    fn packet_settings(&self) -> &PacketSettings {
+        self.inner.packet_settings()
     }
-    fn get_target_peer(&self) -> PeerId {
-        self.inner.get_target_peer()
-    }
-    fn set_transfer_mode(&mut self, mode: TransferMode) {
-        self.inner.set_transfer_mode(mode)
-    }
-    fn get_transfer_mode(&self) -> TransferMode {
-        self.inner.get_transfer_mode()
-    }
-    fn set_transfer_channel(&mut self, channel: i32) {
-        self.inner.set_transfer_channel(channel)
-    }
-    fn get_transfer_channel(&self) -> i32 {
-        self.inner.get_transfer_channel()
+    fn packet_settings_mut(&mut self) -> &mut PacketSettings {
+        self.inner.packet_settings_mut()
     }
     fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
         self.log.lock().unwrap().push(Sent {

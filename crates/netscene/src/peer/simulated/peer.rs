@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use super::hub::Hub;
 use super::lock;
 use crate::peer::{
-    ConnectionStatus, MultiplayerPeer, Packet, PeerError, PeerEvent, PeerId, TransferMode,
+    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent, PeerId,
 };
 
 /// Largest packet a simulated peer accepts: the same as Godot's ENet peer (16 MiB).
@@ -29,9 +29,7 @@ pub const MAX_TRANSFER_CHANNEL: i32 = 253;
 pub struct SimulatedPeer {
     hub: Arc<Mutex<Hub>>,
     slot: usize,
-    target: PeerId,
-    mode: TransferMode,
-    channel: i32,
+    settings: PacketSettings,
     received: VecDeque<Packet>,
     events: VecDeque<PeerEvent>,
     id: PeerId,
@@ -49,9 +47,7 @@ impl SimulatedPeer {
         Self {
             hub,
             slot,
-            target: 0,
-            mode: TransferMode::Reliable,
-            channel: 0,
+            settings: PacketSettings::default(),
             received: VecDeque::new(),
             events: VecDeque::new(),
             id,
@@ -83,35 +79,19 @@ impl SimulatedPeer {
 }
 
 impl MultiplayerPeer for SimulatedPeer {
-    fn set_target_peer(&mut self, id: PeerId) {
-        self.target = id;
+    fn packet_settings(&self) -> &PacketSettings {
+        &self.settings
     }
 
-    fn get_target_peer(&self) -> PeerId {
-        self.target
-    }
-
-    fn set_transfer_mode(&mut self, mode: TransferMode) {
-        self.mode = mode;
-    }
-
-    fn get_transfer_mode(&self) -> TransferMode {
-        self.mode
-    }
-
-    fn set_transfer_channel(&mut self, channel: i32) {
-        self.channel = channel;
-    }
-
-    fn get_transfer_channel(&self) -> i32 {
-        self.channel
+    fn packet_settings_mut(&mut self) -> &mut PacketSettings {
+        &mut self.settings
     }
 
     fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
-        if !(0..=MAX_TRANSFER_CHANNEL).contains(&self.channel) {
+        if !(0..=MAX_TRANSFER_CHANNEL).contains(&self.settings.transfer_channel) {
             return Err(PeerError::InvalidParameter(format!(
                 "transfer channel {} is not in 0..={MAX_TRANSFER_CHANNEL}",
-                self.channel
+                self.settings.transfer_channel
             )));
         }
         if data.len() > SIMULATED_MAX_PACKET_SIZE {
@@ -127,7 +107,13 @@ impl MultiplayerPeer for SimulatedPeer {
             // Godot: ERR_UNCONFIGURED both when inactive and when not yet connected.
             return Err(PeerError::Unconfigured);
         }
-        let result = hub.put(self.slot, self.target, self.mode, self.channel, data);
+        let result = hub.put(
+            self.slot,
+            self.settings.target_peer,
+            self.settings.transfer_mode,
+            self.settings.transfer_channel,
+            data,
+        );
         hub.run_due();
         result
     }
