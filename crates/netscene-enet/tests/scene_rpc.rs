@@ -1,15 +1,14 @@
 //! SceneMultiplayer over ENet: an RPC round trip and a client-to-client relay between netscene
-//! peers, and the SceneMultiplayer handshake of a Godot 4 client played by the C ENet peer with
+//! peers (netscene's transport test kit), and the SceneMultiplayer handshake of a Godot 4 client played by the C ENet peer with
 //! the spec's golden bytes (golden-vectors §3.3: P9 SIMPLIFY_PATH, P10 CONFIRM_PATH, P12/P17
 //! REMOTE_CALL).
 
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use common::DEADLINE;
-use netscene::{MultiplayerApi, MultiplayerEvent, RpcConfig, SceneMultiplayer, SceneTree, args};
+use netscene::{MultiplayerApi, RpcConfig, SceneMultiplayer, SceneTree, testing};
 use netscene_enet::{ClientOptions, ENetMultiplayerPeer, ServerOptions};
 use netscene_enet_interop::{CEvent, CPeer};
 
@@ -41,134 +40,23 @@ fn client_peer(port: u16) -> ENetMultiplayerPeer {
 
 #[test]
 fn rpc_round_trip_over_enet() {
-    let (server_peer, port) = server_peer();
-    let mut server = tree_with_peer(server_peer);
-    let mut client = tree_with_peer(client_peer(port));
-    let server_node = server.add_path("/root/Main").unwrap();
-    let client_node = client.add_path("/root/Main").unwrap();
-    server
-        .on_rpc(
-            server_node,
-            "ping",
-            RpcConfig::any_peer(),
-            |ctx, (text,): (String,)| {
-                let caller = ctx.remote_sender_id();
-                ctx.rpc_id(caller, "pong", &args![format!("{text} back to {caller}")])
-                    .expect("reply");
-            },
-        )
-        .unwrap();
-    server
-        .on_rpc(
-            server_node,
-            "pong",
-            RpcConfig::any_peer(),
-            |_, (_,): (String,)| {},
-        )
-        .unwrap();
-    let pongs = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&pongs);
-    client
-        .on_rpc(
-            client_node,
-            "pong",
-            RpcConfig::any_peer(),
-            move |ctx, (text,): (String,)| {
-                seen.lock().unwrap().push((ctx.remote_sender_id(), text));
-            },
-        )
-        .unwrap();
-    client
-        .on_rpc(
-            client_node,
-            "ping",
-            RpcConfig::any_peer(),
-            |_, (_,): (String,)| {},
-        )
-        .unwrap();
-
-    let start = Instant::now();
-    let mut called = false;
-    while pongs.lock().unwrap().is_empty() {
-        server.poll().unwrap();
-        client.poll().unwrap();
-        if !called
-            && client
-                .drain_events("/root")
-                .contains(&MultiplayerEvent::ConnectedToServer)
-        {
-            client
-                .rpc_id(client_node, 1, "ping", &args!["hello"])
-                .unwrap();
-            called = true;
-        }
-        assert!(start.elapsed() < DEADLINE, "no pong (called: {called})");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let client_id = client.multiplayer("/root").unwrap().get_unique_id();
-    assert_eq!(
-        pongs.lock().unwrap().as_slice(),
-        &[(1, format!("hello back to {client_id}"))]
-    );
+    let (server, port) = server_peer();
+    let client_id =
+        testing::rpc_round_trip(Box::new(server), Box::new(client_peer(port)), DEADLINE).unwrap();
+    assert!(client_id >= 2);
 }
 
 #[test]
 fn clients_learn_of_each_other_through_add_peer_and_relay() {
-    let (server_peer, port) = server_peer();
-    let mut trees = vec![tree_with_peer(server_peer)];
-    for _ in 0..2 {
-        trees.push(tree_with_peer(client_peer(port)));
-    }
-    let calls = Arc::new(Mutex::new(Vec::new()));
-    let mut nodes = Vec::new();
-    for (index, tree) in trees.iter_mut().enumerate() {
-        let node = tree.add_path("/root/Main").unwrap();
-        let seen = Arc::clone(&calls);
-        tree.on_rpc(
-            node,
-            "hello",
-            RpcConfig::any_peer(),
-            move |ctx, (n,): (i64,)| {
-                seen.lock()
-                    .unwrap()
-                    .push((index, ctx.remote_sender_id(), n));
-            },
-        )
-        .unwrap();
-        nodes.push(node);
-    }
-    let start = Instant::now();
-    let ids = loop {
-        for tree in trees.iter_mut() {
-            tree.poll().unwrap();
-        }
-        let ids: Vec<i32> = trees
-            .iter_mut()
-            .map(|t| t.multiplayer("/root").unwrap().get_unique_id())
-            .collect();
-        let knows = |t: &mut SceneTree, other: i32| {
-            t.multiplayer("/root").unwrap().get_peers().contains(&other)
-        };
-        if knows(&mut trees[1], ids[2]) && knows(&mut trees[2], ids[1]) {
-            break ids;
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "clients never learned of each other"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    };
-    trees[1]
-        .rpc_id(nodes[1], ids[2], "hello", &args![7i64])
-        .unwrap();
-    while calls.lock().unwrap().is_empty() {
-        for tree in trees.iter_mut() {
-            tree.poll().unwrap();
-        }
-        assert!(start.elapsed() < DEADLINE, "relayed call never arrived");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    assert_eq!(calls.lock().unwrap().as_slice(), &[(2, ids[1], 7)]);
+    let (server, port) = server_peer();
+    let (a, b) = testing::relay_between_clients(
+        Box::new(server),
+        Box::new(client_peer(port)),
+        Box::new(client_peer(port)),
+        DEADLINE,
+    )
+    .unwrap();
+    assert_ne!(a, b);
 }
 
 /// `01` + md5 hex of the node's sorted RPC names + `00` + u32 cache id + path + `00` (P9).

@@ -17,6 +17,8 @@ pub mod registry;
 pub mod replication;
 pub mod rpc_config;
 pub mod scene_multiplayer;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tree;
 pub mod typed;
 pub mod wire;
