@@ -212,7 +212,7 @@ impl Decoder<'_> {
         self.r.check_count(at, "array", count, 4)?;
         let array = Array {
             element_type,
-            items: Vec::with_capacity(count),
+            items: Vec::with_capacity(upfront_capacity(count)),
         };
         Ok(if count == 0 {
             Started::Done(Variant::Array(array))
@@ -230,7 +230,7 @@ impl Decoder<'_> {
         let at = self.r.offset();
         let count = (self.r.u32("dictionary count")? & 0x7FFF_FFFF) as usize;
         self.r.check_count(at, "dictionary", count, 8)?;
-        let builder = DictionaryBuilder::new(key_type, value_type, count);
+        let builder = DictionaryBuilder::new(key_type, value_type, upfront_capacity(count));
         Ok(if count == 0 {
             Started::Done(Variant::Dictionary(builder.finish()))
         } else {
@@ -264,7 +264,7 @@ impl Decoder<'_> {
         let count = self.r.count("object property count")?;
         self.r
             .check_count(count_at, "object properties", count, 8)?;
-        let properties = Vec::with_capacity(count);
+        let properties = Vec::with_capacity(upfront_capacity(count));
         Ok(if count == 0 {
             Started::Done(Variant::Object(ObjectValue::Full { class, properties }))
         } else {
@@ -666,4 +666,14 @@ fn node_path(r: &mut Reader<'_>) -> Result<NodePath, DecodeError> {
         subnames.push(StringName::from(r.string("NodePath subname")?));
     }
     Ok(NodePath::from_parts(names, subnames, flags & 1 != 0))
+}
+
+/// Elements reserved for a container before any of them is decoded. A declared count is only
+/// checked against the bytes left, and nested containers share those bytes, so reserving the
+/// full count at every level would let a small packet ask for gigabytes (500 nested arrays in
+/// 64 KiB: 700 MB). Beyond this, storage grows with the elements actually decoded.
+const MAX_UPFRONT_ELEMENTS: usize = 16;
+
+fn upfront_capacity(declared: usize) -> usize {
+    declared.min(MAX_UPFRONT_ELEMENTS)
 }

@@ -46,4 +46,27 @@ fn hostile_lengths_never_allocate_beyond_the_input() {
         allocated < 8192,
         "{allocated} bytes allocated while refusing hostile lengths"
     );
+
+    // Nested containers share the bytes their declared counts are checked against: 500 levels
+    // of arrays (and of dictionaries), each declaring as many elements as the bytes left could
+    // hold, in 64 KiB padded with NILs. Reserving every declared count would ask for ~700 MB.
+    for (kind, element_bytes) in [(0x1c_u8, 4_usize), (0x1b, 8)] {
+        let total = 64 << 10;
+        let mut input = Vec::with_capacity(total);
+        for _ in 0..500 {
+            let left = total - input.len() - 8;
+            input.extend_from_slice(&[kind, 0, 0, 0]);
+            input.extend_from_slice(&((left / element_bytes) as u32).to_le_bytes());
+        }
+        input.resize(total, 0);
+        let region = Region::new(GLOBAL);
+        let _ = decode_variant(&input, &DecodeOptions::default());
+        let allocated = region.change().bytes_allocated;
+        // A decoded Variant is 22 times the 4 bytes of a NIL on the wire, and a growing Vec
+        // doubles: what the elements really decoded can justify is under ~50x the input.
+        assert!(
+            allocated < 64 * total,
+            "{allocated} bytes allocated for {total} bytes of nested {kind:#x} containers"
+        );
+    }
 }
