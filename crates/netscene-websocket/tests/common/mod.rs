@@ -58,6 +58,28 @@ pub fn ws_server() -> (WebSocketMultiplayerPeer, String) {
     (server, format!("ws://127.0.0.1:{port}"))
 }
 
+/// Starts `server` (already configured) as a `wss://` server on 127.0.0.1 with an OS-assigned
+/// port and a certificate from a fresh [`test_pki`]. Returns its URL and client options that
+/// trust the test CA.
+pub fn start_wss_server(server: &mut WebSocketMultiplayerPeer) -> (String, TlsOptions) {
+    let (ca, chain, key) = test_pki();
+    let tls = TlsOptions::server(key.as_bytes(), chain.as_bytes()).expect("server TLS options");
+    server
+        .create_server(0, "127.0.0.1", Some(tls))
+        .expect("wss server");
+    let port = server.bound_port().expect("bound port");
+    let trusted = TlsOptions::client(Some(ca.as_bytes()), None).expect("client TLS options");
+    (format!("wss://127.0.0.1:{port}"), trusted)
+}
+
+/// A `wss://` server with default settings; returns it, its URL and client options that trust
+/// its test CA.
+pub fn wss_server() -> (WebSocketMultiplayerPeer, String, TlsOptions) {
+    let mut server = WebSocketMultiplayerPeer::new();
+    let (url, trusted) = start_wss_server(&mut server);
+    (server, url, trusted)
+}
+
 /// Starts `count` clients of `url` and polls until all are connected. Returns the clients and
 /// the ids the server announced, in the order the server reported them.
 pub fn connect_clients(
