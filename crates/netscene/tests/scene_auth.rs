@@ -65,10 +65,25 @@ fn successful_authentication_admits_both_sides() {
     w.pump();
     let c1 = w.client_id(0);
     assert_eq!(w.events(SERVER), vec![PeerAuthenticating(c1)]);
+    // While the server is pending on the client, nothing but auth leaves the client, not
+    // even a raw packet the relay would carry (to everyone, all but one, or one peer).
+    let p1 = w.client_path(0).to_owned();
+    let client = w.tree.scene_multiplayer(&p1).unwrap();
+    assert_eq!(client.send_bytes(b"leak", 0, Default::default(), 0), Ok(()));
+    assert_eq!(
+        client.send_bytes(b"leak", -5, Default::default(), 0),
+        Ok(())
+    );
+    assert!(
+        client
+            .send_bytes(b"leak", 5, Default::default(), 0)
+            .is_err()
+    );
+    w.pump();
+    assert!(w.take_sent(1).is_empty());
     start_clients(&mut w, b"secret");
     w.pump();
     assert_eq!(w.events(SERVER), vec![PeerConnected(c1)]);
-    let p1 = w.client_path(0).to_owned();
     assert_eq!(w.events(&p1), vec![ConnectedToServer, PeerConnected(1)]);
     assert!(
         w.tree

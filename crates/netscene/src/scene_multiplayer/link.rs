@@ -109,6 +109,15 @@ impl Link {
         data: &[u8],
     ) -> Result<(), MultiplayerError> {
         if self.relay_active() && self.unique_id() != 1 && to != 1 {
+            // Everything relayed goes to the server: nothing but auth may go there before it
+            // is admitted (Godot would send it anyway; the server drops it).
+            if !self.connected.contains(1) {
+                return if to > 0 {
+                    Err(MultiplayerError::UnknownPeer(to))
+                } else {
+                    Ok(())
+                };
+            }
             self.relay_buf.clear();
             SysPacket::Relay {
                 peer: to,
