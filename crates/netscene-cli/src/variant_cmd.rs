@@ -51,7 +51,8 @@ enum VariantCommand {
     },
     /// Encode a value written in Godot's text form and print the bytes as lowercase hex.
     Encode {
-        /// The value, e.g. 'Vector2(1, 2)', '{"a": 1}', 'Array[int]([1, 2])'.
+        /// The value, e.g. 'Vector2(1, 2)', '{"a": 1}', 'Array[int]([1, 2])', -1.
+        #[arg(allow_hyphen_values = true)]
         text: String,
         /// Write real_t math types in double precision (FLAG_64), as a double-precision build.
         #[arg(long)]

@@ -121,6 +121,9 @@ fn encode_prints_lowercase_hex() {
         ok(&["variant", "encode", "&\"hi\""]),
         "150000000200000068690000\n"
     );
+    // Values starting with '-' are values, not flags (D3, C5).
+    assert_eq!(ok(&["variant", "encode", "-1"]), "02000000ffffffff\n");
+    assert_eq!(ok(&["variant", "encode", "--compressed", "-1"]), "02ff\n");
 }
 
 #[test]
