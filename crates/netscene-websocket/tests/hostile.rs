@@ -1,6 +1,7 @@
 //! Bad peers never panic the server and never grow its memory without bound: silent and
-//! slow handshakes time out, garbage and oversized frames close the connection, a flooding
-//! client is throttled, a full outbound queue is reported as Godot's ERR_OUT_OF_MEMORY.
+//! slow handshakes time out (the WebSocket upgrade over ws://; the TLS handshake or the upgrade
+//! over wss://), garbage and oversized frames close the connection, a flooding client is
+//! throttled, a full outbound queue is reported as Godot's ERR_OUT_OF_MEMORY.
 
 mod common;
 
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use netscene::peer::{ConnectionStatus, MultiplayerPeer, PeerError, PeerEvent, TransferMode};
-use netscene_websocket::WebSocketMultiplayerPeer;
+use netscene_websocket::{TlsOptions, WebSocketMultiplayerPeer};
 
 fn short_timeout_server() -> (WebSocketMultiplayerPeer, u16) {
     let mut server = WebSocketMultiplayerPeer::new();
@@ -72,6 +73,98 @@ fn silent_and_slowloris_handshakes_time_out() {
     until_server_closes(&mut server, &mut slow, request);
     assert!(events(&mut server).is_empty(), "no peer was announced");
     assert!(server.peer_ids().is_empty());
+}
+
+/// A wss:// server with the shortened handshake timeout; returns it, its port and the PEM of
+/// the test CA that signed its certificate.
+fn short_timeout_wss_server() -> (WebSocketMultiplayerPeer, u16, String) {
+    let (ca, chain, key) = test_pki();
+    let mut server = WebSocketMultiplayerPeer::new();
+    server
+        .set_handshake_timeout(Duration::from_millis(300))
+        .unwrap();
+    let tls = TlsOptions::server(key.as_bytes(), chain.as_bytes()).unwrap();
+    server.create_server(0, "127.0.0.1", Some(tls)).unwrap();
+    let port = server.bound_port().unwrap();
+    (server, port, ca)
+}
+
+/// Connects over TCP, completes a TLS handshake trusting `ca_pem`, then never sends the HTTP
+/// upgrade request; reads until the server closes. Returns the time from connect to close.
+fn tls_then_silence(port: u16, ca_pem: &str) -> Duration {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(certificate.unwrap()).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut tls = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let start = Instant::now();
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(DEADLINE)).unwrap();
+    while tls.is_handshaking() {
+        tls.complete_io(&mut tcp)
+            .expect("TLS handshake with the server");
+    }
+    let mut stream = rustls::Stream::new(&mut tls, &mut tcp);
+    let mut buf = [0u8; 256];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return start.elapsed(),
+            Ok(_) => {} // e.g. a session ticket
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                panic!("server never closed the TLS connection")
+            }
+            Err(_) => return start.elapsed(), // closed without close_notify, or reset
+        }
+    }
+}
+
+#[test]
+fn silent_and_stalled_wss_handshakes_time_out() {
+    let (mut server, port, ca) = short_timeout_wss_server();
+    // TCP only: the TLS handshake never starts.
+    let mut silent = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let took = until_server_closes(&mut server, &mut silent, b"");
+    assert!(
+        took >= Duration::from_millis(300),
+        "closed before the timeout"
+    );
+
+    // A TLS record header announcing a 512-byte ClientHello, then only its first bytes.
+    let mut partial = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    partial
+        .write_all(&[
+            0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+        ])
+        .unwrap();
+    let took = until_server_closes(&mut server, &mut partial, b"");
+    assert!(
+        took >= Duration::from_millis(300),
+        "closed before the timeout"
+    );
+
+    // TLS completes, but the WebSocket upgrade request never comes.
+    let took = poll_while(&mut server, || tls_then_silence(port, &ca));
+    assert!(
+        took >= Duration::from_millis(300),
+        "closed before the timeout"
+    );
+    assert!(events(&mut server).is_empty(), "no peer was announced");
+    assert!(server.peer_ids().is_empty());
+
+    // The server still serves a well-behaved client afterwards.
+    let trusted = TlsOptions::client(Some(ca.as_bytes()), None).unwrap();
+    let url = format!("wss://127.0.0.1:{port}");
+    let (_clients, ids) = connect_clients(&mut server, &url, Some(trusted), 1);
+    assert_eq!(server.peer_ids(), ids);
 }
 
 #[test]
