@@ -195,7 +195,10 @@ impl ENetMultiplayerPeer {
             TARGET_PEER_SERVER,
             ConnectionStatus::Connected,
         );
-        tracing::info!(port = ?self.local_port(), "ENet server listening");
+        match self.local_port() {
+            Some(port) => tracing::info!(port, "ENet server listening"),
+            None => tracing::info!("ENet server listening"),
+        }
         Ok(())
     }
 
@@ -453,7 +456,7 @@ impl ENetMultiplayerPeer {
                     server.connection.host.broadcast(channel, &packet);
                 } else if target < 0 {
                     for (&id, &slot) in &server.peers {
-                        if id != -target {
+                        if Some(id) != target.checked_neg() {
                             send_to(&mut server.connection.host, slot, channel, &packet)?;
                         }
                     }
@@ -470,7 +473,7 @@ impl ENetMultiplayerPeer {
             Active::Mesh(links) => {
                 for (&id, link) in links.iter_mut() {
                     let chosen = if target <= 0 {
-                        id != -target
+                        Some(id) != target.checked_neg()
                     } else {
                         id == target
                     };

@@ -332,7 +332,7 @@ impl MultiplayerPeer for WebSocketMultiplayerPeer {
                 // Broadcast (0) or all but one (-id): per-peer failures are not reported, as
                 // in Godot; a broken connection leaves at the next poll.
                 for (&id, connection) in &mut server.peers {
-                    if target < 0 && id == -target {
+                    if target < 0 && Some(id) == target.checked_neg() {
                         continue;
                     }
                     if let Err(error) = connection.send(payload.clone(), &self.settings) {
