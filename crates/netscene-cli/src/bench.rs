@@ -374,7 +374,7 @@ fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsRepo
 
 fn bench(args: &BenchArgs) -> Result<bool, String> {
     if !(args.duration > 0.0 && args.duration <= 3600.0) {
-        return Err("--duration must be between 0 and 3600 seconds".into());
+        return Err("--duration must be more than 0 and at most 3600 seconds".into());
     }
     let clients = usize::from(args.clients);
     let network = (args.transport == TransportKind::Sim)

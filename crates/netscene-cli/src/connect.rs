@@ -21,19 +21,38 @@ use crate::transport::{self, Endpoint, NetTransport};
 #[derive(Debug, clap::Args)]
 pub struct ConnectArgs {
     /// Server address, `HOST:PORT`.
+    #[arg(value_name = "HOST:PORT")]
     address: String,
     /// Transport the server uses.
     #[arg(long, value_enum, default_value_t = NetTransport::Enet)]
     transport: NetTransport,
     /// Name to register with.
-    #[arg(long, default_value = "rust")]
+    #[arg(long, default_value = "rust", value_parser = crate::non_empty)]
     name: String,
     /// Auth token the server expects.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::non_empty)]
     auth_token: Option<String>,
-    /// Give up when not connected after this many seconds.
-    #[arg(long, default_value_t = 10.0)]
+    /// Give up when not connected after this many seconds (at most 3600).
+    #[arg(long, default_value_t = 10.0, value_parser = connect_timeout_seconds)]
     connect_timeout: f64,
+}
+
+/// Longest `--connect-timeout`: an hour is already far past any useful wait.
+const MAX_CONNECT_TIMEOUT: f64 = 3600.0;
+
+/// Parses `--connect-timeout`: a finite number of seconds, more than 0 and at most an hour.
+fn connect_timeout_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "not a number of seconds".to_string())?;
+    if seconds > 0.0 && seconds <= MAX_CONNECT_TIMEOUT {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "must be more than 0 and at most {MAX_CONNECT_TIMEOUT} seconds"
+        ))
+    }
 }
 
 /// Time given to queued packets to leave after stdin closes.
@@ -75,9 +94,6 @@ fn stdin_reader() -> Receiver<Input> {
 
 fn connect(args: &ConnectArgs) -> Result<(), String> {
     let (host, port) = transport::parse_host_port(&args.address)?;
-    if !(args.connect_timeout > 0.0 && args.connect_timeout.is_finite()) {
-        return Err("--connect-timeout must be a positive number of seconds".into());
-    }
     let endpoint = match args.transport {
         NetTransport::Enet => Endpoint::Enet { host, port },
         NetTransport::Ws => Endpoint::Ws { host, port },
@@ -86,6 +102,10 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     let mut mp = SceneMultiplayer::new();
     if args.auth_token.is_some() {
         token_auth::expect_server_auth(&mut mp);
+        // --connect-timeout bounds the wait instead: then a failed authentication can only
+        // mean the server dropped us, and a wait that runs out is reported as one.
+        mp.set_auth_timeout(0.0)
+            .map_err(|e| format!("cannot configure authentication: {e}"))?;
     }
     mp.set_multiplayer_peer(Some(peer))
         .map_err(|e| format!("cannot start the client: {e}"))?;
@@ -94,6 +114,10 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     let input = stdin_reader();
     let started = Instant::now();
     let mut connected = false;
+    // The transport is up and the server asked for authentication.
+    let mut authenticating = false;
+    // Any lobby message arrived: the server admitted us.
+    let mut lobby_answered = false;
     let mut ending: Option<Instant> = None;
     let mut out = io::stdout().lock();
     let mut say = |line: String| {
@@ -110,6 +134,7 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
                 && let Some(mp) = tree.scene_multiplayer("")
                 && token_auth::answer_server(mp, &event, token)
             {
+                authenticating = true;
                 say("authenticating".into());
                 continue;
             }
@@ -130,6 +155,18 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
                         endpoint.describe()
                     ));
                 }
+                MultiplayerEvent::ServerDisconnected if !lobby_answered => {
+                    // A server with a token drops a client that sends none once its auth
+                    // timeout ends; the lobby never answered the registration.
+                    return Err(format!(
+                        "connection to the server lost before the lobby answered{}",
+                        if args.auth_token.is_none() {
+                            " (does the server require --auth-token?)"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
                 MultiplayerEvent::ServerDisconnected => {
                     return Err("connection to the server lost".into());
                 }
@@ -143,7 +180,7 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
                     say(format!("authenticating with {id}"))
                 }
                 MultiplayerEvent::PeerAuthenticationFailed(id) => {
-                    return Err(format!("authentication with {id} failed"));
+                    return Err(auth_failure(&endpoint, id));
                 }
                 MultiplayerEvent::RpcRejected {
                     from,
@@ -162,9 +199,18 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
             }
         }
         for event in lobby::take_client_events(&mut tree, lobby) {
+            lobby_answered = true;
             say(describe(&tree, lobby, &event));
         }
         if !connected && started.elapsed().as_secs_f64() > args.connect_timeout {
+            if authenticating {
+                return Err(format!(
+                    "connected to {} but authentication did not complete within {} s \
+                     (does the server use --auth-token?)",
+                    endpoint.describe(),
+                    args.connect_timeout
+                ));
+            }
             return Err(format!(
                 "cannot reach {} (no answer after {} s)",
                 endpoint.describe(),
@@ -200,6 +246,19 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         peer.close();
     }
     Ok(())
+}
+
+/// Authentication with `id` failed: with no auth timeout of ours, the server dropped us
+/// before completing it, which the lobby server does to a wrong token.
+fn auth_failure(endpoint: &Endpoint, id: PeerId) -> String {
+    if id == 1 {
+        format!(
+            "connected to {} but the server refused the auth token",
+            endpoint.describe()
+        )
+    } else {
+        format!("authentication with peer {id} failed")
+    }
 }
 
 fn describe(tree: &SceneTree, lobby: NodeId, event: &LobbyEvent) -> String {

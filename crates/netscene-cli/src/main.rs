@@ -56,14 +56,43 @@ enum Command {
     Variant(variant_cmd::VariantArgs),
 }
 
+/// Value parser for text flags where an empty value can only be a mistake (`--name ""`,
+/// `--auth-token ""`: Godot's `send_auth` refuses empty data, so no client could ever join).
+fn non_empty(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(text.to_string())
+    }
+}
+
+/// The first line of a clap error; when it ends in `:`, the indented lines after it (the
+/// missing arguments) join it, so `<HOST:PORT>` is not lost.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let mut line = lines
+        .next()
+        .unwrap_or("error: invalid arguments")
+        .to_string();
+    if line.ends_with(':') {
+        let details: Vec<&str> = lines
+            .take_while(|l| l.starts_with(char::is_whitespace) && !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        if !details.is_empty() {
+            line.push(' ');
+            line.push_str(&details.join(", "));
+        }
+    }
+    line
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) if error.use_stderr() => {
             // Usage errors: one line, no usage dump (`--help` shows it).
-            let text = error.render().to_string();
-            let first = text.lines().next().unwrap_or("error: invalid arguments");
-            eprintln!("{first} (see --help)");
+            eprintln!("{} (see --help)", one_line(&error.render().to_string()));
             return ExitCode::from(2);
         }
         Err(error) => {

@@ -33,7 +33,8 @@ pub struct ServeArgs {
     #[arg(long, env = "NETSCENE_NO_RELAY")]
     no_relay: bool,
     /// Admit only clients whose auth bytes equal this token (UTF-8).
-    #[arg(long, env = "NETSCENE_AUTH_TOKEN")]
+    #[arg(long, env = "NETSCENE_AUTH_TOKEN",
+          value_parser = crate::non_empty)]
     auth_token: Option<String>,
     /// Log line format.
     #[arg(long, env = "NETSCENE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

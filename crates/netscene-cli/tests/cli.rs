@@ -310,7 +310,10 @@ fn a_wrong_token_is_refused() {
     let intruder = start(&["connect", &address, "--auth-token", "wrong"], &[]);
     let (code, _, stderr) = intruder.wait();
     assert_ne!(code, 0);
-    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!("error: connected to ENet udp://{address} but the server refused the auth token")
+    );
     server.expect_line(&["authentication refused"]);
 }
 
@@ -386,31 +389,116 @@ fn connect_fails_clearly_when_nothing_listens() {
     }
 }
 
+/// Each case: the arguments, the exit status (2: refused while parsing the command line, 1:
+/// refused by the command's own checks), and a piece the one-line message must contain.
 #[test]
 fn bad_flags_give_one_line_and_a_failure_status() {
-    let cases: &[&[&str]] = &[
-        &["demo", "--bots", "0"],
-        &["demo", "--duration", "-1"],
-        &["demo", "--loss", "0.1"],
-        &["demo", "--transport", "carrier-pigeon"],
-        &["serve", "--port", "seventy"],
-        &["serve", "--max-clients", "0"],
-        &["serve", "--bind", "not-an-ip", "--port", "0"],
-        &["serve", "--transport", "sim"],
-        &["connect", "no-port-here"],
-        &["connect", "127.0.0.1:0"],
-        &["bench", "--clients", "0"],
-        &["bench", "--rate", "0"],
-        &["bench", "--frobnicate"],
-        &["teleport"],
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["demo", "--bots", "0"], 2, "--bots"),
+        (&["demo", "--duration", "-1"], 2, "'-1'"),
+        (
+            &["demo", "--duration", "0"],
+            1,
+            "--duration must be more than 0 and at most 86400 seconds",
+        ),
+        (&["demo", "--loss", "0.1"], 1, "--transport sim"),
+        (
+            &["demo", "--transport", "carrier-pigeon"],
+            2,
+            "carrier-pigeon",
+        ),
+        (&["serve", "--port", "seventy"], 2, "--port"),
+        (&["serve", "--max-clients", "0"], 2, "--max-clients"),
+        (
+            &["serve", "--bind", "not-an-ip", "--port", "0"],
+            1,
+            "not-an-ip",
+        ),
+        (&["serve", "--transport", "sim"], 2, "'sim'"),
+        (&["serve", "--auth-token", ""], 2, "--auth-token"),
+        (&["connect"], 2, "not provided: <HOST:PORT>"),
+        (&["connect", "no-port-here"], 1, "HOST:PORT"),
+        (&["connect", "127.0.0.1:0"], 1, "port 0"),
+        (
+            &["connect", "127.0.0.1:7000", "--auth-token", ""],
+            2,
+            "'--auth-token <AUTH_TOKEN>': must not be empty",
+        ),
+        (
+            &["connect", "127.0.0.1:7000", "--name", ""],
+            2,
+            "'--name <NAME>': must not be empty",
+        ),
+        (
+            &["connect", "127.0.0.1:7000", "--connect-timeout", "1e300"],
+            2,
+            "at most 3600 seconds",
+        ),
+        (
+            &["connect", "127.0.0.1:7000", "--connect-timeout", "NaN"],
+            2,
+            "--connect-timeout",
+        ),
+        (&["bench", "--clients", "0"], 2, "--clients"),
+        (&["bench", "--rate", "0"], 2, "--rate"),
+        (
+            &["bench", "--duration", "0"],
+            1,
+            "--duration must be more than 0 and at most 3600 seconds",
+        ),
+        (&["bench", "--frobnicate"], 2, "--frobnicate"),
+        (&["teleport"], 2, "teleport"),
     ];
-    for args in cases {
+    for (args, status, part) in cases {
         let (code, _, stderr) = start(args, &[]).wait();
-        assert_ne!(code, 0, "{args:?}");
+        assert_eq!(code, *status, "{args:?}: {stderr}");
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(part), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+    // An empty token from the environment is refused the same way: it would lock everyone out.
+    let (code, _, stderr) = start(&["serve", "--port", "0"], &[("NETSCENE_AUTH_TOKEN", "")]).wait();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("must not be empty"), "{stderr}");
+}
+
+/// A client and a server that disagree on the token say so, instead of "cannot reach".
+#[test]
+fn a_token_mismatch_is_named() {
+    let (_plain, plain_port) = serve(&[], &[]);
+    let address = format!("127.0.0.1:{plain_port}");
+    // The client waits for an authentication the server never asks for: the connect timeout
+    // ends it (long enough for the transport to connect on a slow machine).
+    let args = [
+        "connect",
+        &address,
+        "--auth-token",
+        "x",
+        "--connect-timeout",
+        "8",
+    ];
+    let (code, stdout, stderr) = start(&args, &[]).wait_keeping_stdin();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("authenticating"), "{stdout}");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: connected to ENet udp://{address} but authentication did not complete \
+             within 8 s (does the server use --auth-token?)"
+        )
+    );
+
+    // The server wants a token and gets none: it drops the client when its auth timeout ends.
+    let (_locked, locked_port) = serve(&["--auth-token", "s3cret"], &[]);
+    let address = format!("127.0.0.1:{locked_port}");
+    let (code, _, stderr) = start(&["connect", &address], &[]).wait_keeping_stdin();
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: connection to the server lost before the lobby answered \
+         (does the server require --auth-token?)"
+    );
 }
 
 #[test]

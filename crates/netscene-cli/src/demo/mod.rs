@@ -75,7 +75,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
 
 fn check(args: &DemoArgs) -> Result<Option<SimulatedNetwork>, String> {
     if !(args.duration > 0.0 && args.duration <= 86_400.0) {
-        return Err("--duration must be between 0 and 86400 seconds".into());
+        return Err("--duration must be more than 0 and at most 86400 seconds".into());
     }
     if !(0.0..=0.9).contains(&args.loss) {
         return Err("--loss must be between 0 and 0.9".into());
