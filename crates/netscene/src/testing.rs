@@ -106,19 +106,20 @@ pub fn rpc_round_trip(
         client_node = Some(node);
     }
     let client_node = client_node.expect("two trees");
-    let mut called = false;
+    let mut ping_sent: Option<Result<(), MultiplayerError>> = None;
     poll_until(&mut trees, deadline, "the pong never arrived", |trees| {
-        if !called
+        if ping_sent.is_none()
             && trees[1]
                 .drain_events("/root")
                 .contains(&MultiplayerEvent::ConnectedToServer)
         {
-            called = trees[1]
-                .rpc_id(client_node, 1, "ping", &args!["hello"])
-                .is_ok();
+            ping_sent = Some(trees[1].rpc_id(client_node, 1, "ping", &args!["hello"]));
         }
-        !pongs.lock().expect("not poisoned").is_empty()
+        matches!(ping_sent, Some(Err(_))) || !pongs.lock().expect("not poisoned").is_empty()
     })?;
+    if let Some(Err(e)) = ping_sent {
+        return Err(format!("the client could not send ping: {e}"));
+    }
     let client_id = unique_id(&mut trees[1]);
     let expected = (1, 1, format!("hello back to {client_id}"));
     let observed = pongs.lock().expect("not poisoned").clone();
