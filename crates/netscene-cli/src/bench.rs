@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use netscene::peer::simulated::{NetworkConfig, SimulatedNetwork};
 use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, RpcConfig, SceneMultiplayer, SceneTree};
 
-use crate::counting::{CountingPeer, Traffic, sleep_if_idle};
+use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::logging;
 use crate::stats::{LatencySamples, format_ms, format_rate, thread_cpu_time};
 use crate::transport::{self, Endpoint, TransportKind};
@@ -150,7 +150,7 @@ fn spawn_server(
                     // clients) whose acks flood the server socket.
                     mp.set_server_relay_enabled(false)
                         .map_err(|e| format!("cannot configure the relay: {e}"))?;
-                    mp.set_multiplayer_peer(Some(Box::new(CountingPeer::new(peer, counted))))
+                    mp.set_multiplayer_peer(Some(Box::new(counting_peer(peer, counted))))
                         .map_err(|e| format!("cannot start the server: {e}"))?;
                     Ok((mp, endpoint))
                 });

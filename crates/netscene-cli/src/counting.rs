@@ -6,10 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use netscene::PeerId;
-use netscene::peer::{
-    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent,
-};
+use netscene::peer::{MultiplayerPeer, Packet, PacketSettings, PacketTap, TappedPeer};
 
 /// Traffic counters, shared between a [`CountingPeer`] and whoever reports them.
 #[derive(Debug, Default)]
@@ -34,80 +31,31 @@ impl Traffic {
     }
 }
 
-/// Forwards everything to `inner` and counts `put_packet` / `get_packet` traffic.
-pub struct CountingPeer {
-    inner: Box<dyn MultiplayerPeer>,
-    traffic: Arc<Traffic>,
-}
+/// Adds a transport's payload traffic to shared [`Traffic`] counters.
+pub struct CountingTap(Arc<Traffic>);
 
-impl CountingPeer {
-    /// Wraps `inner`, adding its traffic to `traffic`.
-    pub fn new(inner: Box<dyn MultiplayerPeer>, traffic: Arc<Traffic>) -> Self {
-        Self { inner, traffic }
-    }
-}
-
-impl MultiplayerPeer for CountingPeer {
-    fn packet_settings(&self) -> &PacketSettings {
-        self.inner.packet_settings()
-    }
-    fn packet_settings_mut(&mut self) -> &mut PacketSettings {
-        self.inner.packet_settings_mut()
-    }
-    fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
-        self.inner.put_packet(data)?;
-        self.traffic
+impl PacketTap for CountingTap {
+    fn on_send(&mut self, _: &PacketSettings, data: &[u8]) {
+        self.0
             .bytes_sent
             .fetch_add(data.len() as u64, Ordering::Relaxed);
-        self.traffic.packets_sent.fetch_add(1, Ordering::Relaxed);
-        Ok(())
+        self.0.packets_sent.fetch_add(1, Ordering::Relaxed);
     }
-    fn get_available_packet_count(&self) -> usize {
-        self.inner.get_available_packet_count()
-    }
-    fn peek_packet(&self) -> Option<&Packet> {
-        self.inner.peek_packet()
-    }
-    fn get_packet(&mut self) -> Option<Packet> {
-        let packet = self.inner.get_packet()?;
-        self.traffic
+
+    fn on_receive(&mut self, packet: &Packet) {
+        self.0
             .bytes_received
             .fetch_add(packet.data.len() as u64, Ordering::Relaxed);
-        self.traffic
-            .packets_received
-            .fetch_add(1, Ordering::Relaxed);
-        Some(packet)
+        self.0.packets_received.fetch_add(1, Ordering::Relaxed);
     }
-    fn poll(&mut self) {
-        self.inner.poll()
-    }
-    fn pop_event(&mut self) -> Option<PeerEvent> {
-        self.inner.pop_event()
-    }
-    fn get_unique_id(&self) -> PeerId {
-        self.inner.get_unique_id()
-    }
-    fn get_connection_status(&self) -> ConnectionStatus {
-        self.inner.get_connection_status()
-    }
-    fn disconnect_peer(&mut self, id: PeerId, force: bool) {
-        self.inner.disconnect_peer(id, force)
-    }
-    fn close(&mut self) {
-        self.inner.close()
-    }
-    fn set_refuse_new_connections(&mut self, refuse: bool) {
-        self.inner.set_refuse_new_connections(refuse)
-    }
-    fn is_refusing_new_connections(&self) -> bool {
-        self.inner.is_refusing_new_connections()
-    }
-    fn is_server_relay_supported(&self) -> bool {
-        self.inner.is_server_relay_supported()
-    }
-    fn get_max_packet_size(&self) -> usize {
-        self.inner.get_max_packet_size()
-    }
+}
+
+/// A transport whose traffic is counted.
+pub type CountingPeer = TappedPeer<CountingTap>;
+
+/// Wraps `inner`, adding its traffic to `traffic`.
+pub fn counting_peer(inner: Box<dyn MultiplayerPeer>, traffic: Arc<Traffic>) -> CountingPeer {
+    TappedPeer::new(inner, CountingTap(traffic))
 }
 
 /// Sleeps a millisecond only when the last poll took no packet: a busy server polls again
@@ -131,7 +79,7 @@ mod tests {
     fn counts_payload_bytes_both_ways() {
         let network = SimulatedNetwork::new(1);
         let server_traffic = Arc::new(Traffic::default());
-        let mut server = CountingPeer::new(
+        let mut server = counting_peer(
             Box::new(network.create_server().unwrap()),
             server_traffic.clone(),
         );

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use netscene::{MultiplayerApi, MultiplayerEvent, SceneMultiplayer, SceneTree};
 
-use crate::counting::{CountingPeer, Traffic, sleep_if_idle};
+use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::health::{HealthServer, ServerMetrics};
 use crate::logging::{self, LogFormat, LogTarget};
 use crate::transport::{self, NetTransport, TransportKind};
@@ -73,7 +73,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
     if let Some(token) = &args.auth_token {
         token_auth::require_token(&mut mp, token.clone());
     }
-    mp.set_multiplayer_peer(Some(Box::new(CountingPeer::new(peer, traffic.clone()))))
+    mp.set_multiplayer_peer(Some(Box::new(counting_peer(peer, traffic.clone()))))
         .map_err(|e| format!("cannot start the server: {e}"))?;
     let mut tree = SceneTree::with_multiplayer(Box::new(mp));
     let lobby = lobby::install_server(&mut tree);

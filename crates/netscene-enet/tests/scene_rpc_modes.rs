@@ -10,10 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{DEADLINE, steady};
-use netscene::peer::{
-    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent, PeerId,
-    TransferMode,
-};
+use netscene::peer::{Packet, PacketTap, PeerId, TappedPeer, TransferMode};
 use netscene::{MultiplayerApi, NodeId, RpcConfig, SceneMultiplayer, SceneTree, Variant};
 use netscene_enet::{ClientOptions, ENetMultiplayerPeer, ServerOptions};
 
@@ -34,67 +31,17 @@ struct Received {
     data: Vec<u8>,
 }
 
-/// Forwards everything to the ENet peer and records every packet SceneMultiplayer takes.
-struct ReceiveLog<P> {
-    inner: P,
-    log: Arc<Mutex<Vec<Received>>>,
-}
+/// Records every packet SceneMultiplayer takes from the ENet peer.
+struct ReceiveLog(Arc<Mutex<Vec<Received>>>);
 
-impl<P: MultiplayerPeer> MultiplayerPeer for ReceiveLog<P> {
-    fn packet_settings(&self) -> &PacketSettings {
-        self.inner.packet_settings()
-    }
-    fn packet_settings_mut(&mut self) -> &mut PacketSettings {
-        self.inner.packet_settings_mut()
-    }
-    fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
-        self.inner.put_packet(data)
-    }
-    fn get_available_packet_count(&self) -> usize {
-        self.inner.get_available_packet_count()
-    }
-    fn peek_packet(&self) -> Option<&Packet> {
-        self.inner.peek_packet()
-    }
-    fn get_packet(&mut self) -> Option<Packet> {
-        let packet = self.inner.get_packet()?;
-        self.log.lock().unwrap().push(Received {
+impl PacketTap for ReceiveLog {
+    fn on_receive(&mut self, packet: &Packet) {
+        self.0.lock().unwrap().push(Received {
             from: packet.from,
             mode: packet.mode as u8,
             channel: packet.channel,
             data: packet.data.clone(),
         });
-        Some(packet)
-    }
-    fn poll(&mut self) {
-        self.inner.poll()
-    }
-    fn pop_event(&mut self) -> Option<PeerEvent> {
-        self.inner.pop_event()
-    }
-    fn get_unique_id(&self) -> PeerId {
-        self.inner.get_unique_id()
-    }
-    fn get_connection_status(&self) -> ConnectionStatus {
-        self.inner.get_connection_status()
-    }
-    fn disconnect_peer(&mut self, id: PeerId, force: bool) {
-        self.inner.disconnect_peer(id, force)
-    }
-    fn close(&mut self) {
-        self.inner.close()
-    }
-    fn set_refuse_new_connections(&mut self, refuse: bool) {
-        self.inner.set_refuse_new_connections(refuse)
-    }
-    fn is_refusing_new_connections(&self) -> bool {
-        self.inner.is_refusing_new_connections()
-    }
-    fn is_server_relay_supported(&self) -> bool {
-        self.inner.is_server_relay_supported()
-    }
-    fn get_max_packet_size(&self) -> usize {
-        self.inner.get_max_packet_size()
     }
 }
 
@@ -135,10 +82,10 @@ fn side(peer: ENetMultiplayerPeer) -> Side {
     let received = Arc::new(Mutex::new(Vec::new()));
     let mut multiplayer = SceneMultiplayer::new();
     multiplayer
-        .set_multiplayer_peer(Some(Box::new(ReceiveLog {
-            inner: peer,
-            log: Arc::clone(&received),
-        })))
+        .set_multiplayer_peer(Some(Box::new(TappedPeer::new(
+            Box::new(peer),
+            ReceiveLog(Arc::clone(&received)),
+        ))))
         .unwrap();
     let mut tree = SceneTree::with_multiplayer(Box::new(multiplayer));
     let main = tree.add_path("/root/Main").unwrap();

@@ -13,7 +13,7 @@ use netscene::{
     SpawnRequest, TreeError, Variant,
 };
 use replication_support::{add_game, build_player, count, position, set_position};
-use support::{RecordingPeer, SERVER, World};
+use support::{SERVER, World, recording_peer};
 
 fn players(w: &World, branch: &str) -> NodeId {
     w.tree.get_node(&format!("{branch}/Game/Players")).unwrap()
@@ -99,7 +99,7 @@ fn a_late_joiner_gets_the_existing_spawns() {
     let peer = w.net.create_client();
     let log = Default::default();
     let mut mp = SceneMultiplayer::new();
-    mp.set_multiplayer_peer(Some(Box::new(RecordingPeer { inner: peer, log })))
+    mp.set_multiplayer_peer(Some(Box::new(recording_peer(peer, log))))
         .unwrap();
     let late = "/root/late";
     w.tree.set_multiplayer(Box::new(mp), late).unwrap();

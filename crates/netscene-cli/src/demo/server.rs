@@ -10,7 +10,7 @@ use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, PeerId, SceneMultiplaye
 use super::TOKEN;
 use super::bot::Reliable;
 use super::report::Story;
-use crate::counting::{CountingPeer, Traffic};
+use crate::counting::{Traffic, counting_peer};
 use crate::lobby;
 use crate::token_auth;
 use crate::transport::{self, Endpoint, TransportKind};
@@ -48,7 +48,7 @@ impl Server {
         let traffic = Arc::new(Traffic::default());
         let mut mp = SceneMultiplayer::new();
         token_auth::require_token(&mut mp, TOKEN.into());
-        mp.set_multiplayer_peer(Some(Box::new(CountingPeer::new(peer, traffic.clone()))))
+        mp.set_multiplayer_peer(Some(Box::new(counting_peer(peer, traffic.clone()))))
             .map_err(|e| format!("cannot start the server: {e}"))?;
         let mut tree = SceneTree::with_multiplayer(Box::new(mp));
         let lobby = lobby::install_server(&mut tree);

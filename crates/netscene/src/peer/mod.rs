@@ -11,9 +11,11 @@ pub use netscene_variant::ErrorCode;
 
 pub mod offline;
 pub mod simulated;
+mod tap;
 
 pub use offline::OfflineMultiplayerPeer;
 pub use simulated::{LinkConditions, SimulatedNetwork, SimulatedPeer};
+pub use tap::{PacketTap, TappedPeer};
 
 /// A peer id: 1 is the server, 0 addresses everyone, `-n` everyone but `n`.
 pub type PeerId = i32;

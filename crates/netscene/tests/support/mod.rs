@@ -6,9 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use netscene::peer::simulated::SimulatedNetwork;
-use netscene::peer::{
-    ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent,
-};
+use netscene::peer::{MultiplayerPeer, PacketSettings, PacketTap, TappedPeer};
 use netscene::{MultiplayerEvent, PeerId, SceneMultiplayer, SceneTree, TransferMode};
 
 /// One packet as handed to `put_packet`.
@@ -20,67 +18,26 @@ pub struct Sent {
     pub data: Vec<u8>,
 }
 
-/// Wraps a peer and records what it sends.
-pub struct RecordingPeer<P> {
-    pub inner: P,
-    pub log: Arc<Mutex<Vec<Sent>>>,
-}
+/// Records every packet the transport accepted (a [`PacketTap`]).
+pub struct SendLog(pub Arc<Mutex<Vec<Sent>>>);
 
-impl<P: MultiplayerPeer> MultiplayerPeer for RecordingPeer<P> {
-    fn packet_settings(&self) -> &PacketSettings {
-        self.inner.packet_settings()
-    }
-    fn packet_settings_mut(&mut self) -> &mut PacketSettings {
-        self.inner.packet_settings_mut()
-    }
-    fn put_packet(&mut self, data: &[u8]) -> Result<(), PeerError> {
-        self.log.lock().unwrap().push(Sent {
-            to: self.inner.get_target_peer(),
-            mode: self.inner.get_transfer_mode(),
-            channel: self.inner.get_transfer_channel(),
+impl PacketTap for SendLog {
+    fn on_send(&mut self, settings: &PacketSettings, data: &[u8]) {
+        self.0.lock().unwrap().push(Sent {
+            to: settings.target_peer,
+            mode: settings.transfer_mode,
+            channel: settings.transfer_channel,
             data: data.to_vec(),
         });
-        self.inner.put_packet(data)
     }
-    fn get_available_packet_count(&self) -> usize {
-        self.inner.get_available_packet_count()
-    }
-    fn peek_packet(&self) -> Option<&Packet> {
-        self.inner.peek_packet()
-    }
-    fn get_packet(&mut self) -> Option<Packet> {
-        self.inner.get_packet()
-    }
-    fn poll(&mut self) {
-        self.inner.poll()
-    }
-    fn pop_event(&mut self) -> Option<PeerEvent> {
-        self.inner.pop_event()
-    }
-    fn get_unique_id(&self) -> PeerId {
-        self.inner.get_unique_id()
-    }
-    fn get_connection_status(&self) -> ConnectionStatus {
-        self.inner.get_connection_status()
-    }
-    fn disconnect_peer(&mut self, id: PeerId, force: bool) {
-        self.inner.disconnect_peer(id, force)
-    }
-    fn close(&mut self) {
-        self.inner.close()
-    }
-    fn set_refuse_new_connections(&mut self, refuse: bool) {
-        self.inner.set_refuse_new_connections(refuse)
-    }
-    fn is_refusing_new_connections(&self) -> bool {
-        self.inner.is_refusing_new_connections()
-    }
-    fn is_server_relay_supported(&self) -> bool {
-        self.inner.is_server_relay_supported()
-    }
-    fn get_max_packet_size(&self) -> usize {
-        self.inner.get_max_packet_size()
-    }
+}
+
+/// `inner`, recording what it sends into `log`.
+pub fn recording_peer(
+    inner: impl MultiplayerPeer,
+    log: Arc<Mutex<Vec<Sent>>>,
+) -> TappedPeer<SendLog> {
+    TappedPeer::new(Box::new(inner), SendLog(log))
 }
 
 /// A tree with `/root/server` (peer 1) and `/root/client1..N`, each branch with its own
@@ -113,11 +70,8 @@ impl World {
         let mut mp = SceneMultiplayer::new();
         setup(&mut mp);
         use netscene::MultiplayerApi;
-        mp.set_multiplayer_peer(Some(Box::new(RecordingPeer {
-            inner: server_peer,
-            log,
-        })))
-        .unwrap();
+        mp.set_multiplayer_peer(Some(Box::new(recording_peer(server_peer, log))))
+            .unwrap();
         tree.set_multiplayer(Box::new(mp), SERVER).unwrap();
         tree.add_path(SERVER).unwrap();
         let mut clients = Vec::new();
@@ -129,7 +83,7 @@ impl World {
             logs.push(log.clone());
             let mut mp = SceneMultiplayer::new();
             setup(&mut mp);
-            mp.set_multiplayer_peer(Some(Box::new(RecordingPeer { inner: peer, log })))
+            mp.set_multiplayer_peer(Some(Box::new(recording_peer(peer, log))))
                 .unwrap();
             tree.set_multiplayer(Box::new(mp), &path).unwrap();
             tree.add_path(&path).unwrap();
