@@ -174,6 +174,7 @@ impl ENetConnection {
         let local = self
             .host
             .socket()
+            .udp()
             .local_addr()
             .map_err(|error| PeerError::CantConnect(error.to_string()))?;
         let remote = resolve_for(local, address, port)
@@ -251,7 +252,7 @@ impl ENetConnection {
     /// `socket_send(address, port, packet)`: one raw UDP datagram from the host's socket
     /// (e.g. for NAT punch-through).
     pub fn socket_send(&mut self, address: &str, port: u16, data: &[u8]) -> Result<(), PeerError> {
-        let socket = self.host.socket();
+        let socket = self.host.socket().udp();
         let local = socket
             .local_addr()
             .map_err(|error| PeerError::Connection(error.to_string()))?;
@@ -270,7 +271,7 @@ impl ENetConnection {
 
     /// The local UDP port (`get_local_port`).
     pub fn local_port(&self) -> Option<u16> {
-        self.host.socket().local_addr().ok().map(|a| a.port())
+        self.host.socket().udp().local_addr().ok().map(|a| a.port())
     }
 
     /// The channel limit for incoming connections (`get_max_channels`).

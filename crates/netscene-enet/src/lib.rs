@@ -24,7 +24,10 @@
 //!   negative ids, which collide with the "all but n" targets).
 //! * **Client sockets.** With the default `"*"` bind, a client of an IPv4 server binds an IPv4
 //!   socket instead of Godot's dual-stack one (same datagrams; the kernel's v4-mapped path is
-//!   slower). Servers bind dual-stack, as Godot does.
+//!   slower). Servers bind dual-stack, as Godot does. A client's socket is also `connect`ed to
+//!   its server: the kernel skips a route lookup per send and the source address per receive,
+//!   and drops datagrams from anyone else (which ENet would drop anyway). The ICMP errors a
+//!   connected socket reports are ignored, so a lost server still times out as in Godot.
 //! * **Compression** is chosen when the host is created ([`ServerOptions::compression`]);
 //!   Godot calls `ENetConnection.compress()` afterwards. NONE, RANGE_CODER (rusty_enet's port
 //!   of ENet's) and ZLIB (zlib streams, as Godot's `Compression::MODE_DEFLATE`) exist; Godot's

@@ -1,16 +1,16 @@
 //! Options for creating ENet hosts, servers and clients: Godot's constructor arguments as
 //! named fields, plus what Rust callers need (port 0, a fixed client id, short timeouts).
 
-use std::net::{IpAddr, UdpSocket};
+use std::net::IpAddr;
 
 use netscene::peer::{PeerError, PeerId};
 use rusty_enet::{Host, HostSettings};
 
 use crate::flags::{ENET_MAX_CHANNELS, SYSCH_MAX};
-use crate::socket::bind_udp;
+use crate::socket::{EnetSocket, bind_udp};
 
 /// The rusty_enet host type every netscene ENet object uses.
-pub(crate) type EnetHost = Host<UdpSocket>;
+pub(crate) type EnetHost = Host<EnetSocket>;
 
 /// The most peers an ENet host accepts (`ENET_PROTOCOL_MAXIMUM_PEER_ID`), as Godot checks.
 pub const MAX_PEERS: usize = 4095;
@@ -226,5 +226,6 @@ pub(crate) fn create_host(params: HostParams) -> Result<EnetHost, PeerError> {
         compressor: crate::compression::compressor(params.compression),
         ..HostSettings::default()
     };
-    Host::new(socket, settings).map_err(|error| PeerError::CantCreate(error.to_string()))
+    Host::new(EnetSocket::new(socket), settings)
+        .map_err(|error| PeerError::CantCreate(error.to_string()))
 }

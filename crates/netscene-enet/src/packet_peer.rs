@@ -1,6 +1,6 @@
 //! `ENetPacketPeer`: one remote peer of an ENet host, for statistics and per-peer settings.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use rusty_enet::{Peer, PeerState};
@@ -9,6 +9,7 @@ use netscene::peer::PeerError;
 
 use crate::flags::{debug_field, kind_from_flags};
 use crate::options::{PeerSettings, PeerThrottle, PeerTimeout};
+use crate::socket::EnetSocket;
 
 /// `ENetPacketPeer.PACKET_LOSS_SCALE`: packet loss is reported in 1/65536ths.
 pub const PACKET_LOSS_SCALE: u32 = 1 << 16;
@@ -75,7 +76,7 @@ impl PeerStatistic {
 ///
 /// Returned by `ENetMultiplayerPeer::get_peer` and `ENetConnection::get_peer`.
 pub struct ENetPacketPeer<'a> {
-    pub(crate) peer: &'a mut Peer<UdpSocket>,
+    pub(crate) peer: &'a mut Peer<EnetSocket>,
 }
 
 impl ENetPacketPeer<'_> {

@@ -267,11 +267,15 @@ impl ENetMultiplayerPeer {
         let channels = channel_limit_for_user_channels(options.channel_count)?;
         let local = host
             .socket()
+            .udp()
             .local_addr()
             .map_err(|error| PeerError::CantCreate(error.to_string()))?;
         let remote = resolve_for(local, &options.address, options.port).map_err(|error| {
             PeerError::CantConnect(format!("{}:{}: {error}", options.address, options.port))
         })?;
+        host.socket_mut()
+            .connect(remote)
+            .map_err(|error| PeerError::CantConnect(format!("{remote}: {error}")))?;
         // `unique_id` is at least 2, so the cast keeps its value.
         let server = {
             let peer = host
@@ -351,7 +355,7 @@ impl ENetMultiplayerPeer {
             Active::Client(client) => &client.connection.host,
             Active::None | Active::Mesh(_) => return None,
         };
-        host.socket().local_addr().ok().map(|a| a.port())
+        host.socket().udp().local_addr().ok().map(|a| a.port())
     }
 
     /// Asks the system for `bytes` of receive and send buffer on the server or client socket
@@ -364,7 +368,7 @@ impl ENetMultiplayerPeer {
             Active::Client(client) => &client.connection.host,
             Active::None | Active::Mesh(_) => return Err(PeerError::Unconfigured),
         };
-        let socket = socket2::SockRef::from(host.socket());
+        let socket = socket2::SockRef::from(host.socket().udp());
         socket
             .set_recv_buffer_size(bytes)
             .and_then(|()| socket.set_send_buffer_size(bytes))

@@ -45,7 +45,7 @@ pub(crate) fn poll(peer: &mut ENetMultiplayerPeer) {
 fn next_event<'h>(
     host: &'h mut crate::options::EnetHost,
     serviced: &mut bool,
-) -> Result<Option<Event<'h, std::net::UdpSocket>>, std::io::Error> {
+) -> Result<Option<Event<'h, crate::socket::EnetSocket>>, std::io::Error> {
     if *serviced {
         Ok(host.check_events())
     } else {

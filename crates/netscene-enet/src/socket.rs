@@ -1,11 +1,104 @@
 //! UDP sockets for ENet hosts: bound like Godot binds them (a wildcard bind is one dual-stack
 //! IPv6 socket, falling back to IPv4 where IPv6 is unavailable), with the 256 KiB kernel
-//! buffers C ENet asks for (rusty_enet leaves the system defaults).
+//! buffers C ENet asks for (rusty_enet leaves the system defaults), and connected to the
+//! server on a client.
 
-use std::io;
+use std::io::{self, ErrorKind};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
 
+use rusty_enet::{MTU_MAX, PacketReceived, SocketOptions};
 use socket2::{Domain, Protocol, Socket, Type};
+
+/// The socket under every rusty_enet host of this crate: a UDP socket that a client connects
+/// to its server.
+///
+/// A connected UDP socket spares the kernel a route lookup on every send and the source
+/// address on every receive, which is most of what a client does. The datagrams are the same;
+/// datagrams from anyone but the server are dropped by the kernel instead of by ENet (which
+/// drops them too: a client host has one peer). The ICMP "port unreachable" a connected
+/// socket reports as an error is ignored, so a client whose server is gone times out as it
+/// does on an unconnected socket (and in Godot).
+#[derive(Debug)]
+pub(crate) struct EnetSocket {
+    udp: UdpSocket,
+    connected_to: Option<SocketAddr>,
+}
+
+impl EnetSocket {
+    pub(crate) fn new(udp: UdpSocket) -> Self {
+        Self {
+            udp,
+            connected_to: None,
+        }
+    }
+
+    /// The underlying UDP socket.
+    pub(crate) fn udp(&self) -> &UdpSocket {
+        &self.udp
+    }
+
+    /// Connects the socket to `remote`: from now on only `remote` is heard, and sends to it
+    /// take the connected fast path.
+    pub(crate) fn connect(&mut self, remote: SocketAddr) -> io::Result<()> {
+        self.udp.connect(remote)?;
+        self.connected_to = Some(remote);
+        Ok(())
+    }
+}
+
+/// Errors a connected socket reports for ICMP messages about earlier datagrams, which an
+/// unconnected socket never sees.
+fn is_icmp_report(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        ErrorKind::ConnectionRefused
+            | ErrorKind::ConnectionReset
+            | ErrorKind::HostUnreachable
+            | ErrorKind::NetworkUnreachable
+    )
+}
+
+impl rusty_enet::Socket for EnetSocket {
+    type Address = SocketAddr;
+    type Error = io::Error;
+
+    fn init(&mut self, _options: SocketOptions) -> io::Result<()> {
+        self.udp.set_nonblocking(true)?;
+        self.udp.set_broadcast(true)
+    }
+
+    fn send(&mut self, address: SocketAddr, buffer: &[u8]) -> io::Result<usize> {
+        let sent = match self.connected_to {
+            Some(remote) if remote == address => self.udp.send(buffer),
+            _ => self.udp.send_to(buffer, address),
+        };
+        match sent {
+            Ok(length) => Ok(length),
+            Err(error) if error.kind() == ErrorKind::WouldBlock => Ok(0),
+            Err(error) if self.connected_to.is_some() && is_icmp_report(&error) => Ok(0),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn receive(
+        &mut self,
+        buffer: &mut [u8; MTU_MAX],
+    ) -> io::Result<Option<(SocketAddr, PacketReceived)>> {
+        let received = match self.connected_to {
+            Some(remote) => self.udp.recv(buffer).map(|length| (remote, length)),
+            None => self
+                .udp
+                .recv_from(buffer)
+                .map(|(length, from)| (from, length)),
+        };
+        match received {
+            Ok((from, length)) => Ok(Some((from, PacketReceived::Complete(length)))),
+            Err(error) if error.kind() == ErrorKind::WouldBlock => Ok(None),
+            Err(error) if self.connected_to.is_some() && is_icmp_report(&error) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
 
 /// `ENET_HOST_RECEIVE_BUFFER_SIZE` and `ENET_HOST_SEND_BUFFER_SIZE` in C ENet.
 pub const SOCKET_BUFFER_SIZE: usize = 256 * 1024;

@@ -397,6 +397,32 @@ fn a_silent_server_times_out_on_the_client() {
     );
 }
 
+/// The client's socket is connected to the server, so the kernel reports the ICMP "port
+/// unreachable" of a closed server port as an error; the client must still time out as on an
+/// unconnected socket and report the loss, not fail on the error and close silently.
+#[test]
+fn a_vanished_server_times_out_on_the_client() {
+    let mut server = local_server();
+    let mut client = Node::client_with(ClientOptions {
+        unique_id: Some(11),
+        peer_settings: short_timeouts(),
+        ..ClientOptions::new("127.0.0.1", server.port())
+    });
+    assert!(run_until(&mut [&mut server, &mut client], |n| n[1].connected()));
+    drop(server);
+    // Reliable traffic to the closed port draws ICMP replies while the client waits.
+    client.peer.set_transfer_mode(TransferMode::Reliable);
+    for _ in 0..5 {
+        client.peer.put_packet(b"anyone?").unwrap();
+        run_for(&mut [&mut client], Duration::from_millis(20));
+    }
+    assert!(run_until(&mut [&mut client], |n| !n[0].connected()));
+    assert_eq!(
+        client.events,
+        vec![PeerEvent::PeerConnected(1), PeerEvent::PeerDisconnected(1)]
+    );
+}
+
 #[test]
 fn connecting_to_nobody_fails_without_events() {
     // A bound socket that never answers.
