@@ -6,17 +6,6 @@ mod common;
 use common::*;
 use netscene_variant::*;
 
-const TWO_MIB: usize = 2 << 20;
-
-fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::Builder::new()
-        .stack_size(TWO_MIB)
-        .spawn(f)
-        .expect("spawn")
-        .join()
-        .expect("no stack overflow or panic")
-}
-
 #[test]
 fn every_truncation_of_every_binary_vector_is_an_error() {
     for v in vectors::binary()
@@ -96,28 +85,6 @@ fn deep_depth_bomb_fails_fast_without_recursing_further() {
         let err = dec(&nested_array_bytes(100_000)).unwrap_err();
         assert!(matches!(err.kind, DecodeErrorKind::TooDeep { .. }));
     });
-}
-
-/// `depth` dictionaries `{nil: {nil: {…: nil}}}`.
-fn nested_dictionary_bytes(depth: usize) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for _ in 0..depth {
-        bytes.extend_from_slice(&hex("1b 00 00 00 01 00 00 00 00 00 00 00"));
-    }
-    bytes.extend_from_slice(&hex("00 00 00 00"));
-    bytes
-}
-
-/// `depth` full objects, each with one property "p" holding the next.
-fn nested_object_bytes(depth: usize) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for _ in 0..depth {
-        bytes.extend_from_slice(&hex(
-            "18 00 00 00 01 00 00 00 41 00 00 00 01 00 00 00 01 00 00 00 70 00 00 00",
-        ));
-    }
-    bytes.extend_from_slice(&hex("00 00 00 00"));
-    bytes
 }
 
 #[test]

@@ -1,21 +1,17 @@
-//! The named constructors of Godot's text form (`Vector2(…)`, `Object(…)`, `Array[int](…)`, …):
-//! the identifier branch of `VariantParser::parse_value`.
+//! The named constructors of Godot's text form that hold no nested value (`Vector2(…)`,
+//! `PackedByteArray(…)`, `NodePath(…)`, …): the identifier branch of `VariantParser::parse_value`.
 
 use super::ParseError;
 use super::lex::{Pos, Token};
 use super::parse::{Num, Parser, base64_decode, basis, int_arg};
-use crate::containers::{Array, ContainerType};
 use crate::math::*;
 use crate::node_path::{NodePath, StringName};
-use crate::variant::{ObjectValue, Rid, Signal, Variant, VariantType};
+use crate::variant::{Rid, Signal, Variant};
 
 impl Parser<'_> {
-    pub(super) fn identifier(
-        &mut self,
-        id: &str,
-        pos: Pos,
-        depth: usize,
-    ) -> Result<Variant, ParseError> {
+    /// A value starting with identifier `id` that holds no nested value (the containers
+    /// `Array[…]`, `Dictionary[…]` and `Object(…)` are opened in [`super::nesting`]).
+    pub(super) fn identifier(&mut self, id: &str, pos: Pos) -> Result<Variant, ParseError> {
         Ok(match id {
             "true" => Variant::Bool(true),
             "false" => Variant::Bool(false),
@@ -116,9 +112,6 @@ impl Parser<'_> {
                 Variant::Callable
             }
             "Signal" => Variant::Signal(self.signal()?),
-            "Object" => self.object(depth)?,
-            "Array" => self.typed_array(depth)?,
-            "Dictionary" => self.typed_dictionary(depth)?,
             "PackedByteArray" | "PoolByteArray" | "ByteArray" => {
                 Variant::PackedByteArray(self.byte_array()?)
             }
@@ -201,103 +194,6 @@ impl Parser<'_> {
             name,
             object_id: id as u64,
         })
-    }
-
-    /// `Object(Class, "prop": value, …)`. `EncodedObjectAsID` with an `object_id` reads back as
-    /// an instance id.
-    pub(super) fn object(&mut self, depth: usize) -> Result<Variant, ParseError> {
-        self.expect(Token::ParenOpen, "'('")?;
-        let (token, pos) = self.next()?;
-        let Token::Identifier(class) = token else {
-            return Err(ParseError::at(
-                pos,
-                "expected identifier with type of object",
-            ));
-        };
-        self.expect(Token::Comma, "',' after object type")?;
-        let mut properties = Vec::new();
-        loop {
-            let (token, pos) = self.next()?;
-            let name = match token {
-                Token::ParenClose => break,
-                Token::String(s) => s,
-                other => {
-                    return Err(ParseError::at(
-                        pos,
-                        format!("expected property name as string, got {}", other.describe()),
-                    ));
-                }
-            };
-            self.expect(Token::Colon, "':'")?;
-            let (token, pos) = self.next()?;
-            properties.push((name, self.value(token, pos, depth + 1)?));
-            let (token, pos) = self.next()?;
-            match token {
-                Token::Comma => {}
-                Token::ParenClose => break,
-                other => {
-                    return Err(ParseError::at(
-                        pos,
-                        format!("expected ',' or ')', got {}", other.describe()),
-                    ));
-                }
-            }
-        }
-        if class == crate::decode::ENCODED_OBJECT_AS_ID {
-            let id = properties.iter().find_map(|(k, v)| match v {
-                Variant::Int(i) if k == "object_id" => Some(*i as u64),
-                _ => None,
-            });
-            return Ok(Variant::Object(match id {
-                Some(0) | None => ObjectValue::Null,
-                Some(id) => ObjectValue::Id(id),
-            }));
-        }
-        Ok(Variant::Object(ObjectValue::Full { class, properties }))
-    }
-
-    /// `[Type]` of a typed container: a builtin name, `Variant`, a class name, or
-    /// `Resource("res://…")` for a script.
-    fn container_type(&mut self) -> Result<ContainerType, ParseError> {
-        let (token, pos) = self.next()?;
-        let Token::Identifier(name) = token else {
-            return Err(ParseError::at(pos, "expected type identifier"));
-        };
-        if name == "Resource" {
-            return Ok(ContainerType::Script(self.string_arg("Resource()")?));
-        }
-        if name == "Variant" {
-            return Ok(ContainerType::None);
-        }
-        Ok(match VariantType::from_name(&name) {
-            Some(VariantType::Nil) => ContainerType::None,
-            Some(ty) => ContainerType::Builtin(ty),
-            None => ContainerType::ClassName(name),
-        })
-    }
-
-    pub(super) fn typed_array(&mut self, depth: usize) -> Result<Variant, ParseError> {
-        self.expect(Token::BracketOpen, "'['")?;
-        let element_type = self.container_type()?;
-        self.expect(Token::BracketClose, "']'")?;
-        self.expect(Token::ParenOpen, "'('")?;
-        self.expect(Token::BracketOpen, "'['")?;
-        let items = self.array_body(depth)?;
-        self.expect(Token::ParenClose, "')'")?;
-        Ok(Variant::Array(Array::typed(element_type, items)))
-    }
-
-    pub(super) fn typed_dictionary(&mut self, depth: usize) -> Result<Variant, ParseError> {
-        self.expect(Token::BracketOpen, "'['")?;
-        let key_type = self.container_type()?;
-        self.expect(Token::Comma, "',' after key type")?;
-        let value_type = self.container_type()?;
-        self.expect(Token::BracketClose, "']'")?;
-        self.expect(Token::ParenOpen, "'('")?;
-        self.expect(Token::CurlyOpen, "'{'")?;
-        let dict = self.dictionary_body(key_type, value_type, depth)?;
-        self.expect(Token::ParenClose, "')'")?;
-        Ok(Variant::Dictionary(dict))
     }
 
     /// `PackedByteArray(1, 2)` or the base64 form `PackedByteArray("AQI=")`.

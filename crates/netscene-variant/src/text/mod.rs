@@ -10,9 +10,8 @@
 mod constructors;
 mod float;
 mod lex;
+mod nesting;
 mod parse;
-
-pub use parse::MAX_TEXT_DEPTH;
 mod write;
 
 use crate::error_code::ErrorCode;
@@ -48,7 +47,8 @@ fn write_with(value: &Variant, style: write::Style) -> String {
 /// names such as `Quat`, `Transform`, `PoolByteArray` too, base64 `PackedByteArray("…")`,
 /// `#rrggbb` colors, `;` comments), plus `^"path"` node paths and `Signal(&"name", id)`.
 /// Stricter than Godot in two ways: text after the value is an error, not ignored, and nesting
-/// deeper than [`MAX_TEXT_DEPTH`] is refused.
+/// deeper than [`MAX_DECODE_DEPTH`](crate::MAX_DECODE_DEPTH) is refused, as the binary decoder
+/// refuses it (Godot's text parser has no limit and overflows its stack on deep enough input).
 #[doc(alias = "VariantParser")]
 pub fn str_to_var(text: &str) -> Result<Variant, ParseError> {
     parse::Parser::new(text).parse_document()

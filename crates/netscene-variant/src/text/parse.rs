@@ -1,19 +1,12 @@
-//! `str_to_var`: Godot's text form back to a value (`VariantParser::parse_value`).
+//! `str_to_var`: Godot's text form back to a value (`VariantParser::parse_value`). Here: the
+//! parser's token stream, the whole document, literals and constructor arguments; containers are
+//! read in `nesting.rs`, the named constructors in `constructors.rs`.
 
 use super::ParseError;
 use super::lex::{Lexer, Pos, Token};
-use crate::containers::{Array, ContainerType, DictionaryBuilder};
 use crate::math::*;
 use crate::node_path::{NodePath, StringName};
 use crate::variant::Variant;
-
-/// Deepest nesting [`str_to_var`](super::str_to_var) accepts: half the binary decoder's limit.
-///
-/// Text is parsed by recursive descent, and a debug build spends about 5 KiB of stack per level
-/// on nested typed arrays, dictionaries or objects (measured; ≈ 2 KiB for plain `[…]`), so 512
-/// levels would not fit a 2 MiB thread. Text is a tool format, not network input: 256 levels
-/// are plenty and keep every shape of text bomb inside a 2 MiB stack.
-pub const MAX_TEXT_DEPTH: usize = crate::MAX_DECODE_DEPTH / 2;
 
 pub(crate) struct Parser<'a> {
     lexer: Lexer<'a>,
@@ -84,7 +77,7 @@ impl<'a> Parser<'a> {
         if token == Token::Eof {
             return Err(ParseError::at(pos, "expected a value, got end of input"));
         }
-        let value = self.value(token, pos, 0)?;
+        let value = self.value(token, pos)?;
         let (rest, at) = self.next()?;
         if rest != Token::Eof {
             return Err(ParseError::at(
@@ -93,88 +86,6 @@ impl<'a> Parser<'a> {
             ));
         }
         Ok(value)
-    }
-
-    /// One value starting with `token`. Containers recurse through here, so this frame and the
-    /// container bodies keep error formatting and literal building in separate functions: in a
-    /// debug build every temporary of a function gets its own stack slot, and nesting
-    /// multiplies them.
-    pub(super) fn value(
-        &mut self,
-        token: Token,
-        pos: Pos,
-        depth: usize,
-    ) -> Result<Variant, ParseError> {
-        if depth > MAX_TEXT_DEPTH {
-            return Err(too_deep(pos));
-        }
-        match token {
-            Token::CurlyOpen => self
-                .dictionary_body(ContainerType::None, ContainerType::None, depth)
-                .map(Variant::Dictionary),
-            Token::BracketOpen => self
-                .array_body(depth)
-                .map(|items| Variant::Array(Array::from_vec(items))),
-            // The constructors that nest values, dispatched here to keep the large constructor
-            // parser off the recursive path.
-            Token::Identifier(id) => match id.as_str() {
-                "Array" => self.typed_array(depth),
-                "Dictionary" => self.typed_dictionary(depth),
-                "Object" => self.object(depth),
-                _ => self.identifier(&id, pos, depth),
-            },
-            other => literal(other, pos),
-        }
-    }
-
-    /// After `[`: values separated by commas (a trailing comma is accepted), then `]`.
-    pub(super) fn array_body(&mut self, depth: usize) -> Result<Vec<Variant>, ParseError> {
-        let mut items = Vec::new();
-        loop {
-            let (token, pos) = self.next()?;
-            match token {
-                Token::BracketClose => return Ok(items),
-                Token::Eof => return Err(unexpected(pos, "a value or ']'", &token)),
-                _ => items.push(self.value(token, pos, depth + 1)?),
-            }
-            let (token, pos) = self.next()?;
-            match token {
-                Token::Comma => {}
-                Token::BracketClose => return Ok(items),
-                _ => return Err(unexpected(pos, "',' or ']'", &token)),
-            }
-        }
-    }
-
-    /// After `{`: `key: value` pairs separated by commas, then `}`.
-    pub(super) fn dictionary_body(
-        &mut self,
-        key_type: ContainerType,
-        value_type: ContainerType,
-        depth: usize,
-    ) -> Result<crate::containers::Dictionary, ParseError> {
-        let mut builder = DictionaryBuilder::new(key_type, value_type, 0);
-        loop {
-            let (token, pos) = self.next()?;
-            let key = match token {
-                Token::CurlyClose => return Ok(builder.finish()),
-                Token::Eof => return Err(unexpected(pos, "a key or '}'", &token)),
-                _ => self.value(token, pos, depth + 1)?,
-            };
-            let (token, pos) = self.next()?;
-            if token != Token::Colon {
-                return Err(unexpected(pos, "':'", &token));
-            }
-            let (token, pos) = self.next()?;
-            let value = self.value(token, pos, depth + 1)?;
-            builder.insert(key, value);
-            let (token, pos) = self.next()?;
-            match token {
-                Token::Comma => {}
-                Token::CurlyClose => return Ok(builder.finish()),
-                _ => return Err(unexpected(pos, "',' or '}'", &token)),
-            }
-        }
     }
 
     /// `(` numbers `)`: ints, floats and the identifiers `inf`, `inf_neg`, `nan`.
@@ -292,8 +203,7 @@ impl<'a> Parser<'a> {
 }
 
 /// A literal token as a value (everything but containers and identifiers).
-#[inline(never)]
-fn literal(token: Token, pos: Pos) -> Result<Variant, ParseError> {
+pub(super) fn literal(token: Token, pos: Pos) -> Result<Variant, ParseError> {
     Ok(match token {
         Token::Int(i) => Variant::Int(i),
         Token::Float(f, _) => Variant::Float(f),
@@ -305,17 +215,11 @@ fn literal(token: Token, pos: Pos) -> Result<Variant, ParseError> {
     })
 }
 
-/// "expected …, got …", built out of line (see [`Parser::value`]).
+/// "expected …, got …".
 #[cold]
 #[inline(never)]
 pub(super) fn unexpected(pos: Pos, expected: &str, got: &Token) -> ParseError {
     ParseError::at(pos, format!("expected {expected}, got {}", got.describe()))
-}
-
-#[cold]
-#[inline(never)]
-fn too_deep(pos: Pos) -> ParseError {
-    ParseError::at(pos, format!("nested deeper than {MAX_TEXT_DEPTH} levels"))
 }
 
 pub(super) fn int_arg<T: TryFrom<i64>>(n: Num, pos: Pos, name: &str) -> Result<T, ParseError> {

@@ -52,4 +52,49 @@ pub fn nested_array_bytes(depth: usize) -> Vec<u8> {
     out
 }
 
+/// `depth` dictionaries `{nil: {nil: {…: nil}}}`, built by hand (spec A.3).
+pub fn nested_dictionary_bytes(depth: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..depth {
+        bytes.extend_from_slice(&hex("1b 00 00 00 01 00 00 00 00 00 00 00"));
+    }
+    bytes.extend_from_slice(&hex("00 00 00 00"));
+    bytes
+}
+
+/// `depth` full objects of class "A", each with one property "p" holding the next, around NIL.
+pub fn nested_object_bytes(depth: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..depth {
+        bytes.extend_from_slice(&hex(
+            "18 00 00 00 01 00 00 00 41 00 00 00 01 00 00 00 01 00 00 00 70 00 00 00",
+        ));
+    }
+    bytes.extend_from_slice(&hex("00 00 00 00"));
+    bytes
+}
+
+/// `depth` one-element `Array[Array]`s (builtin-typed, spec A.3) around an empty untyped array.
+pub fn nested_typed_array_bytes(depth: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..depth {
+        bytes.extend_from_slice(&hex("1c 00 01 00 1c 00 00 00 01 00 00 00"));
+    }
+    bytes.extend_from_slice(&hex("1c 00 00 00 00 00 00 00"));
+    bytes
+}
+
+/// Rust's default for spawned threads, test threads included.
+pub const TWO_MIB: usize = 2 << 20;
+
+/// Runs `f` on a thread with a 2 MiB stack; a stack overflow aborts the test binary.
+pub fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(TWO_MIB)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow or panic")
+}
+
 pub mod vectors;
