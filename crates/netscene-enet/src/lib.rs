@@ -29,9 +29,12 @@
 //!   and drops datagrams from anyone else (which ENet would drop anyway). The ICMP errors a
 //!   connected socket reports are ignored, so a lost server still times out as in Godot.
 //! * **Compression** is chosen when the host is created ([`ServerOptions::compression`]);
-//!   Godot calls `ENetConnection.compress()` afterwards. NONE, RANGE_CODER (rusty_enet's port
-//!   of ENet's) and ZLIB (zlib streams, as Godot's `Compression::MODE_DEFLATE`) exist; Godot's
-//!   FASTLZ and ZSTD modes do not.
+//!   Godot calls `ENetConnection.compress()` afterwards. All five of Godot's modes exist, with
+//!   Godot's values: NONE, RANGE_CODER (rusty_enet's port of ENet's), FASTLZ (FastLZ level 1,
+//!   short bodies zero-padded to 16 bytes, as Godot's `Compression::MODE_FASTLZ`), ZLIB (zlib
+//!   streams, as `MODE_DEFLATE`) and ZSTD (Zstandard frames at Godot's default level 3, as
+//!   `MODE_ZSTD`). Compressed bytes need not be identical to Godot's (another FastLZ hash,
+//!   another zlib or zstd build); each side decodes the other's, which is what the wire needs.
 //! * **Socket buffers** are set to C ENet's 256 KiB (Godot's socket layer ignores the request).
 //! * `add_mesh_peer` refuses an id already in the mesh (Godot replaces the old host).
 //!

@@ -15,20 +15,35 @@ pub(crate) type EnetHost = Host<EnetSocket>;
 /// The most peers an ENet host accepts (`ENET_PROTOCOL_MAXIMUM_PEER_ID`), as Godot checks.
 pub const MAX_PEERS: usize = 4095;
 
-/// Godot's `ENetConnection.CompressionMode`, with Godot's values, for the modes available.
+/// Godot's `ENetConnection.CompressionMode`, with Godot's values.
 ///
-/// Both ends of a connection must use the same mode. Godot's FASTLZ (2) and ZSTD (4) are not
-/// offered: they are Godot-specific compressor callbacks with no implementation here.
+/// Compression applies to each ENet datagram body as a whole (after ENet's protocol header);
+/// a datagram that would not get smaller goes out uncompressed, flagged as such. Both ends of
+/// a connection must use the same mode: a host without a compressor drops every compressed
+/// datagram it receives, and a host with another codec fails to decompress them and drops
+/// them too (so the handshake, or later the large packets, never get through).
+#[doc(alias = "ENetConnection.CompressionMode")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
 pub enum CompressionMode {
     /// `COMPRESS_NONE`: Godot's default.
     #[default]
+    #[doc(alias = "COMPRESS_NONE")]
     None = 0,
     /// `COMPRESS_RANGE_CODER`: stock ENet's adaptive range coder.
+    #[doc(alias = "COMPRESS_RANGE_CODER")]
     RangeCoder = 1,
+    /// `COMPRESS_FASTLZ`: each datagram body as one FastLZ level-1 block (Godot's
+    /// `MODE_FASTLZ`; bodies under 16 bytes are zero-padded to 16 first, as Godot does).
+    #[doc(alias = "COMPRESS_FASTLZ")]
+    FastLz = 2,
     /// `COMPRESS_ZLIB`: each datagram body as one zlib stream (Godot's `MODE_DEFLATE`).
+    #[doc(alias = "COMPRESS_ZLIB")]
     Zlib = 3,
+    /// `COMPRESS_ZSTD`: each datagram body as one Zstandard frame at level 3 (Godot's
+    /// `MODE_ZSTD` with its default level).
+    #[doc(alias = "COMPRESS_ZSTD")]
+    Zstd = 4,
 }
 
 /// ENet's per-peer timeout settings (`ENetPacketPeer.set_timeout`).

@@ -1,22 +1,13 @@
-//! ENet host compressors: stock ENet's range coder (from rusty_enet) and Godot's
-//! `COMPRESS_ZLIB`, which compresses each datagram body as one zlib stream (deflate with the
-//! zlib header and Adler-32 trailer, 32 KiB window: Godot's `Compression::MODE_DEFLATE`).
+//! Godot's `COMPRESS_ZLIB`: each datagram body compressed as one zlib stream (deflate with the
+//! zlib header and Adler-32 trailer, 32 KiB window, zlib's default level 6: Godot's
+//! `Compression::MODE_DEFLATE` with its default `zlib_level`).
 
-use rusty_enet::{Compressor, RangeCoder};
+use rusty_enet::Compressor;
 
-use crate::options::CompressionMode;
+use super::{copy_if_fits, gather_body};
 
 /// zlib's `Z_DEFAULT_COMPRESSION` level, Godot's default `zlib_level`.
 const ZLIB_DEFAULT_LEVEL: u8 = 6;
-
-/// The compressor for `mode`, or `None` for no compression.
-pub(crate) fn compressor(mode: CompressionMode) -> Option<Box<dyn Compressor>> {
-    match mode {
-        CompressionMode::None => None,
-        CompressionMode::RangeCoder => Some(Box::new(RangeCoder::new())),
-        CompressionMode::Zlib => Some(Box::new(ZlibCompressor::default())),
-    }
-}
 
 /// Godot's `COMPRESS_ZLIB` ENet compressor.
 #[derive(Default)]
@@ -27,21 +18,11 @@ pub(crate) struct ZlibCompressor {
 
 impl Compressor for ZlibCompressor {
     fn compress(&mut self, in_buffers: &[&[u8]], in_limit: usize, out: &mut [u8]) -> usize {
-        self.source.clear();
-        for buffer in in_buffers {
-            self.source.extend_from_slice(buffer);
-        }
-        self.source.truncate(in_limit);
+        gather_body(&mut self.source, in_buffers, in_limit);
         let compressed =
             miniz_oxide::deflate::compress_to_vec_zlib(&self.source, ZLIB_DEFAULT_LEVEL);
         // As Godot: 0 ("send it uncompressed") when it does not fit.
-        match out.get_mut(..compressed.len()) {
-            Some(target) => {
-                target.copy_from_slice(&compressed);
-                compressed.len()
-            }
-            None => 0,
-        }
+        copy_if_fits(&compressed, out)
     }
 
     fn decompress(&mut self, in_data: &[u8], out: &mut [u8]) -> usize {
