@@ -90,6 +90,15 @@ pub enum MultiplayerEvent {
         /// The synchronizer node.
         synchronizer: NodeId,
     },
+    /// MultiplayerSynchronizer `visibility_changed(for_peer)`: on the synchronizer's
+    /// authority, its visibility was updated for `for_peer` (0 = all peers), once per
+    /// `update_visibility` call (also when the result did not change).
+    VisibilityChanged {
+        /// The synchronizer node.
+        synchronizer: NodeId,
+        /// The peer updated (0 = all).
+        for_peer: PeerId,
+    },
 }
 
 /// Godot's `MultiplayerAPI`: what a tree (or one branch of it) uses for RPCs and peers.

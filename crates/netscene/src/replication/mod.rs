@@ -12,6 +12,10 @@
 //! * At the end of every `poll` (one network frame) the authority of each synchronizer sends
 //!   its ALWAYS properties in an unreliable SYNC and its changed ON_CHANGE properties in a
 //!   reliable delta SYNC. Synchronizers not created by a spawn use path-based net ids.
+//! * Visibility (`public_visibility`, `set_visibility_for`, filters) is cached per peer on
+//!   the authority and refreshed by `update_visibility` (explicit, on a change, or every
+//!   frame in the `Idle`/`Physics` [`VisibilityUpdateMode`]s while filters exist), reported as
+//!   `VisibilityChanged`; the cache gates SYNCs and, for a spawned root, SPAWN/DESPAWN.
 //! * Receivers check the sender is the authority, skip stale or unknown states, and emit
 //!   `Spawned`, `Despawned`, `Synchronized` and `DeltaSynchronized` events. Refusals are
 //!   `ReplicationRejected` events; peer-given counts are checked against the packet length
@@ -28,6 +32,7 @@ mod synchronizer;
 mod tree_ext;
 mod values;
 mod visibility;
+mod visibility_update;
 pub mod wire;
 
 pub use config::{
@@ -36,4 +41,4 @@ pub use config::{
 pub use error::ReplicationError;
 pub use spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnFunction, SpawnRequest};
 pub use state::MAX_QUEUED_REPLICATION_EVENTS;
-pub use synchronizer::{MultiplayerSynchronizer, VisibilityFilter};
+pub use synchronizer::{MultiplayerSynchronizer, VisibilityFilter, VisibilityUpdateMode};

@@ -1,6 +1,7 @@
 //! The sending side, run at the end of every network frame (`poll`) and right after a local
-//! spawn (spec D.2–D.8): DESPAWN for removed or hidden nodes, SPAWN for nodes new to a
-//! peer (late joiners included), then per peer SYNC (unreliable) and delta SYNC (reliable).
+//! spawn (spec D.2–D.8): visibility updates, DESPAWN for removed or hidden nodes, SPAWN for
+//! nodes new to a peer (late joiners included), then per peer SYNC (unreliable) and delta
+//! SYNC (reliable) to the peers each synchronizer's cached visibility includes.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -38,6 +39,7 @@ impl SceneMultiplayer {
             return;
         }
         self.replication.frame += 1;
+        self.refresh_visibility(tree);
         self.replicate_spawns(tree);
         self.send_syncs(tree);
     }
@@ -155,8 +157,13 @@ impl SceneMultiplayer {
             }
         }
         for (spawner, spawn) in mine {
+            // Spawn visibility follows the synchronizers' visibility updates (cached between).
+            let check = self.spawn_check_peers(spawn.node, &peers);
+            if check.is_empty() {
+                continue;
+            }
             let syncs = by_root.get(&spawn.node).map_or(&[][..], Vec::as_slice);
-            self.replicate_one_spawn(tree, spawner, &spawn, syncs, &peers);
+            self.replicate_one_spawn(tree, spawner, &spawn, syncs, &check);
         }
         self.replication.roots = by_root;
     }
@@ -413,10 +420,11 @@ impl SceneMultiplayer {
         let frame = self.replication.frame;
         let mut entries: Vec<(u32, &FrameSync)> = Vec::new();
         for item in items {
-            let visible = tree
-                .node(item.sync)
-                .and_then(|n| n.synchronizer.as_deref())
-                .is_some_and(|s| s.is_visible_to(peer));
+            let visible = self
+                .replication
+                .outbound
+                .get(&item.sync)
+                .is_some_and(|out| out.is_visible_to(peer));
             if !visible {
                 continue;
             }

@@ -39,6 +39,39 @@ pub(crate) struct OutboundSync {
     pub changed_at: Vec<u64>,
     /// Frame of the last delta sent to each peer.
     pub delta_sent: HashMap<PeerId, u64>,
+    /// The peers this synchronizer was last found visible to (None: not evaluated yet).
+    pub visibility: Option<CachedVisibility>,
+}
+
+/// The result of the last visibility evaluation of a synchronizer (Godot keeps it as each
+/// peer's set of synchronizers to sync): only these peers get its SYNCs.
+#[derive(Debug)]
+pub(crate) struct CachedVisibility {
+    /// The root node it was evaluated for (a new root path starts over).
+    pub root: NodeId,
+    pub peers: BTreeSet<PeerId>,
+}
+
+impl OutboundSync {
+    /// Records whether `peer` sees the synchronizer; a hidden peer gets a full delta when it
+    /// sees it again.
+    pub fn set_visible(&mut self, peer: PeerId, visible: bool) {
+        let Some(cache) = self.visibility.as_mut() else {
+            return;
+        };
+        if visible {
+            cache.peers.insert(peer);
+        } else if cache.peers.remove(&peer) {
+            self.delta_sent.remove(&peer);
+        }
+    }
+
+    /// Whether `peer` gets this synchronizer's SYNCs.
+    pub fn is_visible_to(&self, peer: PeerId) -> bool {
+        self.visibility
+            .as_ref()
+            .is_some_and(|c| c.peers.contains(&peer))
+    }
 }
 
 #[derive(Default)]
@@ -62,6 +95,13 @@ pub(crate) struct ReplicationState {
     /// Nodes spawned here by peers that left (or by every peer, after a disconnection):
     /// removed on the next `poll`, as Godot frees them.
     pub orphans: Vec<RemoteSpawn>,
+    /// Connected peers whose visibility was evaluated (the others are new this frame).
+    pub visibility_peers: BTreeSet<PeerId>,
+    /// Peers connected since the previous network frame.
+    pub new_peers: Vec<PeerId>,
+    /// Local spawns whose visibility must be re-evaluated this frame, with the peers asked
+    /// for (0 = all), from their synchronizers' visibility updates.
+    pub spawn_checks: HashMap<NodeId, BTreeSet<PeerId>>,
 }
 
 impl ReplicationState {
@@ -92,7 +132,11 @@ impl ReplicationState {
         }
         for sync in self.outbound.values_mut() {
             sync.delta_sent.remove(&peer);
+            if let Some(cache) = sync.visibility.as_mut() {
+                cache.peers.remove(&peer);
+            }
         }
+        self.visibility_peers.remove(&peer);
         self.peer_time.remove(&peer);
         // The nodes it spawned go (Godot frees them too).
         let orphans = &mut self.orphans;

@@ -26,11 +26,14 @@ impl SceneTree {
 
     /// Makes `node` a MultiplayerSynchronizer. A spawned subtree must attach its
     /// synchronizers in the same order on every peer (their net ids are listed in that order).
+    /// The authority evaluates its visibility for every peer at the next network frame.
     pub fn set_synchronizer(
         &mut self,
         node: NodeId,
-        synchronizer: MultiplayerSynchronizer,
+        mut synchronizer: MultiplayerSynchronizer,
     ) -> Result<(), TreeError> {
+        // A clone of a running role starts over too (Godot re-evaluates on enter_tree).
+        synchronizer.visibility_started = false;
         let role = &mut self
             .node_mut(node)
             .ok_or(TreeError::NodeNotFound)?
@@ -44,6 +47,11 @@ impl SceneTree {
     /// The spawner role of `node`, mutable (scenes, spawn function, limit).
     pub fn spawner_mut(&mut self, node: NodeId) -> Option<&mut MultiplayerSpawner> {
         self.node_mut(node)?.spawner.as_deref_mut()
+    }
+
+    /// The synchronizer role of `node`, mutable (visibility, intervals, config).
+    pub fn synchronizer_mut(&mut self, node: NodeId) -> Option<&mut MultiplayerSynchronizer> {
+        self.node_mut(node)?.synchronizer.as_deref_mut()
     }
 
     /// Spawns spawnable scene `scene_id` of `spawner` as a child named `name` of its spawn

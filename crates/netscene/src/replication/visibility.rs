@@ -7,7 +7,9 @@ use crate::tree::{NodeId, SceneTree};
 impl SceneMultiplayer {
     /// True when `peer` can see `node`: nodes without synchronizers are visible to all; a
     /// node spawned here is visible to the peer that spawned it; a node this peer spawned
-    /// to the peers that got the spawn; otherwise when any of its synchronizers is visible.
+    /// to the peers that got the spawn (the cached spawn visibility, which only changes with
+    /// a visibility update); otherwise when any of its synchronizers' `is_visible_to(peer)`
+    /// accepts it now (Godot evaluates these live, whatever the visibility update mode).
     pub(crate) fn is_rpc_visible(&self, tree: &SceneTree, node: NodeId, peer: PeerId) -> bool {
         let Some(syncs) = self.replication.roots.get(&node) else {
             return true;

@@ -627,7 +627,8 @@ impl MultiplayerApi for SceneMultiplayer {
             MultiplayerEvent::Spawned { .. }
             | MultiplayerEvent::Despawned { .. }
             | MultiplayerEvent::Synchronized { .. }
-            | MultiplayerEvent::DeltaSynchronized { .. } => {
+            | MultiplayerEvent::DeltaSynchronized { .. }
+            | MultiplayerEvent::VisibilityChanged { .. } => {
                 self.replication.queued_events = self.replication.queued_events.saturating_sub(1);
             }
             MultiplayerEvent::PeerPacket { from, ref data } => {
