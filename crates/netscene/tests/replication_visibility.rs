@@ -436,3 +436,37 @@ fn rpc_visibility_of_a_spawned_node_follows_the_cached_visibility() {
     assert_eq!(pings[1].load(Ordering::Relaxed), 2);
     assert_eq!(pings[2].load(Ordering::Relaxed), 1);
 }
+
+#[test]
+fn rpc_visibility_of_a_node_not_spawned_is_evaluated_live_as_in_godot() {
+    let mut w = World::connected(2);
+    let things = w.add_everywhere("Shared/Thing");
+    let mut pings = Vec::new();
+    for &thing in &things {
+        let sync = w.tree.add_child(thing, "Sync").unwrap();
+        w.tree
+            .set_synchronizer(sync, MultiplayerSynchronizer::new(Default::default()))
+            .unwrap();
+        let counter = Arc::new(AtomicUsize::new(0));
+        let calls = counter.clone();
+        w.tree
+            .on_rpc(thing, "ping", RpcConfig::authority(), move |_, (): ()| {
+                calls.fetch_add(1, Ordering::Relaxed);
+            })
+            .unwrap();
+        pings.push(counter);
+    }
+    let (shown, hidden) = (w.client_id(0), w.client_id(1));
+    let sync = w.tree.child_by_name(things[0], "Sync").unwrap();
+    let role = sync_role(&mut w, sync);
+    role.set_visibility_update_mode(VisibilityUpdateMode::None);
+    let filter_hides = hiding_filter(role);
+    w.pump();
+    filter_hides.store(hidden, Ordering::Relaxed);
+    // No update_visibility: the SYNC cache still includes the peer, but Godot's
+    // is_rpc_visible runs the synchronizers' is_visible_to for nodes it did not spawn.
+    let to = rpc_targets(&mut w, |t| t.rpc(things[0], "ping", &[]).unwrap());
+    assert_eq!(to, vec![shown]);
+    assert_eq!(pings[1].load(Ordering::Relaxed), 1);
+    assert_eq!(pings[2].load(Ordering::Relaxed), 0);
+}
