@@ -8,7 +8,7 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 
-use netscene::replication::wire::{DESPAWN, SPAWN, SYNC};
+use netscene::replication::wire::{DELTA_SYNC, DESPAWN, SPAWN, SYNC};
 use netscene::replication::{MultiplayerSynchronizer, VisibilityUpdateMode};
 use netscene::{
     MultiplayerApi, MultiplayerEvent, NodeId, PeerId, RpcConfig, SceneMultiplayer, SceneTree,
@@ -371,6 +371,21 @@ fn path_based_syncs_follow_the_cached_visibility_in_mode_none() {
         replication_support::position(&w.tree, things[2]),
         Some(netscene::variant::Vector2::new(3.0, 3.0)),
         "the hidden client kept the last state it was sent"
+    );
+    // Shown again: the watched (ON_CHANGE) properties go out in full although `hp` did not
+    // change meanwhile, as Godot forgets a hidden peer's delta history.
+    filter_hides.store(0, Ordering::Relaxed);
+    sync_role(&mut w, syncs[0]).update_visibility(hidden);
+    w.pump();
+    let deltas = w
+        .take_sent(0)
+        .into_iter()
+        .filter(|s| s.to == hidden && s.data[0] == DELTA_SYNC)
+        .count();
+    assert_eq!(deltas, 1);
+    assert_eq!(
+        replication_support::position(&w.tree, things[2]),
+        Some(netscene::variant::Vector2::new(4.0, 4.0))
     );
 }
 
