@@ -2,13 +2,20 @@
 //! subtree from the authority to the peers that can see it (spec D.5–D.8).
 //!
 //! Visibility works as in Godot 4: the authority keeps, per synchronizer, the set of peers
-//! it was last found visible to, and only that cached set gates SYNC packets and (for a
-//! spawned root) SPAWN/DESPAWN. The cache is refreshed for a peer (or for all, peer 0) when
+//! it was last found visible to, and only that cached set gates SYNC packets; the SPAWN or
+//! DESPAWN of a spawned root is likewise only decided when a visibility update names the
+//! peer. Updates for a peer (or for all, peer 0) happen when
 //! [`update_visibility`](MultiplayerSynchronizer::update_visibility) is called (which
 //! [`set_visibility_for`](MultiplayerSynchronizer::set_visibility_for) does on a change),
 //! when a peer connects, and, in the [`Idle`](VisibilityUpdateMode::Idle) and
 //! [`Physics`](VisibilityUpdateMode::Physics) modes, at every network frame while the
-//! synchronizer has visibility filters.
+//! synchronizer has visibility filters. Updates are applied at the end of the next `poll`
+//! (Godot applies them at once; both reach the wire at the next network frame).
+//!
+//! Each peer is judged by `is_visible_to(peer)`. Godot's update for all peers also lets
+//! every peer see the synchronizer when `is_visible_to(0)` holds (public, and every filter
+//! accepting peer 0); netscene does not take that shortcut, so a filter rejecting a peer
+//! hides from it whatever the filter says for 0.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
