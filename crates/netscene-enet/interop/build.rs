@@ -1,6 +1,7 @@
-//! Compiles `c/enet_c_peer.c` into an executable linked with the system's C ENet and zlib,
-//! with the flags `pkg-config --cflags --libs libenet zlib` gives (Debian: `libenet-dev`,
-//! `zlib1g-dev`, `pkg-config`; `.ci/install-enet.sh` installs them).
+//! Compiles `c/enet_c_peer.c` into an executable linked with the system's C ENet, zlib and
+//! libzstd, with the flags `pkg-config --cflags --libs libenet zlib libzstd` gives (Debian:
+//! `libenet-dev`, `zlib1g-dev`, `libzstd-dev`, `pkg-config`; `.ci/install-enet.sh` installs
+//! them).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -9,15 +10,15 @@ fn main() {
     let source = "c/enet_c_peer.c";
     println!("cargo:rerun-if-changed={source}");
     let flags = Command::new("pkg-config")
-        .args(["--cflags", "--libs", "libenet", "zlib"])
+        .args(["--cflags", "--libs", "libenet", "zlib", "libzstd"])
         .output()
         .ok()
         .filter(|output| output.status.success())
         .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
         .unwrap_or_else(|| {
             panic!(
-                "C ENet or zlib not found by pkg-config: install libenet-dev, zlib1g-dev and \
-                 pkg-config (bash .ci/install-enet.sh)"
+                "C ENet, zlib or zstd not found by pkg-config: install libenet-dev, zlib1g-dev, \
+                 libzstd-dev and pkg-config (bash .ci/install-enet.sh)"
             )
         });
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));

@@ -1,14 +1,18 @@
 //! Interop with a real C ENet peer (Debian's libenet 1.3.17) that behaves as Godot 4 does on
 //! the wire: a C "Godot client" against a netscene server, and a netscene client against a
-//! C "Godot server", exchanging every transfer mode on several channels both ways.
+//! C "Godot server", exchanging every transfer mode on several channels both ways; and host
+//! compression with ENet's range coder, the system's zlib and the system's libzstd set up as
+//! Godot's COMPRESS_ZLIB / COMPRESS_ZSTD (FastLZ: cross-checked against the reference C
+//! FastLZ in the crate's unit tests, Debian has no C FastLZ library).
 
 mod common;
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use common::{DEADLINE, Node, local_server, run_until};
 use netscene::peer::{ConnectionStatus, MultiplayerPeer, PeerEvent, TransferMode};
-use netscene_enet::{ClientOptions, CompressionMode};
+use netscene_enet::{ClientOptions, CompressionMode, HostStatistic, ServerOptions};
 use netscene_enet_interop::{CEvent, CPeer, CReceived};
 
 const MODES: [TransferMode; 3] = [
@@ -269,8 +273,34 @@ fn c_server_shutdown_is_a_server_loss() {
     );
 }
 
-/// A netscene client with `mode` against a C ENet server compressing with `c_mode`: large
-/// compressible packets both ways.
+/// Compressible payloads of several sizes: a few bytes, near the MTU, and fragmented.
+fn compressible_payloads(tag: u8) -> Vec<Vec<u8>> {
+    [40, 1300, 5000]
+        .into_iter()
+        .map(|size| {
+            let mut data: Vec<u8> = b"compress me, compress me, compress me! "
+                .iter()
+                .copied()
+                .cycle()
+                .take(size)
+                .collect();
+            data[0] = tag;
+            data
+        })
+        .collect()
+}
+
+/// Bytes `node`'s host sent or received since the last call (after compression).
+fn wire_bytes(node: &mut Node, statistic: HostStatistic) -> u32 {
+    node.peer
+        .get_host()
+        .and_then(|host| host.pop_statistic(statistic))
+        .expect("active host")
+}
+
+/// A netscene client with `mode` against a C ENet server compressing with `c_mode`:
+/// compressible packets of several sizes, reliable both ways. Fewer bytes than the payloads
+/// cross the wire each way, so both ends compressed and decompressed the other's datagrams.
 fn compressed_exchange(mode: CompressionMode, c_mode: &str) {
     let (mut c, port) = CPeer::server_with(0, Some(c_mode));
     let mut client = Node::client_with(ClientOptions {
@@ -279,16 +309,38 @@ fn compressed_exchange(mode: CompressionMode, c_mode: &str) {
         ..ClientOptions::new("127.0.0.1", port)
     });
     expect_c(&mut c, &mut [&mut client], |e| *e == CEvent::Connected(8));
-    let text = b"compress me, compress me, compress me! ".repeat(30);
-    client
-        .peer
-        .send(1, TransferMode::Reliable, 0, &text)
-        .unwrap();
-    let got = c_receives(&mut c, &mut [&mut client], 1);
-    assert_eq!(got[0].data, text);
-    c.send(8, 0, 2, &text);
-    assert!(run_until(&mut [&mut client], |n| !n[0].packets.is_empty()));
-    assert_eq!(client.packets[0].data, text);
+    assert!(run_until(&mut [&mut client], |n| n[0].connected()));
+    wire_bytes(&mut client, HostStatistic::TotalSentData);
+    wire_bytes(&mut client, HostStatistic::TotalReceivedData);
+    let payloads = compressible_payloads(1);
+    let total: usize = payloads.iter().map(Vec::len).sum();
+    for data in &payloads {
+        client
+            .peer
+            .send(1, TransferMode::Reliable, 0, data)
+            .unwrap();
+    }
+    let got = c_receives(&mut c, &mut [&mut client], payloads.len());
+    let got: Vec<Vec<u8>> = got.into_iter().map(|p| p.data).collect();
+    assert_eq!(got, payloads, "{c_mode}: netscene → C");
+    let sent = wire_bytes(&mut client, HostStatistic::TotalSentData);
+    assert!(
+        (sent as usize) < total / 2,
+        "{c_mode}: {sent} bytes sent for {total}"
+    );
+
+    let payloads = compressible_payloads(2);
+    for data in &payloads {
+        c.send(8, 0, 2, data);
+    }
+    assert!(run_until(&mut [&mut client], |n| n[0].packets.len() == payloads.len()));
+    let got: Vec<Vec<u8>> = client.take_packets().into_iter().map(|p| p.data).collect();
+    assert_eq!(got, payloads, "{c_mode}: C → netscene");
+    let received = wire_bytes(&mut client, HostStatistic::TotalReceivedData);
+    assert!(
+        (received as usize) < total / 2,
+        "{c_mode}: {received} bytes received for {total}"
+    );
     c.quit();
 }
 
@@ -302,6 +354,104 @@ fn zlib_compression_interoperates_with_c_zlib() {
     // The C side compresses with the system's zlib (compress2/uncompress), as Godot's
     // COMPRESS_ZLIB does with its bundled zlib.
     compressed_exchange(CompressionMode::Zlib, "zlib");
+}
+
+#[test]
+fn zstd_compression_interoperates_with_c_zstd() {
+    // The C side compresses with the system's libzstd (ZSTD_compressCCtx at level 3,
+    // ZSTD_decompressDCtx), as Godot's COMPRESS_ZSTD does with its bundled zstd.
+    compressed_exchange(CompressionMode::Zstd, "zstd");
+}
+
+#[test]
+fn c_zstd_client_talks_to_a_netscene_zstd_server() {
+    let mut server = Node::server(ServerOptions {
+        bind_ip: Some("127.0.0.1".parse().unwrap()),
+        compression: CompressionMode::Zstd,
+        peer_settings: common::steady(),
+        ..ServerOptions::new(0)
+    });
+    let mut c = CPeer::client_compressed("127.0.0.1", server.port(), 4343, "zstd");
+    expect_c(&mut c, &mut [&mut server], |e| *e == CEvent::Connected(1));
+    assert!(run_until(&mut [&mut server], |n| !n[0].events.is_empty()));
+    wire_bytes(&mut server, HostStatistic::TotalReceivedData);
+    // C client → netscene server, on user channel 1 in every transfer mode.
+    let payloads = compressible_payloads(3);
+    let mut expected = BTreeSet::new();
+    for mode in MODES {
+        for data in &payloads {
+            let mut data = data.clone();
+            data[1] = mode as u8;
+            c.send(1, 1, mode as u8, &data);
+            expected.insert((4343, 1, data));
+        }
+    }
+    assert!(run_until(&mut [&mut server], |n| n[0].packets.len() >= expected.len()));
+    let got: BTreeSet<_> = server
+        .take_packets()
+        .into_iter()
+        .map(|p| (p.from, p.channel, p.data))
+        .collect();
+    assert_eq!(got, expected);
+    let received = wire_bytes(&mut server, HostStatistic::TotalReceivedData) as usize;
+    let total = 3 * payloads.iter().map(Vec::len).sum::<usize>();
+    assert!(
+        received < total / 2,
+        "{received} bytes received for {total}"
+    );
+    // netscene server → C client.
+    for data in compressible_payloads(4) {
+        server
+            .peer
+            .send(4343, TransferMode::Reliable, 0, &data)
+            .unwrap();
+    }
+    let got: Vec<Vec<u8>> = c_receives(&mut c, &mut [&mut server], 3)
+        .into_iter()
+        .map(|p| p.data)
+        .collect();
+    assert_eq!(got, compressible_payloads(4));
+    c.quit();
+}
+
+/// C ENet drops every datagram flagged compressed when it has no compressor (and a
+/// compressing host's VERIFY_CONNECT shrinks), so a plain C client never joins a ZSTD server,
+/// and a FastLZ netscene client (whose CONNECT shrinks) never joins a plain C server.
+#[test]
+fn compression_mismatch_with_c_enet_never_connects() {
+    let mut server = Node::server(ServerOptions {
+        bind_ip: Some("127.0.0.1".parse().unwrap()),
+        compression: CompressionMode::Zstd,
+        ..ServerOptions::new(0)
+    });
+    let mut c = CPeer::client_with("127.0.0.1", server.port(), 31, None, true);
+    let mut skipped = Vec::new();
+    let event = c.wait_for(
+        Duration::from_secs(2),
+        &mut skipped,
+        || server.pump(),
+        |e| *e == CEvent::Connected(1),
+    );
+    assert_eq!(event, None, "a plain C client joined a zstd server");
+    assert!(server.events.is_empty(), "{:?}", server.events);
+    c.quit();
+
+    let (mut c, port) = CPeer::server(0);
+    let mut client = Node::client_with(ClientOptions {
+        unique_id: Some(32),
+        compression: CompressionMode::FastLz,
+        peer_settings: common::short_timeouts(),
+        ..ClientOptions::new("127.0.0.1", port)
+    });
+    let event = c.wait_for(
+        Duration::from_secs(2),
+        &mut skipped,
+        || client.pump(),
+        |e| matches!(e, CEvent::Connected(_)),
+    );
+    assert_eq!(event, None, "a plain C server accepted a FastLZ client");
+    assert!(!client.connected());
+    c.quit();
 }
 
 #[test]

@@ -12,10 +12,13 @@
  * RELIABLE = RELIABLE; the client's id is the CONNECT data; the server resets connections
  * whose id is below 2 or already used; a client asks for <user channels> + 2 channels (or 255).
  *
- * With NETSCENE_ENET_C_COMPRESSION=range (or zlib) in the environment the host compresses
- * with ENet's range coder (or Godot's COMPRESS_ZLIB: each datagram body one zlib stream,
- * window 15, zlib's default level, as Godot's Compression::MODE_DEFLATE); with NETSCENE_ENET_C_SHORT_TIMEOUTS=1 a client gives up on an unanswering
- * server within about 2 s instead of ENet's 5 to 30 s.
+ * With NETSCENE_ENET_C_COMPRESSION=range (or zlib, or zstd) in the environment the host
+ * compresses with ENet's range coder (or Godot's COMPRESS_ZLIB: each datagram body one zlib
+ * stream, window 15, zlib's default level, as Godot's Compression::MODE_DEFLATE; or Godot's
+ * COMPRESS_ZSTD: each datagram body one frame from ZSTD_compressCCtx at level 3, read with
+ * ZSTD_decompressDCtx, as Godot's Compression::MODE_ZSTD); with
+ * NETSCENE_ENET_C_SHORT_TIMEOUTS=1 a client gives up on an unanswering server within about
+ * 2 s instead of ENet's 5 to 30 s.
  *
  * Commands (stdin):
  *   send <target> <user channel> <u|o|r> <hex>     Godot's put_packet (target: server side
@@ -41,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #define MAX_IDS 64
 #define PAYLOAD_MAX (1 << 20) /* the sscanf widths below are 2 * PAYLOAD_MAX */
@@ -196,22 +200,30 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Godot's COMPRESS_ZLIB as an ENet compressor, over the system's zlib. */
-static unsigned char zlib_source[4096];
+/* The datagram body ENet hands a compressor in pieces, gathered as Godot's callback does. */
+static unsigned char body[4096];
 
-static size_t zlib_compress(void *context, const ENetBuffer *buffers, size_t count, size_t limit,
-                            enet_uint8 *out, size_t out_limit) {
-    (void)context;
+/* Copies at most `limit` bytes of the buffers into `body`; the length, or -1 if too long. */
+static long gather_body(const ENetBuffer *buffers, size_t count, size_t limit) {
     size_t used = 0;
     for (size_t i = 0; i < count && used < limit; i++) {
         size_t n = buffers[i].dataLength;
         if (n > limit - used) n = limit - used;
-        if (used + n > sizeof zlib_source) return 0;
-        memcpy(zlib_source + used, buffers[i].data, n);
+        if (used + n > sizeof body) return -1;
+        memcpy(body + used, buffers[i].data, n);
         used += n;
     }
+    return (long)used;
+}
+
+/* Godot's COMPRESS_ZLIB as an ENet compressor, over the system's zlib. */
+static size_t zlib_compress(void *context, const ENetBuffer *buffers, size_t count, size_t limit,
+                            enet_uint8 *out, size_t out_limit) {
+    (void)context;
+    long used = gather_body(buffers, count, limit);
+    if (used < 0) return 0;
     uLongf size = (uLongf)out_limit;
-    if (compress2(out, &size, zlib_source, (uLong)used, Z_DEFAULT_COMPRESSION) != Z_OK) return 0;
+    if (compress2(out, &size, body, (uLong)used, Z_DEFAULT_COMPRESSION) != Z_OK) return 0;
     return (size_t)size;
 }
 
@@ -223,6 +235,31 @@ static size_t zlib_decompress(void *context, const enet_uint8 *in, size_t in_lim
     return (size_t)size;
 }
 
+/* Godot's COMPRESS_ZSTD as an ENet compressor, over the system's libzstd: the frame goes
+ * into a buffer of ZSTD_compressBound bytes and is used only if it fits ENet's buffer. */
+static ZSTD_CCtx *zstd_compression;
+static ZSTD_DCtx *zstd_decompression;
+static unsigned char zstd_frame[ZSTD_COMPRESSBOUND(sizeof body)];
+
+static size_t zstd_compress(void *context, const ENetBuffer *buffers, size_t count, size_t limit,
+                            enet_uint8 *out, size_t out_limit) {
+    (void)context;
+    long used = gather_body(buffers, count, limit);
+    if (used < 0) return 0;
+    size_t size = ZSTD_compressCCtx(zstd_compression, zstd_frame, sizeof zstd_frame, body,
+                                    (size_t)used, 3);
+    if (ZSTD_isError(size) || size > out_limit) return 0;
+    memcpy(out, zstd_frame, size);
+    return size;
+}
+
+static size_t zstd_decompress(void *context, const enet_uint8 *in, size_t in_limit, enet_uint8 *out,
+                              size_t out_limit) {
+    (void)context;
+    size_t size = ZSTD_decompressDCtx(zstd_decompression, out, out_limit, in, in_limit);
+    return ZSTD_isError(size) ? 0 : size;
+}
+
 static void setup_compression(void) {
     const char *mode = getenv("NETSCENE_ENET_C_COMPRESSION");
     if (!host || !mode) return;
@@ -230,7 +267,16 @@ static void setup_compression(void) {
         if (enet_host_compress_with_range_coder(host) < 0) printf("error range coder\n");
     } else if (strcmp(mode, "zlib") == 0) {
         /* ENet ignores a compressor whose context is NULL. */
-        ENetCompressor compressor = {zlib_source, zlib_compress, zlib_decompress, NULL};
+        ENetCompressor compressor = {body, zlib_compress, zlib_decompress, NULL};
+        enet_host_compress(host, &compressor);
+    } else if (strcmp(mode, "zstd") == 0) {
+        zstd_compression = ZSTD_createCCtx();
+        zstd_decompression = ZSTD_createDCtx();
+        if (!zstd_compression || !zstd_decompression) {
+            printf("error zstd contexts\n");
+            return;
+        }
+        ENetCompressor compressor = {body, zstd_compress, zstd_decompress, NULL};
         enet_host_compress(host, &compressor);
     }
 }

@@ -85,7 +85,8 @@ impl CPeer {
     }
 
     /// Like [`server`](Self::server), compressing with `compression`: `"range"` (ENet's range
-    /// coder) or `"zlib"` (Godot's COMPRESS_ZLIB over the system's zlib).
+    /// coder), `"zlib"` (Godot's COMPRESS_ZLIB over the system's zlib) or `"zstd"` (Godot's
+    /// COMPRESS_ZSTD over the system's libzstd).
     pub fn server_with(port: u16, compression: Option<&str>) -> (Self, u16) {
         let mut peer = Self::spawn(&["server", &port.to_string()], compression, false);
         match peer.next_event(Duration::from_secs(10)) {
@@ -119,6 +120,14 @@ impl CPeer {
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         Self::spawn(&args, None, short_timeouts)
+    }
+
+    /// Like [`client`](Self::client) with ENet's default channel count, compressing with
+    /// `compression` (as [`server_with`](Self::server_with)).
+    pub fn client_compressed(host: &str, port: u16, id: u32, compression: &str) -> Self {
+        let port = port.to_string();
+        let id = id.to_string();
+        Self::spawn(&["client", host, &port, &id], Some(compression), false)
     }
 
     /// `enet_c_peer bench`, waiting until its C client and server are connected.
