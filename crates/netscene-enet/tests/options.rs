@@ -1,5 +1,6 @@
 //! Server and client options over loopback: channel limits, throttle settings that travel
-//! to the other end, and host compression (range coder, zlib).
+//! to the other end, and host compression (range coder, FastLZ, zlib, zstd; more in
+//! `compression.rs`).
 
 mod common;
 
@@ -123,4 +124,14 @@ fn range_coder_compression_round_trips() {
 #[test]
 fn zlib_compression_round_trips() {
     compressed_round_trip(CompressionMode::Zlib);
+}
+
+#[test]
+fn fastlz_compression_round_trips() {
+    compressed_round_trip(CompressionMode::FastLz);
+}
+
+#[test]
+fn zstd_compression_round_trips() {
+    compressed_round_trip(CompressionMode::Zstd);
 }
