@@ -37,7 +37,6 @@ impl SceneMultiplayer {
             if !tree.is_branch_lent(sync) {
                 continue;
             }
-            let root = sync_root(tree, sync);
             let Some(node) = tree.node_mut(sync) else {
                 continue;
             };
@@ -50,14 +49,21 @@ impl SceneMultiplayer {
                 requests.push(0);
             }
             let started = std::mem::replace(&mut role.visibility_started, true);
-            let (Some(root), true) = (root, authority == me) else {
+            let root = if authority == me {
+                sync_root(tree, sync)
+            } else {
+                None
+            };
+            let (Some(root), Some(role)) = (
+                root,
+                tree.node(sync).and_then(|n| n.synchronizer.as_deref()),
+            ) else {
                 // Godot only acts on `update_visibility` on the authority, with a root node.
                 if let Some(out) = state.outbound.get_mut(&sync) {
                     out.visibility = None;
                 }
                 continue;
             };
-            let role: &super::MultiplayerSynchronizer = role;
             let out = state.outbound.entry(sync).or_default();
             let fresh = !started || out.visibility.as_ref().is_none_or(|c| c.root != root);
             if fresh {
