@@ -100,4 +100,60 @@ mod tests {
             }
         }
     }
+
+    /// A small deterministic generator (no dependency) for the hostile-input sweep.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u32 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) as u32
+        }
+
+        fn below(&mut self, bound: usize) -> usize {
+            self.next() as usize % bound.max(1)
+        }
+    }
+
+    #[test]
+    fn hostile_bodies_never_panic_and_stay_in_bounds() {
+        // Random bytes, and valid compressed bodies with one byte changed or cut short, into
+        // output buffers of random sizes: each codec returns a length within the buffer (0
+        // for nearly all), never panics.
+        let mut rng = Lcg(7);
+        let body: Vec<u8> = b"pos 1.0 2.0 hp 100; "
+            .iter()
+            .copied()
+            .cycle()
+            .take(700)
+            .collect();
+        for mode in [
+            CompressionMode::FastLz,
+            CompressionMode::Zlib,
+            CompressionMode::Zstd,
+        ] {
+            let mut codec = compressor(mode).unwrap();
+            let mut packed = vec![0u8; body.len()];
+            let size = codec.compress(&[&body], body.len(), &mut packed);
+            assert!(size > 0);
+            packed.truncate(size);
+            for round in 0..3000 {
+                let input: Vec<u8> = if round % 2 == 0 {
+                    (0..rng.below(300)).map(|_| rng.next() as u8).collect()
+                } else {
+                    let mut mutated = packed.clone();
+                    let at = rng.below(mutated.len());
+                    mutated[at] ^= 1 << rng.below(8);
+                    mutated.truncate(mutated.len() - rng.below(4));
+                    mutated
+                };
+                let mut out = vec![0u8; rng.below(1000)];
+                let len = codec.decompress(&input, &mut out);
+                assert!(len <= out.len(), "{mode:?}: {len} > {}", out.len());
+            }
+        }
+    }
 }
