@@ -3,9 +3,10 @@
 //!
 //! Godot's `VariantParser` recurses once per level and sets no limit, so deep enough text
 //! overflows its stack. Here the containers still being read sit on an explicit stack on the
-//! heap, as in the binary decoder, so the parser's own stack use does not grow with nesting, and
-//! the two accept the same depth: [`MAX_DECODE_DEPTH`]. A recursive version needed ~5 KiB of stack
-//! per level in a debug build, too much for 512 levels on a 2 MiB thread.
+//! heap, as in the binary decoder, so the parser's own stack use does not grow with nesting and it
+//! accepts the decoder's depth, [`MAX_DECODE_DEPTH`]. The recursive version this replaces needed
+//! ~5 KiB of stack per level of typed arrays, dictionaries or objects in a debug build: 2.5 MiB
+//! at 512 levels, more than a 2 MiB thread has.
 
 use super::ParseError;
 use super::lex::{Pos, Token};
