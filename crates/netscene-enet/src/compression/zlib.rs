@@ -2,27 +2,49 @@
 //! zlib header and Adler-32 trailer, 32 KiB window, zlib's default level 6: Godot's
 //! `Compression::MODE_DEFLATE` with its default `zlib_level`).
 
+use miniz_oxide::deflate::core::{
+    CompressorOxide, TDEFLFlush, TDEFLStatus, compress, create_comp_flags_from_zip_params,
+};
 use rusty_enet::Compressor;
 
-use super::{copy_if_fits, gather_body};
+use super::gather_body;
 
 /// zlib's `Z_DEFAULT_COMPRESSION` level, Godot's default `zlib_level`.
 const ZLIB_DEFAULT_LEVEL: u8 = 6;
 
+/// zlib's default window: 2^15 bytes; a positive window makes miniz_oxide write the zlib
+/// header and Adler-32 trailer.
+const ZLIB_WINDOW_BITS: i32 = 15;
+
 /// Godot's `COMPRESS_ZLIB` ENet compressor.
-#[derive(Default)]
 pub(crate) struct ZlibCompressor {
     /// The datagram body gathered from ENet's buffers, kept to reuse its allocation.
     source: Vec<u8>,
+    /// The deflate state (hundreds of KiB), reset for each datagram rather than allocated.
+    deflate: Box<CompressorOxide>,
+}
+
+impl Default for ZlibCompressor {
+    fn default() -> Self {
+        let flags =
+            create_comp_flags_from_zip_params(ZLIB_DEFAULT_LEVEL.into(), ZLIB_WINDOW_BITS, 0);
+        Self {
+            source: Vec::new(),
+            deflate: Box::new(CompressorOxide::new(flags)),
+        }
+    }
 }
 
 impl Compressor for ZlibCompressor {
     fn compress(&mut self, in_buffers: &[&[u8]], in_limit: usize, out: &mut [u8]) -> usize {
         gather_body(&mut self.source, in_buffers, in_limit);
-        let compressed =
-            miniz_oxide::deflate::compress_to_vec_zlib(&self.source, ZLIB_DEFAULT_LEVEL);
-        // As Godot: 0 ("send it uncompressed") when it does not fit.
-        copy_if_fits(&compressed, out)
+        self.deflate.reset();
+        // The whole stream straight into `out`; a stream that does not fit stops short of
+        // `Done`, and is 0 ("send it uncompressed") as in Godot.
+        match compress(&mut self.deflate, &self.source, out, TDEFLFlush::Finish) {
+            (TDEFLStatus::Done, _, written) => written,
+            _ => 0,
+        }
     }
 
     fn decompress(&mut self, in_data: &[u8], out: &mut [u8]) -> usize {
