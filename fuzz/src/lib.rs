@@ -5,6 +5,7 @@
 //! exactly when the code under test broke a property (a panic inside the code under test counts
 //! too); everything a hostile input may legitimately cause — refusals, errors — passes.
 
+pub mod client;
 pub mod normalize;
 pub mod packets;
 pub mod peer;

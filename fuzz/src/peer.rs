@@ -1,5 +1,5 @@
-//! `FuzzPeer`: a server transport whose remote peers and received packets are chosen by the
-//! fuzzer, and which records what the server sends.
+//! `FuzzPeer`: a transport whose remote peers and received packets are chosen by the fuzzer,
+//! and which records what its SceneMultiplayer sends.
 
 use std::collections::VecDeque;
 
@@ -16,12 +16,14 @@ pub struct SentPacket {
     pub data: Vec<u8>,
 }
 
-/// A listening server (id 1) whose clients connect on the first `poll` and whose incoming
-/// packets are queued by the harness ([`FuzzPeer::deliver`]).
+/// A listening server (id 1) whose clients connect on the first `poll`, or a client connected to
+/// the server at its first `poll`; incoming packets are queued by the harness
+/// ([`FuzzPeer::deliver`]).
 #[derive(Debug)]
 pub struct FuzzPeer {
     settings: PacketSettings,
-    /// Clients reported connected at the first poll.
+    unique_id: PeerId,
+    /// Remote peers reported connected at the first poll.
     clients: Vec<PeerId>,
     /// Clients currently connected.
     connected: Vec<PeerId>,
@@ -38,9 +40,19 @@ pub struct FuzzPeer {
 impl FuzzPeer {
     /// A server whose `clients` connect at its first poll.
     pub fn new(clients: &[PeerId]) -> Self {
+        Self::with_remotes(1, clients)
+    }
+
+    /// Client `id`, whose server (id 1) accepts it at its first poll.
+    pub fn client(id: PeerId) -> Self {
+        Self::with_remotes(id, &[1])
+    }
+
+    fn with_remotes(unique_id: PeerId, remotes: &[PeerId]) -> Self {
         Self {
             settings: PacketSettings::default(),
-            clients: clients.to_vec(),
+            unique_id,
+            clients: remotes.to_vec(),
             connected: Vec::new(),
             events: VecDeque::new(),
             incoming: VecDeque::new(),
@@ -61,7 +73,7 @@ impl FuzzPeer {
         });
     }
 
-    /// Clients currently connected at the transport.
+    /// Remote peers currently connected at the transport.
     pub fn connected(&self) -> &[PeerId] {
         &self.connected
     }
@@ -115,7 +127,7 @@ impl MultiplayerPeer for FuzzPeer {
     }
 
     fn get_unique_id(&self) -> PeerId {
-        1
+        self.unique_id
     }
 
     fn get_connection_status(&self) -> ConnectionStatus {
