@@ -3,10 +3,10 @@
 #
 #   fuzz/run.sh [TARGET|all] [RUNS] [SECONDS]
 #
-# TARGET  variant_decode, variant_text, scene_packets, client_packets, wire_parsers, or all
-#         (default).
+# TARGET  variant_decode, variant_text, scene_packets, scene_auth, client_packets, wire_parsers,
+#         or all (default).
 # RUNS    inputs per target; 0 = no limit. Default, the CI smoke: 500000 for the decoder and
-#         parser targets (~70 000 inputs/s), 100000 for scene_packets and client_packets
+#         parser targets (~70 000 inputs/s), 100000 for the three scene targets
 #         (~3 000-7 000/s: a fresh SceneMultiplayer and tree per input).
 # SECONDS with RUNS 0, a soak: stop after this many seconds (libFuzzer -max_total_time).
 #
@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-TARGETS=(variant_decode variant_text scene_packets client_packets wire_parsers)
+TARGETS=(variant_decode variant_text scene_packets scene_auth client_packets wire_parsers)
 # Instrumentation cargo-fuzz would pass (sanitizer coverage for libFuzzer, `cfg(fuzzing)`, and
 # debug assertions). With an explicit --target these reach the fuzzed crates only, never the
 # build scripts, so a stable toolchain suffices.
@@ -51,7 +51,7 @@ limits_for() {
     local n="$runs"
     if [ "$n" = default ]; then
         case "$1" in
-            scene_packets | client_packets) n=100000 ;;
+            scene_packets | scene_auth | client_packets) n=100000 ;;
             *) n=500000 ;;
         esac
     fi

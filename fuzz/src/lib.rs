@@ -10,6 +10,7 @@ pub mod normalize;
 pub mod packets;
 pub mod peer;
 pub mod scene;
+pub mod scene_auth;
 pub mod variant_binary;
 pub mod variant_text;
 pub mod wire;

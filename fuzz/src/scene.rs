@@ -138,14 +138,25 @@ pub fn call_by_path(path: &str, method_id: u8, args: &[u8]) -> Vec<u8> {
     out
 }
 
-struct Scene {
-    tree: SceneTree,
-    calls: Calls,
+pub(crate) struct Scene {
+    pub(crate) tree: SceneTree,
+    pub(crate) calls: Calls,
 }
 
 impl Scene {
     fn new() -> Self {
+        Self::with(|_| {}, &[])
+    }
+
+    /// The server with `configure` applied to its SceneMultiplayer; `bystander_setup` is
+    /// delivered from the bystander and polled right after the clients connect (the
+    /// authentication a server with an auth callback needs).
+    pub(crate) fn with(
+        configure: impl FnOnce(&mut SceneMultiplayer),
+        bystander_setup: &[&[u8]],
+    ) -> Self {
         let mut mp = SceneMultiplayer::new();
+        configure(&mut mp);
         mp.set_multiplayer_peer(Some(Box::new(FuzzPeer::new(&[ATTACKER, BYSTANDER]))))
             .expect("a connected peer is accepted");
         let mut tree = SceneTree::with_multiplayer(Box::new(mp));
@@ -196,6 +207,12 @@ impl Scene {
 
         let mut scene = Self { tree, calls };
         scene.poll(); // the clients connect
+        if !bystander_setup.is_empty() {
+            for packet in bystander_setup {
+                scene.peer().deliver(BYSTANDER, packet);
+            }
+            scene.poll();
+        }
         scene
             .tree
             .rpc(game, "ping", &[Variant::Int(0)])
@@ -207,13 +224,13 @@ impl Scene {
         scene
     }
 
-    fn api(&mut self) -> &mut SceneMultiplayer {
+    pub(crate) fn api(&mut self) -> &mut SceneMultiplayer {
         self.tree
             .scene_multiplayer("/root")
             .expect("the server API")
     }
 
-    fn peer(&mut self) -> &mut FuzzPeer {
+    pub(crate) fn peer(&mut self) -> &mut FuzzPeer {
         let peer: &mut dyn std::any::Any = self
             .api()
             .get_multiplayer_peer_mut()
@@ -221,7 +238,7 @@ impl Scene {
         peer.downcast_mut().expect("a FuzzPeer")
     }
 
-    fn poll(&mut self) {
+    pub(crate) fn poll(&mut self) {
         if let Err(e) = self.tree.poll() {
             panic!("the server's poll failed: {e}");
         }
