@@ -28,7 +28,9 @@ mod receive;
 mod send;
 mod spawner;
 pub(crate) mod state;
+mod sync_index;
 mod synchronizer;
+mod tracked;
 mod tree_ext;
 mod values;
 mod visibility;
@@ -41,4 +43,5 @@ pub use config::{
 pub use error::ReplicationError;
 pub use spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnFunction, SpawnRequest};
 pub use state::MAX_QUEUED_REPLICATION_EVENTS;
+pub(crate) use sync_index::SyncRootIndex;
 pub use synchronizer::{MultiplayerSynchronizer, VisibilityFilter, VisibilityUpdateMode};

@@ -6,9 +6,11 @@ use netscene_variant::{
 };
 
 use super::error::ReplicationError;
-use super::spawner::{SpawnRequest, TrackedSpawn};
+use super::spawner::SpawnRequest;
 use super::state::{RemoteSpawn, is_stale};
-use super::values::{apply_values, decode_values, is_valid_node_name, sync_root, synchronizers_of};
+use super::sync_index::SyncRootIndex;
+use super::tracked::TrackedSpawn;
+use super::values::{apply_values, decode_values, is_valid_node_name, sync_root};
 use super::wire::{self, Spawn, SyncEntries, SyncEntry};
 use crate::api::MultiplayerEvent;
 use crate::peer::PeerId;
@@ -52,7 +54,7 @@ impl SceneMultiplayer {
                 .node_mut(spawn.spawner)
                 .and_then(|n| n.spawner.as_deref_mut())
             {
-                role.tracked.retain(|t| t.node != spawn.node);
+                role.tracked.remove(spawn.node);
             }
             if tree.node(spawn.node).is_some() {
                 let _ = tree.remove_node(spawn.node);
@@ -98,12 +100,8 @@ impl SceneMultiplayer {
                 StringName::new(name),
             )));
         }
-        let live = spawner
-            .tracked
-            .iter()
-            .filter(|t| tree.node(t.node).is_some())
-            .count();
-        if spawner.spawn_limit > 0 && live >= spawner.spawn_limit as usize {
+        // Counted only under a limit: a walk over every tracked node per spawn.
+        if spawner.spawn_limit > 0 && spawner.live_spawns(tree) >= spawner.spawn_limit as usize {
             return Err(ReplicationError::SpawnLimit(spawner.spawn_limit));
         }
         if self
@@ -141,7 +139,6 @@ impl SceneMultiplayer {
             .node_mut(spawner_node)
             .and_then(|n| n.spawner.as_deref_mut())
         {
-            role.tracked.retain(|t| t.node != spawned);
             role.tracked.push(TrackedSpawn {
                 node: spawned,
                 scene_id: spawn.scene_id,
@@ -149,13 +146,19 @@ impl SceneMultiplayer {
             });
         }
         self.replication.remote_owner.insert(spawned, from);
-        self.replication.remote_spawns.insert(
+        let replaced = self.replication.remote_spawns.insert(
             (from, spawn.net_id),
             RemoteSpawn {
                 node: spawned,
                 spawner: spawner_node,
+                sync_ids: spawn.sync_ids().collect(),
             },
         );
+        // The net id of a node removed here without a DESPAWN, used again.
+        if let Some(old) = replaced {
+            self.replication.remote_owner.remove(&old.node);
+            self.replication.forget_dead_syncs(tree, from, &old);
+        }
         self.push_replication_event(MultiplayerEvent::Spawned {
             spawner: spawner_node,
             node: spawned,
@@ -180,7 +183,7 @@ impl SceneMultiplayer {
             return Err(ReplicationError::invalid_name(request.name.as_str()));
         }
         // Only the synchronizers the spawning peer owns take part (as in Godot).
-        let syncs: Vec<NodeId> = synchronizers_of(tree, spawned)
+        let syncs: Vec<NodeId> = SyncRootIndex::synchronizers_of(tree, spawned)
             .into_iter()
             .filter(|&s| tree.get_multiplayer_authority(s) == from)
             .collect();
@@ -219,32 +222,33 @@ impl SceneMultiplayer {
         data: &[u8],
     ) -> Result<(), ReplicationError> {
         let net_id = wire::parse_despawn(data)?;
-        let spawn = *self
+        let spawner = self
             .replication
             .remote_spawns
             .get(&(from, net_id))
-            .ok_or(ReplicationError::UnknownNetId(net_id))?;
-        let authority = tree.get_multiplayer_authority(spawn.spawner);
+            .ok_or(ReplicationError::UnknownNetId(net_id))?
+            .spawner;
+        let authority = tree.get_multiplayer_authority(spawner);
         if authority != from {
             return Err(ReplicationError::NotAuthority {
                 sender: from,
                 authority,
             });
         }
-        self.replication.remote_spawns.remove(&(from, net_id));
+        let Some(spawn) = self.replication.remote_spawns.remove(&(from, net_id)) else {
+            return Err(ReplicationError::UnknownNetId(net_id));
+        };
         self.replication.remote_owner.remove(&spawn.node);
         if let Some(role) = tree
             .node_mut(spawn.spawner)
             .and_then(|n| n.spawner.as_deref_mut())
         {
-            role.tracked.retain(|t| t.node != spawn.node);
+            role.tracked.remove(spawn.node);
         }
         if tree.node(spawn.node).is_some() {
             let _ = tree.remove_node(spawn.node);
         }
-        self.replication
-            .remote_syncs
-            .retain(|(p, _), sync| *p != from || tree.node(*sync).is_some());
+        self.replication.forget_dead_syncs(tree, from, &spawn);
         self.push_replication_event(MultiplayerEvent::Despawned {
             spawner: spawn.spawner,
             node: spawn.node,

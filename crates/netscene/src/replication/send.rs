@@ -10,7 +10,9 @@ use netscene_variant::{EncodeOptions, encode_and_compress_variant};
 
 use super::property::get_indexed;
 use super::state::{LocalSpawn, OutboundSync};
-use super::values::{encode_values, sync_root, synchronizers_of};
+use super::sync_index::SyncRootIndex;
+use super::tracked::TrackedSpawn;
+use super::values::{encode_values, sync_root};
 use super::wire;
 use crate::error::MultiplayerError;
 use crate::peer::{ConnectionStatus, PeerId, TransferMode};
@@ -150,9 +152,13 @@ impl SceneMultiplayer {
         }
 
         // The synchronizers of each root node, in attach order, found once per frame.
+        // They also correct the root index where a role was overwritten in place.
         let mut by_root: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
-        for &sync in &tree.synchronizers {
-            if let Some(root) = sync_root(tree, sync) {
+        for i in 0..tree.synchronizers.len() {
+            let sync = tree.synchronizers[i];
+            let root = sync_root(tree, sync);
+            SyncRootIndex::check(tree, sync, root);
+            if let Some(root) = root {
                 by_root.entry(root).or_default().push(sync);
             }
         }
@@ -170,7 +176,12 @@ impl SceneMultiplayer {
 
     /// SPAWN of one node just spawned locally (the rest waits for the frame): keeps a burst
     /// of spawns linear in its size.
-    pub(crate) fn replicate_new_spawn(&mut self, tree: &SceneTree, spawner: NodeId, node: NodeId) {
+    pub(crate) fn replicate_new_spawn(
+        &mut self,
+        tree: &mut SceneTree,
+        spawner: NodeId,
+        node: NodeId,
+    ) {
         let me = self.link.unique_id();
         if self.link.status() != ConnectionStatus::Connected
             || tree.get_multiplayer_authority(spawner) != me
@@ -180,12 +191,12 @@ impl SceneMultiplayer {
         let Some(spawn) = tree
             .node(spawner)
             .and_then(|n| n.spawner.as_deref())
-            .and_then(|s| s.tracked.iter().rev().find(|t| t.node == node))
+            .and_then(|s| s.tracked.get(node))
             .cloned()
         else {
             return;
         };
-        let syncs = synchronizers_of(tree, node);
+        let syncs = SyncRootIndex::synchronizers_of(tree, node);
         let peers: Vec<PeerId> = self.link.connected.iter().collect();
         self.replicate_one_spawn(tree, spawner, &spawn, &syncs, &peers);
         self.replication.roots.insert(node, syncs);
@@ -195,7 +206,7 @@ impl SceneMultiplayer {
         &mut self,
         tree: &SceneTree,
         spawner: NodeId,
-        spawn: &super::spawner::TrackedSpawn,
+        spawn: &TrackedSpawn,
         all_syncs: &[NodeId],
         peers: &[PeerId],
     ) {
@@ -284,7 +295,7 @@ impl SceneMultiplayer {
         &mut self,
         tree: &SceneTree,
         spawner: NodeId,
-        spawn: &super::spawner::TrackedSpawn,
+        spawn: &TrackedSpawn,
         syncs: &[NodeId],
         net_id: u32,
     ) -> Result<Vec<u8>, MultiplayerError> {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use netscene_variant::{NodePath, StringName, Variant};
 
+use super::tracked::TrackedSpawns;
 use crate::tree::{NodeId, SceneTree, TreeError};
 
 /// What a spawn factory must build: a child of `parent` named `name`.
@@ -25,14 +26,6 @@ pub struct SpawnRequest {
 pub type SpawnFunction =
     Arc<dyn Fn(&mut SceneTree, &SpawnRequest) -> Result<NodeId, TreeError> + Send + Sync>;
 
-/// A node spawned through a spawner, with what rebuilds it on another peer.
-#[derive(Debug, Clone)]
-pub(crate) struct TrackedSpawn {
-    pub node: NodeId,
-    pub scene_id: u8,
-    pub data: Variant,
-}
-
 /// Scene id of a custom spawn (`spawn_function`) on the wire.
 pub const CUSTOM_SPAWN_SCENE_ID: u8 = 0xFF;
 
@@ -52,7 +45,7 @@ pub struct MultiplayerSpawner {
     pub(crate) spawn_limit: u32,
     /// Children spawned through this spawner (locally or from the wire); dead ones are
     /// dropped on the next network frame.
-    pub(crate) tracked: Vec<TrackedSpawn>,
+    pub(crate) tracked: TrackedSpawns,
 }
 
 impl std::fmt::Debug for MultiplayerSpawner {
@@ -79,7 +72,7 @@ impl MultiplayerSpawner {
             scenes: Vec::new(),
             spawn_function: None,
             spawn_limit: 0,
-            tracked: Vec::new(),
+            tracked: TrackedSpawns::default(),
         }
     }
 
@@ -147,6 +140,14 @@ impl MultiplayerSpawner {
     /// The nodes this spawner spawned (or received), oldest first.
     pub fn tracked_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.tracked.iter().map(|t| t.node)
+    }
+
+    /// The tracked nodes still in the tree (what `spawn_limit` counts).
+    pub(crate) fn live_spawns(&self, tree: &SceneTree) -> usize {
+        self.tracked
+            .iter()
+            .filter(|t| tree.node(t.node).is_some())
+            .count()
     }
 
     /// The factory for a scene id (0xFF: the spawn function).

@@ -4,9 +4,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use netscene_variant::Variant;
+use smallvec::SmallVec;
 
 use crate::peer::PeerId;
-use crate::tree::NodeId;
+use crate::tree::{NodeId, SceneTree};
 
 /// Replication events (`spawned`, `synchronized`, ...) kept while the application does not
 /// drain them; further ones are only logged.
@@ -21,10 +22,13 @@ pub(crate) struct LocalSpawn {
 }
 
 /// A node a peer spawned here.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct RemoteSpawn {
     pub node: NodeId,
     pub spawner: NodeId,
+    /// The net ids its SPAWN gave its synchronizers (keys of `remote_syncs`), as many as the
+    /// spawned subtree has synchronizers.
+    pub sync_ids: SmallVec<[u32; 2]>,
 }
 
 /// Sending-side state of a synchronizer this peer is the authority of.
@@ -108,7 +112,7 @@ impl ReplicationState {
     pub fn clear(&mut self) {
         let queued_events = self.queued_events;
         let mut orphans = std::mem::take(&mut self.orphans);
-        orphans.extend(self.remote_spawns.values().copied());
+        orphans.extend(self.remote_spawns.drain().map(|(_, spawn)| spawn));
         *self = Self::default();
         // Events already queued are still drained (and counted down) by the application.
         self.queued_events = queued_events;
@@ -121,6 +125,20 @@ impl ReplicationState {
             self.last_net_id = 1;
         }
         self.last_net_id
+    }
+
+    /// Drops the `remote_syncs` entries of a remote spawn (from `peer`) whose synchronizer
+    /// is gone.
+    pub fn forget_dead_syncs(&mut self, tree: &SceneTree, peer: PeerId, spawn: &RemoteSpawn) {
+        for &net_id in &spawn.sync_ids {
+            if self
+                .remote_syncs
+                .get(&(peer, net_id))
+                .is_some_and(|&sync| tree.node(sync).is_none())
+            {
+                self.remote_syncs.remove(&(peer, net_id));
+            }
+        }
     }
 
     pub fn on_peer_change(&mut self, peer: PeerId, connected: bool) {
@@ -140,12 +158,11 @@ impl ReplicationState {
         self.peer_time.remove(&peer);
         // The nodes it spawned go (Godot frees them too).
         let orphans = &mut self.orphans;
-        self.remote_spawns.retain(|(p, _), spawn| {
-            if *p == peer {
-                orphans.push(*spawn);
-            }
-            *p != peer
-        });
+        orphans.extend(
+            self.remote_spawns
+                .extract_if(|(p, _), _| *p == peer)
+                .map(|(_, spawn)| spawn),
+        );
         self.remote_owner.retain(|_, p| *p != peer);
         self.remote_syncs.retain(|(p, _), _| *p != peer);
     }

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use netscene_variant::NodePath;
 
 use super::config::SceneReplicationConfig;
+use super::sync_index::RootPathWatch;
 use crate::peer::PeerId;
 
 /// A visibility filter: `filter(peer) -> bool` (Godot's `add_visibility_filter` callable).
@@ -88,6 +89,8 @@ pub struct MultiplayerSynchronizer {
     pub(crate) filters_changed: bool,
     /// False until the first network frame after the role was attached evaluated it.
     pub(crate) visibility_started: bool,
+    /// Tells the tree's root index when `root_path` changes while attached.
+    pub(crate) root_watch: RootPathWatch,
 }
 
 impl std::fmt::Debug for MultiplayerSynchronizer {
@@ -120,6 +123,7 @@ impl MultiplayerSynchronizer {
             visibility_requests: Vec::new(),
             filters_changed: false,
             visibility_started: false,
+            root_watch: RootPathWatch::default(),
         }
     }
 
@@ -131,6 +135,7 @@ impl MultiplayerSynchronizer {
     /// Sets `root_path`.
     pub fn set_root_path(&mut self, path: &str) -> &mut Self {
         self.root_path = NodePath::new(path);
+        self.root_watch.root_path_changed();
         self
     }
 

@@ -3,8 +3,10 @@
 
 use netscene_variant::{StringName, Variant};
 
-use super::spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnRequest, TrackedSpawn};
+use super::spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnRequest};
+use super::sync_index::SyncRootIndex;
 use super::synchronizer::MultiplayerSynchronizer;
+use super::tracked::TrackedSpawn;
 use crate::error::MultiplayerError;
 use crate::scene_multiplayer::SceneMultiplayer;
 use crate::tree::{NodeId, SceneTree, TreeError};
@@ -34,6 +36,7 @@ impl SceneTree {
     ) -> Result<(), TreeError> {
         // A clone of a running role starts over too (Godot re-evaluates on enter_tree).
         synchronizer.visibility_started = false;
+        synchronizer.root_watch = self.sync_index.watch();
         let role = &mut self
             .node_mut(node)
             .ok_or(TreeError::NodeNotFound)?
@@ -41,6 +44,7 @@ impl SceneTree {
         if role.replace(Box::new(synchronizer)).is_none() {
             self.synchronizers.push(node);
         }
+        SyncRootIndex::attach(self, node);
         Ok(())
     }
 
@@ -100,12 +104,8 @@ impl SceneTree {
             .spawner
             .as_deref()
             .ok_or_else(|| invalid("node is not a spawner"))?;
-        let live = role
-            .tracked
-            .iter()
-            .filter(|t| self.node(t.node).is_some())
-            .count();
-        if role.spawn_limit > 0 && live >= role.spawn_limit as usize {
+        // Counted only under a limit: a walk over every tracked node per spawn.
+        if role.spawn_limit > 0 && role.live_spawns(self) >= role.spawn_limit as usize {
             return Err(invalid("spawn limit reached"));
         }
         let factory = role

@@ -1,5 +1,6 @@
 //! Encoding and applying property values (compressed variants, objects never fully
-//! encoded: spec D.1), and finding a synchronizer's root and a node's synchronizers.
+//! encoded: spec D.1), and finding a synchronizer's root (a node's synchronizers:
+//! `sync_index`).
 
 use netscene_variant::{
     DecodeOptions, EncodeError, EncodeOptions, NodePath, Variant, decode_and_decompress_variant,
@@ -14,16 +15,6 @@ use crate::tree::{NodeId, SceneTree};
 pub(crate) fn sync_root(tree: &SceneTree, sync: NodeId) -> Option<NodeId> {
     let role = tree.node(sync)?.synchronizer.as_ref()?;
     tree.resolve_from(sync, role.root_path.names())
-}
-
-/// The synchronizers whose root is `node`, in the order they were attached (the order of
-/// the net ids in a SPAWN).
-pub(crate) fn synchronizers_of(tree: &SceneTree, node: NodeId) -> Vec<NodeId> {
-    tree.synchronizers
-        .iter()
-        .copied()
-        .filter(|&s| sync_root(tree, s) == Some(node))
-        .collect()
 }
 
 /// Appends the compressed values of `paths` under `root` (a missing property is sent as

@@ -81,6 +81,8 @@ pub struct SceneTree {
     /// Nodes with a MultiplayerSpawner / MultiplayerSynchronizer role, in attach order.
     pub(crate) spawners: Vec<NodeId>,
     pub(crate) synchronizers: Vec<NodeId>,
+    /// The synchronizers of each root node (replication's index, told of every removal).
+    pub(crate) sync_index: crate::replication::SyncRootIndex,
 }
 
 impl Default for SceneTree {
@@ -123,6 +125,7 @@ impl SceneTree {
             branch_epoch: 1,
             spawners: Vec::new(),
             synchronizers: Vec::new(),
+            sync_index: Default::default(),
         }
     }
 
@@ -234,9 +237,10 @@ impl SceneTree {
         while let Some(n) = stack.pop() {
             let slot = &mut self.slots[n.index as usize];
             if let Some(node) = slot.node.take() {
-                stack.extend(node.children);
                 slot.generation = slot.generation.wrapping_add(1);
                 self.free.push(n.index);
+                self.sync_index.node_removed(n, node.synchronizer.is_some());
+                stack.extend(node.children);
             }
         }
         Ok(())
