@@ -5,6 +5,7 @@ use netscene_variant::{
     DecodeOptions, NodePath, StringName, Variant, decode_and_decompress_variant,
 };
 
+use super::config::SceneReplicationConfig;
 use super::error::ReplicationError;
 use super::spawner::SpawnRequest;
 use super::state::{RemoteSpawn, is_stale};
@@ -197,18 +198,23 @@ impl SceneMultiplayer {
         let mut at = 0;
         let mut states = Vec::with_capacity(syncs.len());
         for &sync in &syncs {
-            let paths: Vec<NodePath> = tree
+            let count = tree
                 .node(sync)
                 .and_then(|n| n.synchronizer.as_deref())
-                .map(|s| s.config.spawn_properties().cloned().collect())
-                .unwrap_or_default();
-            let (values, used) = decode_values(&spawn.state[at..], paths.len())?;
+                .map_or(0, |s| s.config.spawn_properties().count());
+            let (values, used) = decode_values(&spawn.state[at..], count)?;
             at += used;
-            states.push((sync, paths, values));
+            states.push((sync, values));
         }
-        for ((sync, paths, values), net_id) in states.into_iter().zip(spawn.sync_ids()) {
-            if let Some(root) = sync_root(tree, sync) {
-                apply_values(tree, root, paths.iter(), values);
+        for ((sync, values), net_id) in states.into_iter().zip(spawn.sync_ids()) {
+            if let Some(root) = sync_root(tree, sync)
+                && let Some(role) = tree.node_mut(sync).and_then(|n| n.synchronizer.take())
+            {
+                // Lent out while storing, as in `apply_sync_entry`.
+                apply_values(tree, root, role.config.spawn_properties(), values);
+                if let Some(node) = tree.node_mut(sync) {
+                    node.synchronizer = Some(role);
+                }
             }
             self.replication.remote_syncs.insert((from, net_id), sync);
         }
@@ -320,16 +326,8 @@ impl SceneMultiplayer {
                 authority: node.authority,
             });
         }
-        let paths: Vec<NodePath> = match time {
-            Some(_) => role.config.sync_properties().cloned().collect(),
-            None => role
-                .config
-                .watch_properties()
-                .enumerate()
-                .filter(|(i, _)| entry.mask & (1u64 << i) != 0)
-                .map(|(_, p)| p.clone())
-                .collect(),
-        };
+        let mask = time.is_none().then_some(entry.mask);
+        let count = entry_paths(&role.config, mask).count();
         if let Some(time) = time
             && let Some(&last) = self.replication.inbound_time.get(&sync)
             && is_stale(time, last)
@@ -338,10 +336,10 @@ impl SceneMultiplayer {
             tracing::debug!(peer = from, time, last, "stale sync skipped");
             return Ok(());
         }
-        if time.is_none() && paths.is_empty() {
+        if time.is_none() && count == 0 {
             return Err(ReplicationError::EmptyDelta(entry.mask));
         }
-        let (values, used) = decode_values(entry.state, paths.len())?;
+        let (values, used) = decode_values(entry.state, count)?;
         if time.is_none() && used != entry.state.len() {
             return Err(ReplicationError::StateSize {
                 size: entry.state.len(),
@@ -352,7 +350,14 @@ impl SceneMultiplayer {
             self.replication.inbound_time.insert(sync, time);
         }
         if let Some(root) = sync_root(tree, sync) {
-            apply_values(tree, root, paths.iter(), values);
+            // The role is lent out while the values are stored, so its paths need no copy
+            // (storing a property never looks at synchronizer roles).
+            if let Some(role) = tree.node_mut(sync).and_then(|n| n.synchronizer.take()) {
+                apply_values(tree, root, entry_paths(&role.config, mask), values);
+                if let Some(node) = tree.node_mut(sync) {
+                    node.synchronizer = Some(role);
+                }
+            }
         }
         self.push_replication_event(match time {
             Some(_) => MultiplayerEvent::Synchronized { synchronizer: sync },
@@ -360,4 +365,28 @@ impl SceneMultiplayer {
         });
         Ok(())
     }
+}
+
+/// The properties of a SYNC entry: the sync list, or (`mask` of a delta entry) the watched
+/// properties whose bit is set.
+fn entry_paths(
+    config: &SceneReplicationConfig,
+    mask: Option<u64>,
+) -> impl Iterator<Item = &NodePath> {
+    let (full, delta) = match mask {
+        None => (Some(config.sync_properties()), None),
+        Some(mask) => (
+            None,
+            Some(
+                config
+                    .watch_properties()
+                    .enumerate()
+                    .filter(move |(i, _)| mask & (1u64 << i) != 0)
+                    .map(|(_, p)| p),
+            ),
+        ),
+    };
+    full.into_iter()
+        .flatten()
+        .chain(delta.into_iter().flatten())
 }
