@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use netscene_variant::{EncodeOptions, encode_and_compress_variant};
+use smallvec::SmallVec;
 
 use super::property::get_indexed;
 use super::state::{LocalSpawn, OutboundSync};
@@ -124,7 +125,7 @@ impl SceneMultiplayer {
             let mut tracked = std::mem::take(&mut role.tracked);
             tracked.retain(|t| tree.node(t.node).is_some());
             if tree.get_multiplayer_authority(spawner) == me {
-                mine.extend(tracked.iter().map(|t| (spawner, t.clone())));
+                mine.extend(tracked.iter().map(|t| (spawner, t.node)));
             }
             if let Some(role) = tree
                 .node_mut(spawner)
@@ -133,7 +134,7 @@ impl SceneMultiplayer {
                 role.tracked = tracked;
             }
         }
-        let still_tracked: HashSet<NodeId> = mine.iter().map(|(_, t)| t.node).collect();
+        let still_tracked: HashSet<NodeId> = mine.iter().map(|&(_, node)| node).collect();
 
         // Removed (or no longer tracked) nodes: DESPAWN to every peer that had them.
         let gone: Vec<NodeId> = self
@@ -153,7 +154,7 @@ impl SceneMultiplayer {
 
         // The synchronizers of each root node, in attach order, found once per frame.
         // They also correct the root index where a role was overwritten in place.
-        let mut by_root: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
+        let mut by_root: HashMap<NodeId, SmallVec<[NodeId; 2]>> = HashMap::new();
         for i in 0..tree.synchronizers.len() {
             let sync = tree.synchronizers[i];
             let root = sync_root(tree, sync);
@@ -162,13 +163,21 @@ impl SceneMultiplayer {
                 by_root.entry(root).or_default().push(sync);
             }
         }
-        for (spawner, spawn) in mine {
+        for (spawner, node) in mine {
             // Spawn visibility follows the synchronizers' visibility updates (cached between).
-            let check = self.spawn_check_peers(spawn.node, &peers);
+            let check = self.spawn_check_peers(node, &peers);
             if check.is_empty() {
                 continue;
             }
-            let syncs = by_root.get(&spawn.node).map_or(&[][..], Vec::as_slice);
+            let Some(spawn) = tree
+                .node(spawner)
+                .and_then(|n| n.spawner.as_deref())
+                .and_then(|s| s.tracked.get(node))
+                .cloned()
+            else {
+                continue;
+            };
+            let syncs = by_root.get(&node).map_or(&[][..], |s| s.as_slice());
             self.replicate_one_spawn(tree, spawner, &spawn, syncs, &check);
         }
         self.replication.roots = by_root;
@@ -199,7 +208,7 @@ impl SceneMultiplayer {
         let syncs = SyncRootIndex::synchronizers_of(tree, node);
         let peers: Vec<PeerId> = self.link.connected.iter().collect();
         self.replicate_one_spawn(tree, spawner, &spawn, &syncs, &peers);
-        self.replication.roots.insert(node, syncs);
+        self.replication.roots.insert(node, syncs.into());
     }
 
     fn replicate_one_spawn(

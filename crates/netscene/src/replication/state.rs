@@ -89,7 +89,7 @@ pub(crate) struct ReplicationState {
     /// Who spawned each node spawned here (RPCs to it always reach that peer).
     pub remote_owner: HashMap<NodeId, PeerId>,
     /// The synchronizers of each root node, refreshed every network frame (RPC visibility).
-    pub roots: HashMap<NodeId, Vec<NodeId>>,
+    pub roots: HashMap<NodeId, SmallVec<[NodeId; 2]>>,
     /// Receiving side: last accepted sync time per synchronizer.
     pub inbound_time: HashMap<NodeId, u16>,
     /// Per destination peer sync time counter.
