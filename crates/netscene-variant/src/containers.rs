@@ -174,12 +174,31 @@ impl PartialEq for Dictionary {
         {
             return false;
         }
-        // Same order is the common case; otherwise compare as maps, as Godot does.
-        self.entries == other.entries
-            || self
-                .entries
+        // Compared as maps, as Godot does. Keys are unique, so each pair of entries is compared
+        // at most once: comparing a pair twice (in order, then again by key lookup) doubles the
+        // work at every nesting level, which a peer can nest into hours of CPU.
+        let same_keys = self
+            .entries
+            .iter()
+            .zip(&other.entries)
+            .take_while(|((k, _), (ok, _))| k == ok)
+            .count();
+        if self.entries[..same_keys]
+            .iter()
+            .zip(&other.entries[..same_keys])
+            .any(|((_, v), (_, ov))| v != ov)
+        {
+            return false;
+        }
+        let (rest, other_rest) = (&self.entries[same_keys..], &other.entries[same_keys..]);
+        // rest[0] and other_rest[0] have different keys (already compared): skip that pair.
+        rest.iter().enumerate().all(|(i, (k, v))| {
+            other_rest
                 .iter()
-                .all(|(k, v)| other.get(k).is_some_and(|ov| ov == v))
+                .enumerate()
+                .find(|&(j, (ok, _))| (i, j) != (0, 0) && ok == k)
+                .is_some_and(|(_, (_, ov))| ov == v)
+        })
     }
 }
 

@@ -132,3 +132,24 @@ fn dictionary_equality_ignores_order() {
     );
     assert_ne!(Dictionary::new(), typed);
 }
+
+#[test]
+fn dictionary_equality_after_a_common_prefix() {
+    let dict = |entries: &[(&str, i64)]| {
+        let mut d = Dictionary::new();
+        for (k, v) in entries {
+            d.insert(*k, *v);
+        }
+        d
+    };
+    let a = dict(&[("p", 0), ("x", 1), ("y", 2), ("z", 3)]);
+    assert_eq!(a, dict(&[("p", 0), ("y", 2), ("x", 1), ("z", 3)]));
+    assert_eq!(a, dict(&[("p", 0), ("z", 3), ("y", 2), ("x", 1)]));
+    assert_eq!(a, dict(&[("z", 3), ("y", 2), ("x", 1), ("p", 0)]));
+    // A differing value in the shared prefix, after it, or a key only one side has.
+    assert_ne!(a, dict(&[("p", 9), ("x", 1), ("y", 2), ("z", 3)]));
+    assert_ne!(a, dict(&[("p", 0), ("y", 2), ("x", 9), ("z", 3)]));
+    assert_ne!(a, dict(&[("p", 0), ("y", 2), ("x", 1), ("w", 3)]));
+    // The first out-of-order pair is never matched with itself.
+    assert_ne!(dict(&[("x", 1), ("y", 2)]), dict(&[("w", 1), ("y", 2)]));
+}
