@@ -126,17 +126,16 @@ impl SyncRootIndex {
 
     /// Called for every node the tree removes (`was_synchronizer`: it had the role).
     pub fn node_removed(&mut self, node: NodeId, was_synchronizer: bool) {
-        if was_synchronizer {
-            self.unfile(node);
-            self.filings.remove(&node);
+        if was_synchronizer && let Some(filing) = self.filings.remove(&node) {
+            self.unfile_filing(filing);
         }
         // The synchronizers rooted there have no root until the next lookup says otherwise.
         if let Some(rooted) = self.by_root.remove(&node) {
             for (seq, sync) in rooted {
                 if let Some(filing) = self.filings.get_mut(&sync) {
                     filing.root = None;
+                    self.loose.insert(seq, sync);
                 }
-                self.loose.insert(seq, sync);
             }
         }
     }
@@ -227,9 +226,12 @@ impl SyncRootIndex {
 
     /// Takes `sync` out of its root's list or the loose ones (its filing stays).
     fn unfile(&mut self, sync: NodeId) {
-        let Some(filing) = self.filings.get(&sync) else {
-            return;
-        };
+        if let Some(&filing) = self.filings.get(&sync) {
+            self.unfile_filing(filing);
+        }
+    }
+
+    fn unfile_filing(&mut self, filing: Filing) {
         match filing.root {
             Some(root) => {
                 if let Some(rooted) = self.by_root.get_mut(&root) {

@@ -42,9 +42,7 @@ impl TrackedSpawns {
     pub fn remove(&mut self, node: NodeId) -> Option<TrackedSpawn> {
         let slot = self.at.remove(&node)?;
         let spawn = self.slots.get_mut(slot)?.take();
-        if self.at.len() * 2 < self.slots.len() {
-            self.compact();
-        }
+        self.compact_if_sparse();
         spawn
     }
 
@@ -61,11 +59,17 @@ impl TrackedSpawns {
     /// Keeps the spawns `keep` accepts.
     pub fn retain(&mut self, mut keep: impl FnMut(&TrackedSpawn) -> bool) {
         for slot in &mut self.slots {
-            if slot.as_ref().is_some_and(|s| !keep(s)) {
-                *slot = None;
+            if let Some(spawn) = slot.take_if(|s| !keep(s)) {
+                self.at.remove(&spawn.node);
             }
         }
-        self.compact();
+        self.compact_if_sparse();
+    }
+
+    fn compact_if_sparse(&mut self) {
+        if self.at.len() * 2 < self.slots.len() {
+            self.compact();
+        }
     }
 
     fn compact(&mut self) {
