@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use netscene_variant::NodePath;
+use smallvec::SmallVec;
 
 use super::values::sync_root;
 use crate::tree::{NodeId, SceneTree};
@@ -40,7 +41,8 @@ struct Filing {
 pub(crate) struct SyncRootIndex {
     next_seq: u64,
     filings: HashMap<NodeId, Filing>,
-    by_root: HashMap<NodeId, BTreeMap<u64, NodeId>>,
+    /// Sorted by attach order; inline for the usual one or two synchronizers per root.
+    by_root: HashMap<NodeId, SmallVec<[(u64, NodeId); 2]>>,
     loose: BTreeMap<u64, NodeId>,
     /// Raised by `set_root_path` of an attached synchronizer (shared through its
     /// [`RootPathWatch`]): every synchronizer is resolved again at the next lookup.
@@ -203,7 +205,7 @@ impl SyncRootIndex {
         let mut syncs: Vec<(u64, NodeId)> = index
             .by_root
             .get(&node)
-            .map(|r| r.iter().map(|(&seq, &s)| (seq, s)).collect())
+            .map(|r| r.to_vec())
             .unwrap_or_default();
         if !unfiled.is_empty() {
             syncs.extend(unfiled);
@@ -216,7 +218,10 @@ impl SyncRootIndex {
         self.filings.insert(sync, Filing { seq, root });
         match root {
             Some(root) => {
-                self.by_root.entry(root).or_default().insert(seq, sync);
+                let rooted = self.by_root.entry(root).or_default();
+                // Usually the newest: appended.
+                let at = rooted.partition_point(|&(s, _)| s < seq);
+                rooted.insert(at, (seq, sync));
             }
             None => {
                 self.loose.insert(seq, sync);
@@ -235,7 +240,7 @@ impl SyncRootIndex {
         match filing.root {
             Some(root) => {
                 if let Some(rooted) = self.by_root.get_mut(&root) {
-                    rooted.remove(&filing.seq);
+                    rooted.retain(|&mut (seq, _)| seq != filing.seq);
                     if rooted.is_empty() {
                         self.by_root.remove(&root);
                     }
