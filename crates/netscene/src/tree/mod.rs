@@ -230,7 +230,9 @@ impl SceneTree {
         let node = self.node(id).ok_or(TreeError::NodeNotFound)?;
         let (parent, name) = (node.parent, node.name.clone());
         if let Some(p) = parent.and_then(|p| self.node_mut(p)) {
-            p.children.retain(|c| *c != id);
+            if let Some(at) = p.children.iter().position(|c| *c == id) {
+                p.children.remove(at);
+            }
             p.children_by_name.remove(&name);
         }
         let mut stack = vec![id];
