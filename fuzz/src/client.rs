@@ -17,14 +17,11 @@
 //!   a relay never names the server as its destination (the client sends to it directly);
 //! * the dynamic handler's arguments re-encode and decode back equal.
 
-use netscene::replication::{
-    MultiplayerSpawner, MultiplayerSynchronizer, ReplicationMode, SceneReplicationConfig,
-};
-use netscene::{MultiplayerApi, MultiplayerEvent, SceneMultiplayer, SceneTree, TreeError, Variant};
+use netscene::{MultiplayerApi, MultiplayerEvent, SceneMultiplayer, SceneTree, Variant};
 
 use crate::packets;
 use crate::peer::FuzzPeer;
-use crate::scene::{Calls, add_rpcs, build_synced, relay_peer_of_sent, setup_packets};
+use crate::scene::{Calls, add_replicated_game, add_rpcs, relay_peer_of_sent, setup_packets};
 
 /// This client's id.
 pub const CLIENT: i32 = 2;
@@ -63,33 +60,7 @@ impl Client {
         let calls = Calls::default();
         let game = tree.add_path("/root/Game").expect("Game");
         add_rpcs(&mut tree, game, &calls, false);
-        let node = tree.node_mut(game).expect("Game");
-        node.set_property("a", Variant::Int(0));
-        node.set_property("b", Variant::Int(0));
-        tree.add_path("/root/Game/Players").expect("Players");
-        let spawner = tree.add_path("/root/Game/Spawner").expect("Spawner");
-        let mut role = MultiplayerSpawner::new("../Players");
-        role.add_spawnable_scene("player", build_synced)
-            .add_spawnable_scene("marker", |tree, request| {
-                tree.add_child(request.parent, request.name.clone())
-            })
-            .set_spawn_function(|tree, request| {
-                let node = tree.add_child(request.parent, request.name.clone())?;
-                let data = request.data.clone();
-                tree.node_mut(node)
-                    .ok_or(TreeError::NodeNotFound)?
-                    .set_property("data", data);
-                Ok(node)
-            })
-            .set_spawn_limit(8);
-        tree.set_spawner(spawner, role).expect("spawner role");
-        let sync = tree.add_path("/root/Game/Sync").expect("Sync");
-        let mut config = SceneReplicationConfig::new();
-        config.add_property(":a", -1);
-        config.add_property(":b", -1);
-        config.property_set_replication_mode(":b", ReplicationMode::OnChange);
-        tree.set_synchronizer(sync, MultiplayerSynchronizer::new(config))
-            .expect("synchronizer role");
+        add_replicated_game(&mut tree, game);
 
         let mut client = Self { tree, calls };
         client.poll(); // the server accepts the client

@@ -163,35 +163,8 @@ impl Scene {
         let calls = Calls::default();
         let game = tree.add_path("/root/Game").expect("Game");
         add_rpcs(&mut tree, game, &calls, true);
-        let node = tree.node_mut(game).expect("Game");
-        node.set_property("a", Variant::Int(0));
-        node.set_property("b", Variant::Int(0));
-
         // The attacker's spawner, spawn parent and synchronizer.
-        let players = tree.add_path("/root/Game/Players").expect("Players");
-        let spawner = tree.add_path("/root/Game/Spawner").expect("Spawner");
-        let mut role = MultiplayerSpawner::new("../Players");
-        role.add_spawnable_scene("player", build_synced)
-            .add_spawnable_scene("marker", |tree, request| {
-                tree.add_child(request.parent, request.name.clone())
-            })
-            .set_spawn_function(|tree, request| {
-                let node = tree.add_child(request.parent, request.name.clone())?;
-                let data = request.data.clone();
-                tree.node_mut(node)
-                    .ok_or(TreeError::NodeNotFound)?
-                    .set_property("data", data);
-                Ok(node)
-            })
-            .set_spawn_limit(8);
-        tree.set_spawner(spawner, role).expect("spawner role");
-        let sync = tree.add_path("/root/Game/Sync").expect("Sync");
-        let mut config = SceneReplicationConfig::new();
-        config.add_property(":a", -1);
-        config.add_property(":b", -1);
-        config.property_set_replication_mode(":b", ReplicationMode::OnChange);
-        tree.set_synchronizer(sync, MultiplayerSynchronizer::new(config))
-            .expect("synchronizer role");
+        let [players, spawner, sync] = add_replicated_game(&mut tree, game);
         for node in [players, spawner, sync] {
             tree.set_multiplayer_authority(node, ATTACKER, true)
                 .expect("authority");
@@ -319,6 +292,40 @@ pub(crate) fn relay_peer_of_sent(who: &str, target: PeerId, data: &[u8]) -> Opti
         panic!("the {who} sent a packet its own parser refuses ({e}): {data:02x?}");
     }
     relay
+}
+
+/// Gives `game` the properties `a` and `b` and adds under it the spawn parent `Players`, a
+/// `Spawner` (scenes "player" and "marker", a spawn function, limit 8) and a `Sync` of `:a`
+/// (always) and `:b` (on change). Returns `[players, spawner, sync]`.
+pub(crate) fn add_replicated_game(tree: &mut SceneTree, game: NodeId) -> [NodeId; 3] {
+    let node = tree.node_mut(game).expect("Game");
+    node.set_property("a", Variant::Int(0));
+    node.set_property("b", Variant::Int(0));
+    let players = tree.add_path("/root/Game/Players").expect("Players");
+    let spawner = tree.add_path("/root/Game/Spawner").expect("Spawner");
+    let mut role = MultiplayerSpawner::new("../Players");
+    role.add_spawnable_scene("player", build_synced)
+        .add_spawnable_scene("marker", |tree, request| {
+            tree.add_child(request.parent, request.name.clone())
+        })
+        .set_spawn_function(|tree, request| {
+            let node = tree.add_child(request.parent, request.name.clone())?;
+            let data = request.data.clone();
+            tree.node_mut(node)
+                .ok_or(TreeError::NodeNotFound)?
+                .set_property("data", data);
+            Ok(node)
+        })
+        .set_spawn_limit(8);
+    tree.set_spawner(spawner, role).expect("spawner role");
+    let sync = tree.add_path("/root/Game/Sync").expect("Sync");
+    let mut config = SceneReplicationConfig::new();
+    config.add_property(":a", -1);
+    config.add_property(":b", -1);
+    config.property_set_replication_mode(":b", ReplicationMode::OnChange);
+    tree.set_synchronizer(sync, MultiplayerSynchronizer::new(config))
+        .expect("synchronizer role");
+    [players, spawner, sync]
 }
 
 /// A spawned scene with a synchronizer (its authority is the spawner's).
