@@ -286,6 +286,11 @@ impl DictionaryBuilder {
         self.next.push(NO_NEXT);
     }
 
+    /// The key type of the dictionary being built.
+    pub(crate) fn key_type(&self) -> &ContainerType {
+        &self.dict.key_type
+    }
+
     pub(crate) fn finish(self) -> Dictionary {
         self.dict
     }

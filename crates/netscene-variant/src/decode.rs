@@ -11,6 +11,7 @@
 //! that hold no nested `Variant` are read in [`scalar`].
 
 mod scalar;
+mod typed;
 
 use crate::codec::{DecodeOptions, FLAG_64};
 use crate::containers::{Array, ContainerType, DictionaryBuilder};
@@ -71,10 +72,15 @@ enum Open {
 
 impl Open {
     /// Takes the next element; true when the container is complete.
+    ///
+    /// A typed container keeps an element only as Godot's would (see [`typed`]): one it refuses
+    /// still counts towards the declared count, but is left out.
     fn accept(&mut self, value: Variant) -> bool {
         match self {
             Open::Array { array, remaining } => {
-                array.items.push(value);
+                if let Some(value) = typed::admit(&array.element_type, value) {
+                    array.items.push(value);
+                }
                 *remaining -= 1;
                 *remaining == 0
             }
@@ -88,7 +94,10 @@ impl Open {
                     false
                 }
                 Some(k) => {
-                    builder.insert(k, value);
+                    // Only the key is checked: Godot stores the value unchecked.
+                    if let Some(k) = typed::admit(builder.key_type(), k) {
+                        builder.insert(k, value);
+                    }
                     *remaining -= 1;
                     *remaining == 0
                 }
