@@ -160,6 +160,11 @@ impl Dictionary {
         self.entries.is_empty()
     }
 
+    /// The entries in insertion order, taken out.
+    pub(crate) fn into_entries(self) -> Vec<(Variant, Variant)> {
+        self.entries
+    }
+
     /// True when the key or the value type is set.
     pub fn is_typed(&self) -> bool {
         !self.key_type.is_none() || !self.value_type.is_none()

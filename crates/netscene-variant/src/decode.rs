@@ -13,6 +13,8 @@
 mod scalar;
 mod typed;
 
+pub(crate) use typed::typed_object_admits;
+
 use crate::codec::{DecodeOptions, FLAG_64};
 use crate::containers::{Array, ContainerType, DictionaryBuilder};
 use crate::error::{DecodeError, DecodeErrorKind};

@@ -155,8 +155,12 @@ fn variant() -> impl Strategy<Value = Variant> {
                 prop::collection::vec((inner.clone(), inner.clone()), 0..6)
             )
                 .prop_map(|(k, v, entries)| {
-                    let mut d = Dictionary::typed(k.clone(), v);
-                    for (key, value) in entries.into_iter().filter(|(key, _)| conforms(&k, key)) {
+                    // The binary form checks only keys, the text form keys and values.
+                    let mut d = Dictionary::typed(k.clone(), v.clone());
+                    let conforming = |(key, value): &(Variant, Variant)| {
+                        conforms(&k, key) && conforms(&v, value)
+                    };
+                    for (key, value) in entries.into_iter().filter(conforming) {
                         d.insert(key, value);
                     }
                     Variant::Dictionary(d)

@@ -382,3 +382,146 @@ fn compressed_form_applies_the_same_rules() {
     assert_eq!(used, bytes.len());
     assert_eq!(value, array_of(VariantType::Int, vec![Variant::Int(7)]));
 }
+
+// The text form: Godot's parser reads the elements untyped, then `assign`s them to the typed
+// container (core/variant/variant_parser.cpp): all kept (converted where
+// `Variant::can_convert_strict` allows), or none as soon as one cannot be converted.
+
+fn parse(text: &str) -> Variant {
+    str_to_var(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+#[test]
+fn text_array_with_an_unconvertible_element_comes_out_empty() {
+    assert_eq!(
+        parse(r#"Array[int]([1, "a"])"#),
+        array_of(VariantType::Int, vec![])
+    );
+    // null converts to nothing but objects.
+    assert_eq!(
+        parse("Array[String]([null])"),
+        array_of(VariantType::String, vec![])
+    );
+    assert_eq!(
+        parse("Array[Object]([null, 1])"),
+        array_of(VariantType::Object, vec![])
+    );
+    assert_eq!(
+        parse("Array[Object]([null])"),
+        array_of(VariantType::Object, vec![Variant::Nil])
+    );
+}
+
+#[test]
+fn text_array_converts_strictly_convertible_elements() {
+    assert_eq!(
+        parse("Array[float]([1, 2.5, true])"),
+        array_of(
+            VariantType::Float,
+            vec![
+                Variant::Float(1.0),
+                Variant::Float(2.5),
+                Variant::Float(1.0)
+            ]
+        )
+    );
+    // float to int truncates toward zero; 2^24 + 1 stays exact (no 32-bit float on this path,
+    // unlike the binary decoder's).
+    assert_eq!(
+        parse("Array[int]([1.9, -1.9, false])"),
+        array_of(
+            VariantType::Int,
+            vec![Variant::Int(1), Variant::Int(-1), Variant::Int(0)]
+        )
+    );
+    assert_eq!(
+        parse("Array[float]([16777217])"),
+        array_of(VariantType::Float, vec![Variant::Float(16_777_217.0)])
+    );
+    assert_eq!(
+        parse(r#"Array[String]([&"a", ^"n/p:x"])"#),
+        array_of(
+            VariantType::String,
+            vec![Variant::from("a"), Variant::from("n/p:x")]
+        )
+    );
+    assert_eq!(
+        parse(r#"Array[StringName](["a"])"#),
+        array_of(
+            VariantType::StringName,
+            vec![Variant::StringName("a".into())]
+        )
+    );
+    assert_eq!(
+        parse("Array[Vector2i]([Vector2(1.7, -1.7)])"),
+        array_of(
+            VariantType::Vector2i,
+            vec![Variant::Vector2i(Vector2i::new(1, -1))]
+        )
+    );
+}
+
+#[test]
+fn text_conversions_netscene_does_not_implement_empty_the_array() {
+    // Godot builds a Color from a String; netscene has no such constructor and refuses it
+    // rather than keep a String in an Array[Color].
+    assert_eq!(
+        parse(r#"Array[Color](["red"])"#),
+        array_of(VariantType::Color, vec![])
+    );
+}
+
+#[test]
+fn text_dictionary_checks_keys_and_values() {
+    let mut expected = Dictionary::typed(
+        ContainerType::Builtin(VariantType::String),
+        ContainerType::Builtin(VariantType::Int),
+    );
+    expected.insert("a", 1);
+    expected.insert("b", 2);
+    assert_eq!(
+        parse(r#"Dictionary[String, int]({"a": 1.5, &"b": 2})"#),
+        Variant::Dictionary(expected)
+    );
+    let empty = Variant::Dictionary(Dictionary::typed(
+        ContainerType::Builtin(VariantType::String),
+        ContainerType::Builtin(VariantType::Int),
+    ));
+    assert_eq!(parse(r#"Dictionary[String, int]({"a": 1, 2: 2})"#), empty);
+    // Unlike the binary form, a value of another type is refused too.
+    assert_eq!(parse(r#"Dictionary[String, int]({"a": "x"})"#), empty);
+}
+
+#[test]
+fn text_nested_typed_containers_check_each_level() {
+    assert_eq!(
+        parse(r#"Array[Array]([Array[int]([1, "x"]), [2]])"#),
+        array_of(
+            VariantType::Array,
+            vec![
+                array_of(VariantType::Int, vec![]),
+                Variant::Array(Array::from_vec(vec![Variant::Int(2)]))
+            ]
+        )
+    );
+}
+
+#[test]
+fn text_class_typed_array_checks_encoded_ids() {
+    // An `Object(EncodedObjectAsID, …)` is no Node, but is a RefCounted.
+    let id = r#"Object(EncodedObjectAsID,"object_id":5)"#;
+    assert_eq!(
+        parse(&format!("Array[Node]([null, {id}])")),
+        Variant::Array(Array::typed(
+            ContainerType::ClassName("Node".into()),
+            vec![]
+        ))
+    );
+    assert_eq!(
+        parse(&format!("Array[RefCounted]([null, {id}])")),
+        Variant::Array(Array::typed(
+            ContainerType::ClassName("RefCounted".into()),
+            vec![Variant::Nil, Variant::Object(ObjectValue::Id(5))]
+        ))
+    );
+}

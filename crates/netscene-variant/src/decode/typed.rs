@@ -44,8 +44,8 @@ pub(crate) fn admit(ty: &ContainerType, value: Variant) -> Option<Variant> {
     match ty {
         ContainerType::None => Some(value),
         ContainerType::Builtin(declared) => admit_builtin(*declared, value),
-        ContainerType::ClassName(class) => admit_object(Some(class), value),
-        ContainerType::Script(_) => admit_object(None, value),
+        ContainerType::ClassName(class) => typed_object_admits(Some(class), value),
+        ContainerType::Script(_) => typed_object_admits(None, value),
     }
 }
 
@@ -67,12 +67,13 @@ fn admit_builtin(declared: VariantType, value: Variant) -> Option<Variant> {
     }
 }
 
-/// `class` is the container's native class, or `None` for a script-typed container.
-fn admit_object(class: Option<&String>, value: Variant) -> Option<Variant> {
+/// What a class-typed (`class` is its native class) or script-typed (`class` is `None`)
+/// container keeps of `value`: the rules of [`admit`], shared with the text parser.
+pub(crate) fn typed_object_admits(class: Option<&str>, value: Variant) -> Option<Variant> {
     match &value {
         Variant::Nil | Variant::Object(ObjectValue::Null | ObjectValue::Full { .. }) => Some(value),
         Variant::Object(ObjectValue::Id(_)) => class
-            .is_some_and(|c| matches!(c.as_str(), ENCODED_OBJECT_AS_ID | "RefCounted" | "Object"))
+            .is_some_and(|c| matches!(c, ENCODED_OBJECT_AS_ID | "RefCounted" | "Object"))
             .then_some(value),
         _ => None,
     }

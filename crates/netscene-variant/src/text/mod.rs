@@ -12,6 +12,7 @@ mod float;
 mod lex;
 mod nesting;
 mod parse;
+mod typed;
 mod write;
 
 use crate::error_code::ErrorCode;

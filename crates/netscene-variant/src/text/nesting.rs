@@ -88,8 +88,13 @@ impl Open {
                 element_type,
                 items,
                 ..
-            } => Variant::Array(Array::typed(element_type, items)),
-            Container::Dictionary { builder, .. } => Variant::Dictionary(builder.finish()),
+            } => {
+                let items = super::typed::assign_array(&element_type, items);
+                Variant::Array(Array::typed(element_type, items))
+            }
+            Container::Dictionary { builder, .. } => {
+                Variant::Dictionary(super::typed::assign_dictionary(builder.finish()))
+            }
             Container::Object {
                 class, properties, ..
             } => object_value(class, properties),
