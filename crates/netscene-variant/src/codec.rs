@@ -94,6 +94,11 @@ pub fn encode_variant_to_vec(
 /// Bytes after the value are left alone (callers that want all input consumed compare the count
 /// with `bytes.len()`). Never panics, bounds every allocation by the bytes actually present, and
 /// refuses nesting deeper than `options.max_depth`.
+///
+/// A typed container keeps its elements as Godot's does: an element of another type is left out
+/// (the decode still succeeds, as in Godot), `int` goes into `Array[float]` as a float,
+/// `String`/`StringName` into each other's containers, `null` into object-typed ones; a typed
+/// dictionary checks only its keys.
 pub fn decode_variant(
     bytes: &[u8],
     options: &DecodeOptions,

@@ -50,6 +50,10 @@ fn write_with(value: &Variant, style: write::Style) -> String {
 /// Stricter than Godot in two ways: text after the value is an error, not ignored, and nesting
 /// deeper than [`MAX_DECODE_DEPTH`](crate::MAX_DECODE_DEPTH) is refused, as the binary decoder
 /// refuses it (Godot's text parser has no limit and overflows its stack on deep enough input).
+///
+/// `Array[T]([…])` and `Dictionary[K, V]({…})` keep their elements as Godot's `assign` does:
+/// all of them, converted where Godot converts strictly (`1` in an `Array[float]`), or none,
+/// leaving the container empty, as soon as one cannot be converted.
 #[doc(alias = "VariantParser")]
 pub fn str_to_var(text: &str) -> Result<Variant, ParseError> {
     parse::Parser::new(text).parse_document()
