@@ -428,16 +428,22 @@ fn args_round_trip(args: &[Variant]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! The seeds reach the code they were written for (each seed file is named after it).
     use super::*;
 
     fn seed(name: &str) -> Vec<u8> {
-        let path = format!("{}/corpus/scene_packets/{name}", env!("CARGO_MANIFEST_DIR"));
+        read_seed("scene_packets", name)
+    }
+
+    /// The seed `name` of `target`'s corpus.
+    pub(crate) fn read_seed(target: &str, name: &str) -> Vec<u8> {
+        let path = format!("{}/corpus/{target}/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
-    fn attacker_calls(scene: &Scene) -> Vec<(&'static str, i64)> {
+    /// The handler calls the attacker made: (method, argument).
+    pub(crate) fn attacker_calls(scene: &Scene) -> Vec<(&'static str, i64)> {
         let calls = scene.calls.lock().unwrap();
         calls
             .iter()

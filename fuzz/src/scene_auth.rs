@@ -148,18 +148,10 @@ mod tests {
     //! The seeds reach the code they were written for.
     use super::*;
 
-    fn seed(name: &str) -> Vec<u8> {
-        let path = format!("{}/corpus/scene_auth/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
+    use crate::scene::tests::{attacker_calls, read_seed};
 
-    fn attacker_calls(scene: &Scene) -> Vec<(&'static str, i64)> {
-        let calls = scene.calls.lock().unwrap();
-        calls
-            .iter()
-            .filter(|c| c.1 == ATTACKER)
-            .map(|c| (c.0, c.2))
-            .collect()
+    fn seed(name: &str) -> Vec<u8> {
+        read_seed("scene_auth", name)
     }
 
     #[test]
