@@ -169,12 +169,7 @@ impl SceneMultiplayer {
             if check.is_empty() {
                 continue;
             }
-            let Some(spawn) = tree
-                .node(spawner)
-                .and_then(|n| n.spawner.as_deref())
-                .and_then(|s| s.tracked.get(node))
-                .cloned()
-            else {
+            let Some(spawn) = tracked_spawn(tree, spawner, node) else {
                 continue;
             };
             let syncs = by_root.get(&node).map_or(&[][..], |s| s.as_slice());
@@ -197,12 +192,7 @@ impl SceneMultiplayer {
         {
             return;
         }
-        let Some(spawn) = tree
-            .node(spawner)
-            .and_then(|n| n.spawner.as_deref())
-            .and_then(|s| s.tracked.get(node))
-            .cloned()
-        else {
+        let Some(spawn) = tracked_spawn(tree, spawner, node) else {
             return;
         };
         let syncs = SyncRootIndex::synchronizers_of(tree, node);
@@ -546,6 +536,14 @@ impl SceneMultiplayer {
             tracing::debug!(peer, "cannot send replication packet: {e}");
         }
     }
+}
+
+/// A copy of the spawn `spawner` tracks for `node`, if it tracks one.
+fn tracked_spawn(tree: &SceneTree, spawner: NodeId, node: NodeId) -> Option<TrackedSpawn> {
+    tree.node(spawner)
+        .and_then(|n| n.spawner.as_deref())
+        .and_then(|s| s.tracked.get(node))
+        .cloned()
 }
 
 /// Compares the watched values with the last copy (a changed one gets `frame` as its change
