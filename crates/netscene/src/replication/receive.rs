@@ -51,15 +51,7 @@ impl SceneMultiplayer {
     /// `despawned` signal).
     pub(crate) fn free_orphan_spawns(&mut self, tree: &mut SceneTree) {
         for spawn in std::mem::take(&mut self.replication.orphans) {
-            if let Some(role) = tree
-                .node_mut(spawn.spawner)
-                .and_then(|n| n.spawner.as_deref_mut())
-            {
-                role.tracked.remove(spawn.node);
-            }
-            if tree.node(spawn.node).is_some() {
-                let _ = tree.remove_node(spawn.node);
-            }
+            untrack_and_remove(tree, spawn.spawner, spawn.node);
         }
     }
 
@@ -245,15 +237,7 @@ impl SceneMultiplayer {
             return Err(ReplicationError::UnknownNetId(net_id));
         };
         self.replication.remote_owner.remove(&spawn.node);
-        if let Some(role) = tree
-            .node_mut(spawn.spawner)
-            .and_then(|n| n.spawner.as_deref_mut())
-        {
-            role.tracked.remove(spawn.node);
-        }
-        if tree.node(spawn.node).is_some() {
-            let _ = tree.remove_node(spawn.node);
-        }
+        untrack_and_remove(tree, spawn.spawner, spawn.node);
         self.replication.forget_dead_syncs(tree, from, &spawn);
         self.push_replication_event(MultiplayerEvent::Despawned {
             spawner: spawn.spawner,
@@ -389,4 +373,17 @@ fn entry_paths(
     full.into_iter()
         .flatten()
         .chain(delta.into_iter().flatten())
+}
+
+/// Stops `spawner` tracking `node` and removes `node` from the tree if it is still there.
+fn untrack_and_remove(tree: &mut SceneTree, spawner: NodeId, node: NodeId) {
+    if let Some(role) = tree
+        .node_mut(spawner)
+        .and_then(|n| n.spawner.as_deref_mut())
+    {
+        role.tracked.remove(node);
+    }
+    if tree.node(node).is_some() {
+        let _ = tree.remove_node(node);
+    }
 }
