@@ -6,13 +6,13 @@
 //!
 //! `cargo bench -p netscene-enet --bench enet_compression`
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use netscene::peer::{ConnectionStatus, MultiplayerPeer, TransferMode};
-use netscene_enet::{
-    ClientOptions, CompressionMode, ENetMultiplayerPeer, HostStatistic, ServerOptions,
-};
+use netscene::peer::{MultiplayerPeer, TransferMode};
+use netscene_enet::{CompressionMode, ENetMultiplayerPeer, HostStatistic};
 
 const BATCH: usize = 64;
 const PACKET_SIZE: usize = 1000;
@@ -49,32 +49,7 @@ struct Pair {
 
 impl Pair {
     fn new(mode: CompressionMode) -> Self {
-        let mut server = ENetMultiplayerPeer::new();
-        server
-            .create_server_with(ServerOptions {
-                bind_ip: Some("127.0.0.1".parse().unwrap()),
-                compression: mode,
-                ..ServerOptions::new(0)
-            })
-            .unwrap();
-        let mut client = ENetMultiplayerPeer::new();
-        client
-            .create_client_with(ClientOptions {
-                unique_id: Some(2),
-                compression: mode,
-                ..ClientOptions::new("127.0.0.1", server.local_port().unwrap())
-            })
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while (client.get_connection_status() != ConnectionStatus::Connected
-            || server.peer_ids().is_empty())
-            && Instant::now() < deadline
-        {
-            server.poll();
-            client.poll();
-        }
-        assert_eq!(client.get_connection_status(), ConnectionStatus::Connected);
-        while server.pop_event().is_some() {}
+        let (server, client) = common::connected_pair(mode);
         Self {
             server,
             client,

@@ -6,12 +6,14 @@
 //!
 //! `cargo bench -p netscene-enet` prints criterion's numbers, then a summary with the ratio.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use netscene::peer::{ConnectionStatus, MultiplayerPeer, TransferMode};
-use netscene_enet::{ClientOptions, ENetMultiplayerPeer, ServerOptions};
+use netscene::peer::{MultiplayerPeer, TransferMode};
+use netscene_enet::{CompressionMode, ENetMultiplayerPeer};
 use netscene_enet_interop::{CEvent, CPeer, thread_cpu_nanos};
 
 const PACKETS_PER_ITERATION: u64 = 1000;
@@ -25,30 +27,7 @@ struct RustPair {
 
 impl RustPair {
     fn new() -> Self {
-        let mut server = ENetMultiplayerPeer::new();
-        server
-            .create_server_with(ServerOptions {
-                bind_ip: Some("127.0.0.1".parse().unwrap()),
-                ..ServerOptions::new(0)
-            })
-            .unwrap();
-        let mut client = ENetMultiplayerPeer::new();
-        client
-            .create_client_with(ClientOptions {
-                unique_id: Some(2),
-                ..ClientOptions::new("127.0.0.1", server.local_port().unwrap())
-            })
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while (client.get_connection_status() != ConnectionStatus::Connected
-            || server.peer_ids().is_empty())
-            && Instant::now() < deadline
-        {
-            server.poll();
-            client.poll();
-        }
-        assert_eq!(client.get_connection_status(), ConnectionStatus::Connected);
-        while server.pop_event().is_some() {}
+        let (server, client) = common::connected_pair(CompressionMode::None);
         Self { server, client }
     }
 
