@@ -13,6 +13,7 @@ use crate::socket::resolve_for;
 /// `ENetConnection.HostStatistic`, with Godot's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum HostStatistic {
     /// Bytes sent.
     TotalSentData = 0,
@@ -40,6 +41,7 @@ pub type PeerSlot = usize;
 
 /// What [`ENetConnection::service`] reports (Godot's `ENetConnection.EventType` with its data).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConnectionEvent {
     /// `EVENT_CONNECT`: a connection completed; `data` is the remote's CONNECT data.
     Connect {

@@ -48,6 +48,8 @@
 //! mode reported on receive is the sender's, as in Godot. A unit test fails if a rusty_enet
 //! update fixes `kind()` or changes the `Debug` output.
 
+#![deny(missing_docs)]
+
 mod compression;
 mod connection;
 pub mod flags;

@@ -25,6 +25,7 @@ pub const MAX_PEERS: usize = 4095;
 #[doc(alias = "ENetConnection.CompressionMode")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum CompressionMode {
     /// `COMPRESS_NONE`: Godot's default.
     #[default]

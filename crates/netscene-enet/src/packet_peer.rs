@@ -19,6 +19,7 @@ pub const PACKET_THROTTLE_SCALE: u32 = 32;
 /// `ENetPacketPeer.PeerStatistic`, with Godot's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum PeerStatistic {
     /// Mean packet loss of reliable packets, in 1/[`PACKET_LOSS_SCALE`].
     PacketLoss = 0,

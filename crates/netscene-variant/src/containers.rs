@@ -10,6 +10,7 @@ use crate::variant::{ObjectValue, Variant, VariantType};
 
 /// The element (or key/value) type of a typed container (`Array[int]`, `Dictionary[String, Node]`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum ContainerType {
     /// Untyped.
     #[default]

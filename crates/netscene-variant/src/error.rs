@@ -8,6 +8,7 @@ use crate::error_code::ErrorCode;
 /// that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} at byte {offset}")]
+#[non_exhaustive]
 pub struct DecodeError {
     /// Byte offset of the offending field.
     pub offset: usize,
@@ -28,6 +29,7 @@ impl DecodeError {
 
 /// The kinds of [`DecodeError`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeErrorKind {
     /// A fixed-size field runs past the end of the input.
     #[error("truncated {what}: needs {needed} bytes, {available} left")]
@@ -119,6 +121,7 @@ impl DecodeErrorKind {
 
 /// Why [`encode_variant`](crate::encode_variant) (or a related encoder) refused a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// Containers nested deeper than [`MAX_DECODE_DEPTH`](crate::MAX_DECODE_DEPTH): the peer
     /// would refuse it (Godot fails with `ERR_OUT_OF_MEMORY` past its own limit).

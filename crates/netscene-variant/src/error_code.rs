@@ -4,6 +4,7 @@
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
+#[non_exhaustive]
 pub enum ErrorCode {
     Failed = 1,
     Unavailable = 2,

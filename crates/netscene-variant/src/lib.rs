@@ -9,6 +9,8 @@
 //! * [`FromVariant`] / [`ToVariant`]: typed conversions for RPC handlers.
 //! * [`var_to_str`] / [`str_to_var`]: Godot's text form (`Vector2(1, 2)`, `{"a": 1}`, …).
 
+#![deny(missing_docs)]
+
 mod codec;
 mod compressed;
 mod containers;

@@ -8,6 +8,7 @@ use crate::node_path::{NodePath, StringName};
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum VariantType {
     Nil = 0,
     Bool = 1,
@@ -121,6 +122,7 @@ pub struct Rid(pub u64);
 
 /// An `Object` value as it can cross the wire.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ObjectValue {
     /// A null (or freed) object; encoded as NIL.
     Null,
@@ -147,6 +149,7 @@ pub struct Signal {
 /// A Godot 4 `Variant`: every type Godot's binary format carries.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub enum Variant {
     #[default]
     Nil,

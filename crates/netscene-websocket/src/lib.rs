@@ -39,6 +39,8 @@
 //! buffer close the connection (code 1009), and a peer whose packets are not consumed stops
 //! being read (TCP flow control slows it down) instead of growing memory.
 
+#![deny(missing_docs)]
+
 mod client;
 mod connection;
 mod peer;

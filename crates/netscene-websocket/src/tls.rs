@@ -14,6 +14,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, S
 
 /// Why a [`TlsOptions`] could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TlsError {
     /// The PEM text holds no certificate.
     #[error("no certificate found in the PEM data")]

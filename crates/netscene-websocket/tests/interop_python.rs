@@ -50,6 +50,7 @@ fn run_python_client(server: &mut WebSocketMultiplayerPeer, url: &str, ca_file: 
             match event {
                 PeerEvent::PeerConnected(id) => announced = Some(id),
                 PeerEvent::PeerDisconnected(id) => assert_eq!(Some(id), announced),
+                other => panic!("unexpected peer event {other:?}"),
             }
         }
         while let Some(packet) = server.get_packet() {

@@ -17,6 +17,7 @@ use crate::tree::{NodeId, SceneTree};
 /// Signals of the multiplayer API as a typed event, drained with
 /// [`MultiplayerApi::pop_event`] after `poll` (names are Godot's signal names).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MultiplayerEvent {
     /// `connected_to_server`: this client was admitted by the server (just before
     /// `PeerConnected(1)`).

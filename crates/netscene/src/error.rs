@@ -11,6 +11,7 @@ use crate::peer::{PeerError, PeerId};
 
 /// Why an incoming SceneMultiplayer packet could not be parsed or was dropped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PacketError {
     /// The packet has no bytes.
     #[error("empty packet")]
@@ -118,6 +119,7 @@ impl PacketError {
 
 /// Why a well-formed incoming RPC was refused (Godot's checks in `_process_rpc`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RpcRejection {
     /// The method's mode is `RPC_MODE_DISABLED`.
     #[error("method is disabled for RPC")]
@@ -142,6 +144,7 @@ pub enum RpcRejection {
 /// Errors returned by the calls an application makes (`rpc`, `send_bytes`, `send_auth`, ...).
 /// Each maps to the Godot `Error` the same call returns in Godot ([`code`](Self::code)).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MultiplayerError {
     /// No multiplayer peer is set: `ERR_UNCONFIGURED`.
     #[error("no multiplayer peer is active")]

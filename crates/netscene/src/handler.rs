@@ -30,6 +30,7 @@ use crate::tree::{NodeId, SceneTree};
 
 /// Why a handler refused its arguments (Godot's `Callable::CallError`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallError {
     /// Fewer arguments than the method takes.
     #[error("too few arguments: expected {expected}, got {got}")]

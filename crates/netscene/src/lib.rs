@@ -9,6 +9,8 @@
 //! * [`replication`] has MultiplayerSpawner and MultiplayerSynchronizer.
 //! * [`wire`] has the packet formats, sans-IO.
 
+#![deny(missing_docs)]
+
 pub mod api;
 pub mod error;
 pub mod handler;

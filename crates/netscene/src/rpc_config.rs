@@ -8,6 +8,7 @@ use crate::peer::TransferMode;
 #[doc(alias = "RPCMode")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum RpcMode {
     /// `RPC_MODE_DISABLED`: never callable remotely.
     Disabled = 0,

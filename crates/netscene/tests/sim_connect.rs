@@ -178,6 +178,7 @@ fn client_disconnect_peer_notifies_the_server() {
     let mut seen = events(&mut server);
     seen.sort_by_key(|event| match event {
         PeerEvent::PeerConnected(id) | PeerEvent::PeerDisconnected(id) => *id,
+        other => panic!("unexpected peer event {other:?}"),
     });
     let mut expected = vec![
         PeerEvent::PeerDisconnected(gentle_id),
@@ -185,6 +186,7 @@ fn client_disconnect_peer_notifies_the_server() {
     ];
     expected.sort_by_key(|event| match event {
         PeerEvent::PeerConnected(id) | PeerEvent::PeerDisconnected(id) => *id,
+        other => panic!("unexpected peer event {other:?}"),
     });
     assert_eq!(seen, expected);
 }

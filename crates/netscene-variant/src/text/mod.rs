@@ -62,6 +62,7 @@ pub fn str_to_var(text: &str) -> Result<Variant, ParseError> {
 /// Why [`str_to_var`] refused its input: what, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message} at line {line}, column {column}")]
+#[non_exhaustive]
 pub struct ParseError {
     /// Byte offset in the input.
     pub offset: usize,

@@ -80,6 +80,7 @@ pub struct Packet {
 /// What a peer reports from [`MultiplayerPeer::poll`] besides packets: Godot's
 /// `peer_connected` / `peer_disconnected` signals of the MultiplayerPeer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PeerEvent {
     /// A remote peer connected (on a client: the server, id 1, once accepted).
     PeerConnected(PeerId),
@@ -89,6 +90,7 @@ pub enum PeerEvent {
 
 /// Errors a peer returns. Each maps to the Godot `Error` the same call returns in Godot.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PeerError {
     /// The peer is not active (closed, or offline): Godot's `ERR_UNCONFIGURED`.
     #[error("the multiplayer peer is not active")]

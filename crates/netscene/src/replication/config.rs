@@ -4,6 +4,7 @@ use netscene_variant::NodePath;
 
 /// Godot's `SceneReplicationConfig.ReplicationMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ReplicationMode {
     /// `REPLICATION_MODE_NEVER`: only sent in the spawn state (if `spawn` is set).
     Never = 0,

@@ -13,6 +13,7 @@ const MAX_REPORTED_NAME: usize = 64;
 /// as Godot drops it, and reported as
 /// [`MultiplayerEvent::ReplicationRejected`](crate::MultiplayerEvent::ReplicationRejected).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReplicationError {
     /// The packet ends before a field (or a declared length runs past the end).
     #[error("{what} truncated: {len} bytes, need {need}")]

@@ -41,6 +41,7 @@ pub type VisibilityFilter = Arc<dyn Fn(PeerId) -> bool + Send + Sync>;
 /// [`update_visibility`](MultiplayerSynchronizer::update_visibility) is called.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum VisibilityUpdateMode {
     /// Re-evaluate every network frame (Godot's default, `VISIBILITY_PROCESS_IDLE`).
     #[default]

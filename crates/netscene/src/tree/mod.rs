@@ -41,6 +41,7 @@ pub struct NodeId {
 
 /// Why a tree operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TreeError {
     /// The node does not exist (removed, or never added).
     #[error("node not found")]

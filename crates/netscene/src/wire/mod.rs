@@ -21,6 +21,7 @@ pub const CMD_MASK: u8 = 0x07;
 /// SceneMultiplayer's command ids (`NETWORK_COMMAND_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum Command {
     /// An RPC.
     RemoteCall = 0,

@@ -24,6 +24,7 @@ const SYS_RELAY: u8 = 3;
 /// assert_eq!(out, [0x07, 0x02, 0x78, 0x56, 0x34, 0x12]);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SysPacket<'a> {
     /// Authentication payload; empty = "authentication completed" (`07 00`).
     Auth(&'a [u8]),

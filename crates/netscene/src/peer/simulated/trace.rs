@@ -17,6 +17,7 @@ pub struct TraceRecord {
 
 /// What a [`TraceRecord`] records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TraceKind {
     /// A packet entered a peer's receive queue.
     Delivered {
