@@ -50,7 +50,7 @@ mod stream;
 mod tls;
 
 pub use peer::WebSocketMultiplayerPeer;
-pub use server::MAX_PENDING_PEERS;
+pub use server::{MAX_PENDING_PEERS, ServerCertificate};
 pub use settings::{
     DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_QUEUED_PACKETS, PROTO_SIZE,
 };

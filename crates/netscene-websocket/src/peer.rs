@@ -241,6 +241,29 @@ impl WebSocketMultiplayerPeer {
     pub fn get_handshake_timeout(&self) -> Duration {
         self.settings.handshake_timeout
     }
+    /// The `Origin` values a server accepts in handshakes (empty: every origin, Godot's
+    /// behaviour). A netscene addition against cross-site WebSocket hijacking: a browser page
+    /// of another site is refused with `403 Forbidden`; clients that send no `Origin` (native
+    /// Godot games, tools) are admitted. Compared without case and a trailing `/`, e.g.
+    /// `https://game.example.com`. Applies to handshakes that start after the call.
+    pub fn set_allowed_origins(&mut self, origins: Vec<String>) {
+        self.settings.allowed_origins = origins;
+    }
+
+    /// The origins set by [`set_allowed_origins`](Self::set_allowed_origins).
+    pub fn get_allowed_origins(&self) -> &[String] {
+        &self.settings.allowed_origins
+    }
+
+    /// A `wss://` server's certificate, replaceable while the server runs (renewal without
+    /// dropping players). `None` for clients and `ws://` servers.
+    pub fn server_certificate(&self) -> Option<crate::ServerCertificate> {
+        match &self.role {
+            Role::Server(server) => server.tls.clone(),
+            _ => None,
+        }
+    }
+
     /// Sets the handshake timeout; zero is refused, as in Godot.
     pub fn set_handshake_timeout(&mut self, timeout: Duration) -> Result<(), PeerError> {
         if timeout.is_zero() {

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use netscene::peer::{Packet, PeerError, PeerEvent, PeerId, generate_unique_id};
@@ -17,6 +17,7 @@ use tungstenite::{Bytes, WebSocket};
 use crate::connection::{Connection, Ended, Lingering, SendError};
 use crate::settings::Settings;
 use crate::stream::NetStream;
+use crate::tls::{TlsError, TlsOptions};
 
 /// Connections still in their handshake at once; more wait in the kernel's accept backlog.
 /// Each is also bounded in time by `handshake_timeout`, so slow or silent peers cannot pile up.
@@ -35,10 +36,54 @@ struct PendingPeer {
     handshake: ServerMidHandshake,
 }
 
+/// The certificate a `wss://` server presents to new connections, replaceable while it runs
+/// (certificate renewal): connections already open keep the TLS session they made.
+///
+/// ```
+/// # use netscene_websocket::{TlsOptions, WebSocketMultiplayerPeer};
+/// # fn renew(server: &WebSocketMultiplayerPeer, new: &TlsOptions) {
+/// if let Some(certificate) = server.server_certificate() {
+///     certificate.replace(new).expect("server options");
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ServerCertificate {
+    config: Arc<Mutex<Arc<ServerConfig>>>,
+}
+
+impl std::fmt::Debug for ServerCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerCertificate")
+    }
+}
+
+impl ServerCertificate {
+    fn new(config: Arc<ServerConfig>) -> Self {
+        Self {
+            config: Arc::new(Mutex::new(config)),
+        }
+    }
+
+    /// Presents `options` (server options: key and certificate chain) to every connection
+    /// accepted from now on. Client options are refused.
+    pub fn replace(&self, options: &TlsOptions) -> Result<(), TlsError> {
+        let config = options.server_config().ok_or_else(|| {
+            TlsError::Config("client TLS options cannot serve connections".into())
+        })?;
+        *self.config.lock().unwrap_or_else(|e| e.into_inner()) = config;
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<ServerConfig> {
+        Arc::clone(&self.config.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
 /// Listening socket and connections of a `WebSocketMultiplayerPeer` in server mode.
 pub(crate) struct Server {
     listener: TcpListener,
-    tls: Option<Arc<ServerConfig>>,
+    pub(crate) tls: Option<ServerCertificate>,
     pending: Vec<PendingPeer>,
     pub(crate) peers: BTreeMap<PeerId, Connection>,
     lingering: Vec<Lingering>,
@@ -89,7 +134,7 @@ impl Server {
     pub(crate) fn new(listener: TcpListener, tls: Option<Arc<ServerConfig>>) -> Self {
         Self {
             listener,
-            tls,
+            tls: tls.map(ServerCertificate::new),
             pending: Vec::new(),
             peers: BTreeMap::new(),
             lingering: Vec::new(),
@@ -188,8 +233,9 @@ impl Server {
         let _ = tcp.set_nodelay(true);
         let stream = match &self.tls {
             None => NetStream::Plain(tcp),
-            Some(config) => {
-                let tls = ServerConnection::new(Arc::clone(config)).map_err(|e| e.to_string())?;
+            Some(certificate) => {
+                let tls =
+                    ServerConnection::new(certificate.current()).map_err(|e| e.to_string())?;
                 NetStream::tls(tls, tcp)
             }
         };
@@ -281,6 +327,7 @@ impl Server {
 pub(crate) struct Negotiation {
     supported: Vec<String>,
     headers: Vec<(String, String)>,
+    allowed_origins: Vec<String>,
 }
 
 impl Negotiation {
@@ -292,7 +339,24 @@ impl Negotiation {
         Self {
             supported: settings.supported_protocols.clone(),
             headers,
+            allowed_origins: settings.allowed_origins.clone(),
         }
+    }
+
+    /// Browsers always send `Origin`; a page of another site must not reach the server when
+    /// origins are restricted (cross-site WebSocket hijacking). Clients that send no `Origin`
+    /// (native Godot games, tools) are not browsers acting for a page, so they pass.
+    fn origin_allowed(&self, request: &Request) -> bool {
+        if self.allowed_origins.is_empty() {
+            return true;
+        }
+        let Some(origin) = request.headers().get("Origin") else {
+            return true;
+        };
+        let origin = origin.to_str().unwrap_or("").trim().trim_end_matches('/');
+        self.allowed_origins
+            .iter()
+            .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
     }
 
     fn select(&self, request: &Request) -> Result<Option<String>, ()> {
@@ -327,6 +391,12 @@ impl Callback for Negotiation {
         request: &Request,
         mut response: Response,
     ) -> Result<Response, ErrorResponse> {
+        if !self.origin_allowed(request) {
+            tracing::debug!(origin = ?request.headers().get("Origin"), "websocket origin refused");
+            let mut refusal = ErrorResponse::new(Some("origin not allowed".into()));
+            *refusal.status_mut() = StatusCode::FORBIDDEN;
+            return Err(refusal);
+        }
         let Ok(selected) = self.select(request) else {
             let mut refusal = ErrorResponse::new(Some("unsupported WebSocket subprotocol".into()));
             *refusal.status_mut() = StatusCode::BAD_REQUEST;

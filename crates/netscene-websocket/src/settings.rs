@@ -33,6 +33,8 @@ pub(crate) struct Settings {
     pub max_queued_packets: usize,
     /// How long a connection may take to open (TCP, TLS, HTTP upgrade, and the id message).
     pub handshake_timeout: Duration,
+    /// Server: the `Origin` values a handshake may carry (empty: any, as in Godot).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             outbound_buffer_size: DEFAULT_BUFFER_SIZE,
             max_queued_packets: DEFAULT_MAX_QUEUED_PACKETS,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            allowed_origins: Vec::new(),
         }
     }
 }
