@@ -3,6 +3,14 @@
 //! ```text
 //! $ netscene variant decode "05 00 00 00 00 00 80 3f 00 00 00 40"
 //! Vector2(1, 2)
+//! $ netscene variant decode "1b000000 02000000 04000000 01000000 62000000 02000000 01000000
+//!     04000000 01000000 61000000 02000000 02000000"
+//! {
+//! "a": 2,
+//! "b": 1
+//! }
+//! $ netscene variant decode --one-line "1b000000 02000000 …"
+//! {"b": 1, "a": 2}
 //! $ netscene variant encode 'Vector2(1, 2)'
 //! 050000000000803f00000040
 //! ```
@@ -31,7 +39,8 @@ pub struct VariantArgs {
 
 #[derive(Debug, Subcommand)]
 enum VariantCommand {
-    /// Decode hex bytes and print the value in Godot's text form on one line.
+    /// Decode hex bytes and print the value as Godot's `var_to_str` writes it (dictionaries
+    /// over several lines with their keys sorted, signals as `Signal()`).
     Decode {
         /// The bytes as hex, with or without spaces (several arguments are joined).
         #[arg(required = true, num_args = 1..)]
@@ -45,8 +54,12 @@ enum VariantCommand {
         /// Accept fully encoded objects (Godot's `allow_object_decoding`).
         #[arg(long)]
         allow_objects: bool,
-        /// Print exactly what Godot's `var_to_str` prints (dictionaries span several lines).
+        /// Print on one line instead, with dictionaries in byte (wire) order and signals with
+        /// their name and object id: `{"b": 1, "a": 2}`, `Signal(&"hit", 42)`.
         #[arg(long)]
+        one_line: bool,
+        /// What the output used to need a flag for: Godot's `var_to_str` is now the default.
+        #[arg(long, hide = true, conflicts_with = "one_line")]
         godot: bool,
     },
     /// Encode a value written in Godot's text form and print the bytes as lowercase hex.
@@ -74,13 +87,14 @@ pub fn run(args: VariantArgs) -> ExitCode {
             allow_trailing,
             compressed,
             allow_objects,
-            godot,
+            one_line,
+            godot: _,
         } => decode(
             &hex.join(" "),
             allow_trailing,
             compressed,
             allow_objects,
-            godot,
+            one_line,
         ),
         VariantCommand::Encode {
             text,
@@ -90,9 +104,11 @@ pub fn run(args: VariantArgs) -> ExitCode {
         } => encode(&text, double, compressed, full_objects),
     };
     match result {
-        Ok(line) => {
+        Ok(text) => {
+            // Godot ends an object's text with a newline already: do not double it.
+            let newline = if text.ends_with('\n') { "" } else { "\n" };
             // A closed stdout (e.g. piped into `head`) is not worth a panic.
-            let _ = writeln!(std::io::stdout(), "{line}");
+            let _ = write!(std::io::stdout(), "{text}{newline}");
             ExitCode::SUCCESS
         }
         Err(message) => {
@@ -107,7 +123,7 @@ fn decode(
     allow_trailing: bool,
     compressed: bool,
     allow_objects: bool,
-    godot: bool,
+    one_line: bool,
 ) -> Result<String, String> {
     let bytes = parse_hex(hex)?;
     let options = DecodeOptions {
@@ -126,10 +142,10 @@ fn decode(
             bytes.len() - used
         ));
     }
-    Ok(if godot {
-        var_to_str(&value)
-    } else {
+    Ok(if one_line {
         var_to_str_one_line(&value)
+    } else {
+        var_to_str(&value)
     })
 }
 

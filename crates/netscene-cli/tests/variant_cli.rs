@@ -38,7 +38,7 @@ fn bad(args: &[&str]) -> String {
 }
 
 #[test]
-fn decode_prints_one_line_of_godot_text() {
+fn decode_prints_godot_text() {
     // golden D13, with spaces and without.
     assert_eq!(
         ok(&["variant", "decode", "05 00 00 00 00 00 80 3f 00 00 00 40"]),
@@ -53,14 +53,14 @@ fn decode_prints_one_line_of_godot_text() {
         ok(&["variant", "decode", "01", "00 00 00", "01000000"]),
         "true\n"
     );
-    // golden D28: a dictionary on one line.
+    // golden D28: a dictionary, laid out as Godot's var_to_str lays it out.
     assert_eq!(
         ok(&[
             "variant",
             "decode",
             "1b000000 01000000 04000000 01000000 61000000 02000000 01000000"
         ]),
-        "{\"a\": 1}\n"
+        "{\n\"a\": 1\n}\n"
     );
     // golden D31: a typed array.
     assert_eq!(
@@ -81,17 +81,41 @@ fn decode_prints_one_line_of_godot_text() {
     );
 }
 
+/// `{"b": 1, &"a": 2, 3: [Signal(&"hit", 7)]}` in the bytes' order.
+const MIXED_DICTIONARY: &str = "1b000000 03000000 \
+    04000000 01000000 62000000 02000000 01000000 \
+    15000000 01000000 61000000 02000000 02000000 \
+    02000000 03000000 1c000000 01000000 \
+    1a000000 03000000 68697400 07000000 00000000";
+
 #[test]
-fn decode_godot_style_and_compressed() {
+fn decode_sorts_keys_and_blanks_signals_as_godot_does() {
+    // Godot's var_to_str: int keys before strings, String and StringName by text, and a
+    // signal written as `Signal()` whatever it holds.
     assert_eq!(
-        ok(&[
-            "variant",
-            "decode",
-            "--godot",
-            "1b000000 01000000 04000000 01000000 61000000 02000000 01000000"
-        ]),
-        "{\n\"a\": 1\n}\n"
+        ok(&["variant", "decode", MIXED_DICTIONARY]),
+        "{\n3: [Signal()],\n&\"a\": 2,\n\"b\": 1\n}\n"
     );
+    // The old flag asks for what is now the default.
+    assert_eq!(
+        ok(&["variant", "decode", "--godot", MIXED_DICTIONARY]),
+        ok(&["variant", "decode", MIXED_DICTIONARY])
+    );
+}
+
+#[test]
+fn decode_one_line_keeps_byte_order_and_signal_contents() {
+    assert_eq!(
+        ok(&["variant", "decode", "--one-line", MIXED_DICTIONARY]),
+        "{\"b\": 1, &\"a\": 2, 3: [Signal(&\"hit\", 7)]}\n"
+    );
+    // Not both.
+    let (code, _, stderr) = run(&["variant", "decode", "--godot", "--one-line", "00000000"]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn decode_compressed() {
     // golden C10.
     assert_eq!(
         ok(&["variant", "decode", "--compressed", "42 2c 01"]),
@@ -135,9 +159,18 @@ fn encode_then_decode_round_trips() {
         "NodePath(\"/root/Main:position\")",
         "Dictionary[String, int]({\"a\": 1})",
         "[1, 2.5, \"x\", null, true]",
+        "{\"b\": 1, 2: null}",
     ] {
         let hex = ok(&["variant", "encode", text]);
-        assert_eq!(ok(&["variant", "decode", hex.trim()]), format!("{text}\n"));
+        assert_eq!(
+            ok(&["variant", "decode", "--one-line", hex.trim()]),
+            format!("{text}\n")
+        );
+        // Godot's layout reads back to the same value (its keys now in sorted order), which
+        // is written the same way again.
+        let godot_text = ok(&["variant", "decode", hex.trim()]);
+        let again = ok(&["variant", "encode", godot_text.trim_end()]);
+        assert_eq!(ok(&["variant", "decode", again.trim()]), godot_text);
     }
 }
 
@@ -182,6 +215,7 @@ fn bad_input_is_one_line_on_stderr_with_status_2() {
     let object = "18000000 04000000 4e6f6465 00000000";
     let err = bad(&["variant", "decode", object]);
     assert!(err.contains("ERR_UNAUTHORIZED"), "{err}");
+    // Godot ends an object's text with a newline: it is not doubled.
     assert_eq!(
         ok(&["variant", "decode", "--allow-objects", object]),
         "Object(Node,)\n"

@@ -9,6 +9,7 @@
 
 mod constructors;
 mod float;
+mod key_order;
 mod lex;
 mod nesting;
 mod parse;
@@ -19,8 +20,12 @@ use crate::error_code::ErrorCode;
 use crate::variant::Variant;
 
 /// Godot's `var_to_str`: the text `VariantWriter` produces, byte for byte where netscene can
-/// represent the value (dictionaries over several lines with sorted keys, `Signal()`,
-/// `Object(EncodedObjectAsID,…)` followed by a newline, as Godot writes them).
+/// represent the value (dictionaries over several lines with their keys in Godot's order,
+/// `Signal()`, `Object(EncodedObjectAsID,…)` followed by a newline, as Godot writes them).
+///
+/// Dictionary keys come out as Godot 4.6 sorts them: strings and string names by text, other
+/// keys by type id and then by value, through the same sorting steps Godot takes, so even key
+/// sets without a consistent order (NaN, mixed types) come out in Godot's order.
 #[doc(alias = "VariantWriter")]
 pub fn var_to_str(value: &Variant) -> String {
     write_with(value, write::Style::Godot)

@@ -1,9 +1,9 @@
 //! `var_to_str`: Godot's text form of a value (`VariantWriter`, core/variant/variant_parser.cpp).
 
-use std::cmp::Ordering;
 use std::fmt::Write;
 
 use super::float::{float_text, real_fix_f32, real_fix_f64};
+use super::key_order::sort_dictionary_entries;
 use crate::containers::{Array, ContainerType, Dictionary};
 use crate::math::*;
 use crate::variant::{ObjectValue, Variant, VariantType};
@@ -62,43 +62,6 @@ fn escape_multiline(s: &str, out: &mut String) {
             '"' => out.push_str("\\\""),
             c => out.push(c),
         }
-    }
-}
-
-/// Godot's `StringLikeVariantOrder`, used to sort dictionary keys: strings and string names
-/// compare as text; otherwise by type id, then by value where Godot's `<` is defined.
-fn string_like_order(a: &Variant, b: &Variant) -> Ordering {
-    fn text(v: &Variant) -> Option<&str> {
-        match v {
-            Variant::String(s) => Some(s),
-            Variant::StringName(s) => Some(s.as_str()),
-            _ => None,
-        }
-    }
-    if let (Some(x), Some(y)) = (text(a), text(b)) {
-        return x.cmp(y);
-    }
-    let (ta, tb) = (a.get_type(), b.get_type());
-    if ta != tb {
-        return ta.cmp(&tb);
-    }
-    let reals = |x: &[f32], y: &[f32]| {
-        x.iter()
-            .zip(y)
-            .map(|(p, q)| p.partial_cmp(q).unwrap_or(Ordering::Equal))
-            .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal)
-    };
-    match (a, b) {
-        (Variant::Bool(x), Variant::Bool(y)) => x.cmp(y),
-        (Variant::Int(x), Variant::Int(y)) => x.cmp(y),
-        (Variant::Float(x), Variant::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-        (Variant::Rid(x), Variant::Rid(y)) => x.0.cmp(&y.0),
-        (Variant::Vector2(x), Variant::Vector2(y)) => reals(&[x.x, x.y], &[y.x, y.y]),
-        (Variant::Vector3(x), Variant::Vector3(y)) => reals(&[x.x, x.y, x.z], &[y.x, y.y, y.z]),
-        (Variant::Vector2i(x), Variant::Vector2i(y)) => (x.x, x.y).cmp(&(y.x, y.y)),
-        (Variant::Vector3i(x), Variant::Vector3i(y)) => (x.x, x.y, x.z).cmp(&(y.x, y.y, y.z)),
-        _ => Ordering::Equal,
     }
 }
 
@@ -326,10 +289,10 @@ impl Writer {
         if dict.is_empty() || depth > crate::MAX_DECODE_DEPTH {
             self.out.push_str("{}");
         } else {
-            let mut entries: Vec<(&Variant, &Variant)> = dict.iter().collect();
             match self.style {
                 Style::Godot => {
-                    entries.sort_by(|a, b| string_like_order(a.0, b.0));
+                    let mut entries: Vec<(&Variant, &Variant)> = dict.iter().collect();
+                    sort_dictionary_entries(&mut entries);
                     self.out.push_str("{\n");
                     let mut first = true;
                     for (k, v) in entries {
@@ -343,7 +306,7 @@ impl Writer {
                 Style::OneLine => {
                     self.out.push('{');
                     let mut first = true;
-                    for (k, v) in entries {
+                    for (k, v) in dict.iter() {
                         sep(&mut self.out, &mut first, ", ");
                         self.value(k, depth + 1);
                         self.out.push_str(": ");
