@@ -100,6 +100,17 @@ pub enum MultiplayerEvent {
         /// The peer updated (0 = all).
         for_peer: PeerId,
     },
+    /// A property of a synchronizer's replication config does not resolve under its root
+    /// node here (no such node, property or subname): it is not replicated (no SPAWN or SYNC
+    /// state holding it is sent, as in Godot; never `null` in its place; a receiver stores
+    /// the other values). Reported once per synchronizer and path, when the synchronizer
+    /// first needs it; see [`SceneTree::unresolved_replicated_properties`].
+    ReplicatedPropertyNotFound {
+        /// The synchronizer node.
+        synchronizer: NodeId,
+        /// The property path as configured (relative to the synchronizer's root node).
+        property: NodePath,
+    },
 }
 
 /// Godot's `MultiplayerAPI`: what a tree (or one branch of it) uses for RPCs and peers.

@@ -20,6 +20,9 @@
 //!   `Spawned`, `Despawned`, `Synchronized` and `DeltaSynchronized` events. Refusals are
 //!   `ReplicationRejected` events; peer-given counts are checked against the packet length
 //!   before anything is allocated.
+//! * Property paths resolve as Godot's `get_node` + `get_indexed` (`.:position` is the root's
+//!   own property); one that does not resolve is left out of the wire as Godot leaves it
+//!   out, and reported once as `ReplicatedPropertyNotFound` (see `unresolved`).
 
 mod config;
 mod error;
@@ -32,6 +35,7 @@ mod sync_index;
 mod synchronizer;
 mod tracked;
 mod tree_ext;
+mod unresolved;
 mod values;
 mod visibility;
 mod visibility_update;

@@ -1,5 +1,7 @@
 //! Reading and writing the properties a synchronizer names: `Child/Path:prop:sub` relative to
-//! its root node (Godot's `get_indexed` / `set_indexed`).
+//! its root node (Godot's `get_indexed` / `set_indexed`). The node part resolves as Godot's
+//! `get_node`: `:prop` and the editor's `.:prop` are the root itself, `..` its parent, and an
+//! absolute path starts at `/root`.
 //!
 //! The first subname is the node property; further subnames select inside the value: `x`,
 //! `y`, `z` of vectors and String keys of dictionaries.
@@ -14,7 +16,8 @@ fn node_and_property<'p>(
     path: &'p NodePath,
 ) -> Option<(NodeId, &'p StringName, &'p [StringName])> {
     let (property, rest) = path.subnames().split_first()?;
-    let node = tree.resolve_from(root, path.names())?;
+    // Godot's `_get_prop_target`: no node names is the root itself, else `get_node` from it.
+    let node = tree.resolve_node_path(root, path)?;
     Some((node, property, rest))
 }
 
@@ -128,6 +131,23 @@ mod tests {
             get_indexed(&tree, root, &path(":stats:hp")),
             Some(Variant::Int(3))
         );
+        // The editor's `.:prop`, `..`, and `.` inside a path, as Godot's `get_node`.
+        assert_eq!(
+            get_indexed(&tree, root, &path(".:stats:hp")),
+            Some(Variant::Int(3))
+        );
+        assert_eq!(
+            get_indexed(&tree, arm, &path("../..:stats:hp")),
+            Some(Variant::Int(3))
+        );
+        assert_eq!(
+            get_indexed(&tree, root, &path("./Body/./Arm:position:x")),
+            Some(Variant::Float(1.0))
+        );
+        assert_eq!(
+            get_indexed(&tree, root, &path("/root/Player/Body/Arm:position:x")),
+            Some(Variant::Float(1.0))
+        );
         assert_eq!(get_indexed(&tree, root, &path("Body/Leg:position")), None);
         assert_eq!(
             get_indexed(&tree, root, &path("Body/Arm")),
@@ -184,5 +204,15 @@ mod tests {
             &path("Nope:speed"),
             Variant::Int(1)
         ));
+        assert!(set_indexed(
+            &mut tree,
+            root,
+            &path(".:speed"),
+            Variant::Int(8)
+        ));
+        assert_eq!(
+            tree.node(root).unwrap().get_property("speed"),
+            Some(&Variant::Int(8))
+        );
     }
 }

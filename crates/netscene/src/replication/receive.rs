@@ -86,7 +86,7 @@ impl SceneMultiplayer {
             return Err(ReplicationError::invalid_name(name));
         }
         let parent = tree
-            .resolve_from(spawner_node, spawner.spawn_path.names())
+            .resolve_node_path(spawner_node, &spawner.spawn_path)
             .ok_or(ReplicationError::Tree(TreeError::NodeNotFound))?;
         if tree.child_by_name(parent, name).is_some() {
             return Err(ReplicationError::Tree(TreeError::NameTaken(
@@ -203,10 +203,11 @@ impl SceneMultiplayer {
                 && let Some(role) = tree.node_mut(sync).and_then(|n| n.synchronizer.take())
             {
                 // Lent out while storing, as in `apply_sync_entry`.
-                apply_values(tree, root, role.config.spawn_properties(), values);
+                let unresolved = apply_values(tree, root, role.config.spawn_properties(), values);
                 if let Some(node) = tree.node_mut(sync) {
                     node.synchronizer = Some(role);
                 }
+                self.report_unresolved(sync, unresolved);
             }
             self.replication.remote_syncs.insert((from, net_id), sync);
         }
@@ -337,10 +338,11 @@ impl SceneMultiplayer {
             // The role is lent out while the values are stored, so its paths need no copy
             // (storing a property never looks at synchronizer roles).
             if let Some(role) = tree.node_mut(sync).and_then(|n| n.synchronizer.take()) {
-                apply_values(tree, root, entry_paths(&role.config, mask), values);
+                let unresolved = apply_values(tree, root, entry_paths(&role.config, mask), values);
                 if let Some(node) = tree.node_mut(sync) {
                     node.synchronizer = Some(role);
                 }
+                self.report_unresolved(sync, unresolved);
             }
         }
         self.push_replication_event(match time {

@@ -13,7 +13,7 @@ use super::property::get_indexed;
 use super::state::{LocalSpawn, OutboundSync};
 use super::sync_index::SyncRootIndex;
 use super::tracked::TrackedSpawn;
-use super::values::{encode_values, sync_root};
+use super::values::{StateError, encode_values, sync_root};
 use super::wire;
 use crate::error::MultiplayerError;
 use crate::peer::{ConnectionStatus, PeerId, TransferMode};
@@ -23,6 +23,10 @@ use crate::wire::SimplifyPath;
 
 const PATH_NET_ID_FLAG: u32 = 0x8000_0000;
 
+/// A synchronizer's encoded watched values with the frame each last changed, by watch index
+/// (`None`: a watched property never found, in no delta).
+type WatchedValues = Vec<Option<(Range<usize>, u64)>>;
+
 /// One authority-owned synchronizer's contribution to this frame.
 struct FrameSync {
     sync: NodeId,
@@ -31,8 +35,8 @@ struct FrameSync {
     /// The root node when it is a local spawn (only that spawn's peers may receive it).
     spawn_root: Option<NodeId>,
     state: Option<Range<usize>>,
-    /// Encoded watched values (delta), with the frame each last changed.
-    watch: Vec<(Range<usize>, u64)>,
+    /// Encoded watched values (delta).
+    watch: WatchedValues,
 }
 
 impl SceneMultiplayer {
@@ -106,6 +110,7 @@ impl SceneMultiplayer {
         self.replication
             .outbound
             .retain(|sync, _| tree.node(*sync).is_some());
+        self.prune_unresolved_reports(tree);
 
         // Prune the spawners' lists; collect what this peer's spawners track.
         let spawners: Vec<NodeId> = tree
@@ -251,7 +256,10 @@ impl SceneMultiplayer {
             if visible && !sent {
                 if packet.is_none() {
                     match self.build_spawn(tree, spawner, spawn, &syncs, net_id) {
-                        Ok(p) => packet = Some(p),
+                        Ok(Some(p)) => packet = Some(p),
+                        // A spawn property does not resolve (reported once): no SPAWN, as
+                        // in Godot; a later visibility update or a new peer tries again.
+                        Ok(None) => return,
                         Err(e) => {
                             tracing::error!("cannot build SPAWN: {e}");
                             return;
@@ -297,7 +305,7 @@ impl SceneMultiplayer {
         spawn: &TrackedSpawn,
         syncs: &[NodeId],
         net_id: u32,
-    ) -> Result<Vec<u8>, MultiplayerError> {
+    ) -> Result<Option<Vec<u8>>, MultiplayerError> {
         let name = tree
             .node(spawn.node)
             .ok_or(MultiplayerError::InvalidNode)?
@@ -315,6 +323,7 @@ impl SceneMultiplayer {
             })
             .collect();
         let mut state = Vec::new();
+        let mut unresolved = Vec::new();
         for &sync in syncs {
             let (Some(root), Some(role)) = (
                 sync_root(tree, sync),
@@ -322,7 +331,17 @@ impl SceneMultiplayer {
             ) else {
                 continue;
             };
-            encode_values(tree, root, role.config.spawn_properties(), &mut state)?;
+            match encode_values(tree, root, role.config.spawn_properties(), &mut state) {
+                Ok(()) => {}
+                Err(StateError::Unresolved(paths)) => unresolved.push((sync, paths)),
+                Err(StateError::Encode(e)) => return Err(e.into()),
+            }
+        }
+        if !unresolved.is_empty() {
+            for (sync, paths) in unresolved {
+                self.report_unresolved(sync, paths);
+            }
+            return Ok(None);
         }
         let mut arg = Vec::new();
         let custom = spawn.scene_id == super::spawner::CUSTOM_SPAWN_SCENE_ID;
@@ -341,7 +360,7 @@ impl SceneMultiplayer {
             state: &state,
         }
         .emit(&mut out);
-        Ok(out)
+        Ok(Some(out))
     }
 
     fn send_despawn(&mut self, peer: PeerId, net_id: u32) {
@@ -358,6 +377,7 @@ impl SceneMultiplayer {
     /// Encodes this frame's states once, then sends each peer its SYNC and delta packets.
     fn send_syncs(&mut self, tree: &SceneTree) {
         let me = self.link.unique_id();
+        let mut unresolved = Vec::new();
         let now = (self.clock)();
         let frame = self.replication.frame;
         let mut values = Vec::new();
@@ -387,13 +407,11 @@ impl SceneMultiplayer {
             {
                 out.last_sync_ms = Some(now);
                 let start = values.len();
-                if let Err(e) =
-                    encode_values(tree, root, role.config.sync_properties(), &mut values)
-                {
-                    tracing::error!("cannot encode sync state: {e}");
-                    values.truncate(start);
-                } else {
-                    state = Some(start..values.len());
+                match encode_values(tree, root, role.config.sync_properties(), &mut values) {
+                    Ok(()) => state = Some(start..values.len()),
+                    // No SYNC entry for this synchronizer, as in Godot.
+                    Err(StateError::Unresolved(paths)) => unresolved.push((sync, paths)),
+                    Err(StateError::Encode(e)) => tracing::error!("cannot encode sync state: {e}"),
                 }
             }
             let mut watch = Vec::new();
@@ -401,7 +419,11 @@ impl SceneMultiplayer {
                 && due(out.last_delta_ms, role.delta_interval)
             {
                 out.last_delta_ms = Some(now);
-                watch = track_changes(tree, root, role, out, frame, &mut values);
+                let missing;
+                (watch, missing) = track_changes(tree, root, role, out, frame, &mut values);
+                if !missing.is_empty() {
+                    unresolved.push((sync, missing));
+                }
             }
             items.push(FrameSync {
                 sync,
@@ -410,6 +432,9 @@ impl SceneMultiplayer {
                 state,
                 watch,
             });
+        }
+        for (sync, paths) in unresolved {
+            self.report_unresolved(sync, paths);
         }
         if items.is_empty() {
             return;
@@ -503,7 +528,10 @@ impl SceneMultiplayer {
             let last = out.delta_sent.get(&peer).copied();
             let mut mask = 0u64;
             state.clear();
-            for (i, (range, changed_at)) in item.watch.iter().enumerate() {
+            for (i, watched) in item.watch.iter().enumerate() {
+                let Some((range, changed_at)) = watched else {
+                    continue;
+                };
                 if last.is_none_or(|l| *changed_at > l) {
                     mask |= 1 << i;
                     state.extend_from_slice(&values[range.clone()]);
@@ -547,7 +575,9 @@ fn tracked_spawn(tree: &SceneTree, spawner: NodeId, node: NodeId) -> Option<Trac
 }
 
 /// Compares the watched values with the last copy (a changed one gets `frame` as its change
-/// time) and encodes each into `values`.
+/// time) and encodes each into `values`. A watched property that does not resolve keeps its
+/// last value and change time, as Godot's watcher does, and one never found is in no delta;
+/// the paths that did not resolve are returned too.
 fn track_changes(
     tree: &SceneTree,
     root: NodeId,
@@ -555,28 +585,33 @@ fn track_changes(
     out: &mut OutboundSync,
     frame: u64,
     values: &mut Vec<u8>,
-) -> Vec<(Range<usize>, u64)> {
+) -> (WatchedValues, Vec<netscene_variant::NodePath>) {
     let paths: Vec<_> = role.config.watch_properties().collect();
     out.watched.resize(paths.len(), None);
     out.changed_at.resize(paths.len(), 0);
     let mut encoded = Vec::with_capacity(paths.len());
+    let mut unresolved = Vec::new();
     for (i, path) in paths.into_iter().enumerate() {
-        let value = get_indexed(tree, root, path);
-        if out.watched[i] != value {
-            out.changed_at[i] = frame;
-            out.watched[i].clone_from(&value);
+        match get_indexed(tree, root, path) {
+            Some(value) if out.watched[i].as_ref() != Some(&value) => {
+                out.changed_at[i] = frame;
+                out.watched[i] = Some(value);
+            }
+            Some(_) => {}
+            None => unresolved.push(path.clone()),
         }
+        let Some(value) = &out.watched[i] else {
+            encoded.push(None);
+            continue;
+        };
         let start = values.len();
-        let value = value.unwrap_or_default();
-        if encode_and_compress_variant(&value, values, &EncodeOptions::default()).is_err() {
+        if encode_and_compress_variant(value, values, &EncodeOptions::default()).is_err() {
             values.truncate(start);
-            let _ = encode_and_compress_variant(
-                &netscene_variant::Variant::Nil,
-                values,
-                &EncodeOptions::default(),
-            );
+            tracing::error!(%path, "cannot encode a watched property; left out of the delta");
+            encoded.push(None);
+            continue;
         }
-        encoded.push((start..values.len(), out.changed_at[i]));
+        encoded.push(Some((start..values.len(), out.changed_at[i])));
     }
-    encoded
+    (encoded, unresolved)
 }

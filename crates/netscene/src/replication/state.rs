@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use netscene_variant::Variant;
+use netscene_variant::{NodePath, Variant};
 use smallvec::SmallVec;
 
 use crate::peer::PeerId;
@@ -106,6 +106,9 @@ pub(crate) struct ReplicationState {
     /// Local spawns whose visibility must be re-evaluated this frame, with the peers asked
     /// for (0 = all), from their synchronizers' visibility updates.
     pub spawn_checks: HashMap<NodeId, BTreeSet<PeerId>>,
+    /// The property paths of each synchronizer already reported as not resolving (each is
+    /// reported once while the synchronizer node lives; kept across reconnections).
+    pub unresolved_reported: HashMap<NodeId, Vec<NodePath>>,
 }
 
 impl ReplicationState {
@@ -113,10 +116,12 @@ impl ReplicationState {
         let queued_events = self.queued_events;
         let mut orphans = std::mem::take(&mut self.orphans);
         orphans.extend(self.remote_spawns.drain().map(|(_, spawn)| spawn));
+        let unresolved_reported = std::mem::take(&mut self.unresolved_reported);
         *self = Self::default();
         // Events already queued are still drained (and counted down) by the application.
         self.queued_events = queued_events;
         self.orphans = orphans;
+        self.unresolved_reported = unresolved_reported;
     }
 
     pub fn next_net_id(&mut self) -> u32 {

@@ -112,7 +112,7 @@ impl SceneTree {
             .factory(scene_id)
             .ok_or_else(|| invalid("no such spawnable scene (or no spawn function)"))?;
         let parent = self
-            .resolve_from(spawner, role.spawn_path.names())
+            .resolve_node_path(spawner, &role.spawn_path)
             .ok_or_else(|| invalid("spawn path does not name a node"))?;
         let request = SpawnRequest {
             parent,

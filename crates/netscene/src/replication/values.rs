@@ -11,29 +11,53 @@ use super::error::ReplicationError;
 use super::property::{get_indexed, set_indexed};
 use crate::tree::{NodeId, SceneTree};
 
-/// The node a synchronizer's property paths start from.
+/// The node a synchronizer's property paths start from (`root_path` resolved from the
+/// synchronizer as Godot's `get_node_or_null`: `..` by default; `.`, absolute paths).
 pub(crate) fn sync_root(tree: &SceneTree, sync: NodeId) -> Option<NodeId> {
     let role = tree.node(sync)?.synchronizer.as_ref()?;
-    tree.resolve_from(sync, role.root_path.names())
+    tree.resolve_node_path(sync, &role.root_path)
 }
 
-/// Appends the compressed values of `paths` under `root` (a missing property is sent as
-/// `null`, and logged).
+/// Why a synchronizer's state was not encoded.
+#[derive(Debug)]
+pub(crate) enum StateError {
+    /// These properties do not resolve under the root (no such node, property or subname).
+    /// Godot's `get_state` fails the same way ("Property not found"): the state is not sent.
+    Unresolved(Vec<NodePath>),
+    /// A value could not be encoded.
+    Encode(EncodeError),
+}
+
+/// Appends the compressed values of `paths` under `root`. Nothing is appended when a path
+/// does not resolve (all such paths are returned) or a value cannot be encoded: a state with
+/// a hole is never sent (Godot sends none either, and netscene never sends `null` for it).
 pub(crate) fn encode_values<'p>(
     tree: &SceneTree,
     root: NodeId,
     paths: impl Iterator<Item = &'p NodePath>,
     out: &mut Vec<u8>,
-) -> Result<(), EncodeError> {
+) -> Result<(), StateError> {
     let options = EncodeOptions::default();
+    let start = out.len();
+    let mut unresolved = Vec::new();
     for path in paths {
-        let value = get_indexed(tree, root, path).unwrap_or_else(|| {
-            tracing::warn!(%path, "replicated property not found; sending null");
-            Variant::Nil
-        });
-        encode_and_compress_variant(&value, out, &options)?;
+        match get_indexed(tree, root, path) {
+            Some(value) if unresolved.is_empty() => {
+                if let Err(e) = encode_and_compress_variant(&value, out, &options) {
+                    out.truncate(start);
+                    return Err(StateError::Encode(e));
+                }
+            }
+            Some(_) => {}
+            None => unresolved.push(path.clone()),
+        }
     }
-    Ok(())
+    if unresolved.is_empty() {
+        Ok(())
+    } else {
+        out.truncate(start);
+        Err(StateError::Unresolved(unresolved))
+    }
 }
 
 /// Decodes `count` compressed values from `bytes`; returns them and the bytes used. The
@@ -54,18 +78,21 @@ pub(crate) fn decode_values(
     Ok((values, at))
 }
 
-/// Stores decoded values at `paths` under `root`.
+/// Stores decoded values at `paths` under `root`; returns the paths that could not be set
+/// (their node, or the container a subname indexes, is missing). The others are stored.
 pub(crate) fn apply_values<'p>(
     tree: &mut SceneTree,
     root: NodeId,
     paths: impl Iterator<Item = &'p NodePath>,
     values: Vec<Variant>,
-) {
+) -> Vec<NodePath> {
+    let mut unresolved = Vec::new();
     for (path, value) in paths.zip(values) {
         if !set_indexed(tree, root, path, value) {
-            tracing::warn!(%path, "cannot set replicated property");
+            unresolved.push(path.clone());
         }
     }
+    unresolved
 }
 
 /// Godot's node-name validation leaves the name unchanged: non-empty, none of `.:@/"%`.

@@ -628,7 +628,8 @@ impl MultiplayerApi for SceneMultiplayer {
             | MultiplayerEvent::Despawned { .. }
             | MultiplayerEvent::Synchronized { .. }
             | MultiplayerEvent::DeltaSynchronized { .. }
-            | MultiplayerEvent::VisibilityChanged { .. } => {
+            | MultiplayerEvent::VisibilityChanged { .. }
+            | MultiplayerEvent::ReplicatedPropertyNotFound { .. } => {
                 self.replication.queued_events = self.replication.queued_events.saturating_sub(1);
             }
             MultiplayerEvent::PeerPacket { from, ref data } => {

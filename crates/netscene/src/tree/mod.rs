@@ -267,17 +267,37 @@ impl SceneTree {
         self.resolve_from(self.root, &names[1..])
     }
 
-    /// Resolves `names` (with `..` for the parent) starting at `from`.
+    /// Resolves `names` starting at `from` as Godot's `get_node` does: `.` stays at the node,
+    /// `..` goes to its parent, any other name is a child.
     pub(crate) fn resolve_from(&self, from: NodeId, names: &[StringName]) -> Option<NodeId> {
         let mut at = from;
+        self.node(at)?;
         for name in names {
-            at = if name.as_str() == ".." {
-                self.node(at)?.parent?
-            } else {
-                self.child_by_name(at, name)?
+            at = match name.as_str() {
+                "." => at,
+                ".." => self.node(at)?.parent?,
+                _ => self.child_by_name(at, name)?,
             };
         }
         Some(at)
+    }
+
+    /// The node `path` names from `from`, as Godot's `get_node_or_null`: a relative path
+    /// starts at `from` (`.`, `..` and child names, so the editor's `.:position` names `from`
+    /// itself), an absolute one at `/root`; subnames (`:property`) are ignored, and the empty
+    /// path names nothing.
+    pub(crate) fn resolve_node_path(&self, from: NodeId, path: &NodePath) -> Option<NodeId> {
+        if path.is_empty() {
+            return None;
+        }
+        if !path.is_absolute() {
+            return self.resolve_from(from, path.names());
+        }
+        let (first, rest) = path.names().split_first()?;
+        if first.as_str() != "root" {
+            return None;
+        }
+        self.resolve_from(self.root, rest)
     }
 
     /// The node at `relative` under the absolute `root_path` (how SceneMultiplayer resolves
