@@ -1,0 +1,143 @@
+# /root/Main: a Godot client of netscene's RPC and connection suite.
+#
+# User args: --port=N (the netscene server), --scenario=plain|auth|auth_silent|auth_leave,
+# --token=T (the auth token sent in scenario auth*), --relay=off (server_relay off here).
+# Every multiplayer signal is printed as "signal NAME ARGS". Once admitted, the netscene server
+# drives the client with the `command` RPC; each command prints "did WHAT ..." when done.
+extends Node
+
+const CELLS := 60
+
+var scenario := "plain"
+var token := ""
+var cell_hits := {}
+
+
+func _ready() -> void:
+	var port := 0
+	var relay := true
+	for arg in OS.get_cmdline_user_args():
+		var key := arg.get_slice("=", 0)
+		var value := arg.substr(key.length() + 1)
+		match key:
+			"--port":
+				port = int(value)
+			"--scenario":
+				scenario = value
+			"--token":
+				token = value
+			"--relay":
+				relay = value != "off"
+	for i in CELLS:
+		var cell := Node.new()
+		cell.name = "C%02d" % i
+		cell.set_script(preload("res://cell.gd"))
+		$Many.add_child(cell)
+
+	var mp := multiplayer as SceneMultiplayer
+	mp.server_relay = relay
+	mp.connected_to_server.connect(
+		func() -> void: print("signal connected_to_server as %d" % multiplayer.get_unique_id())
+	)
+	mp.connection_failed.connect(func() -> void: print("signal connection_failed"))
+	mp.server_disconnected.connect(func() -> void: print("signal server_disconnected"))
+	mp.peer_connected.connect(func(id: int) -> void: print("signal peer_connected %d" % id))
+	mp.peer_disconnected.connect(func(id: int) -> void: print("signal peer_disconnected %d" % id))
+	mp.peer_authenticating.connect(_on_peer_authenticating)
+	mp.peer_authentication_failed.connect(
+		func(id: int) -> void: print("signal peer_authentication_failed %d" % id)
+	)
+	mp.peer_packet.connect(
+		func(id: int, data: PackedByteArray) -> void:
+			print("signal peer_packet %d %s" % [id, data.get_string_from_utf8()])
+	)
+	if scenario.begins_with("auth"):
+		mp.auth_callback = _on_auth_data
+
+	var peer := WebSocketMultiplayerPeer.new()
+	var err := peer.create_client("ws://127.0.0.1:%d" % port)
+	if err != OK:
+		printerr("FAIL cannot start the client: %s" % error_string(err))
+		get_tree().quit(1)
+		return
+	multiplayer.multiplayer_peer = peer
+	print("started %s relay %s" % [scenario, relay])
+
+
+func _on_peer_authenticating(id: int) -> void:
+	print("signal peer_authenticating %d" % id)
+	if scenario == "auth" or scenario == "auth_leave":
+		var sent := (multiplayer as SceneMultiplayer).send_auth(id, token.to_utf8_buffer())
+		print("sent token %s: %s" % [token, error_string(sent)])
+
+
+# The server answers a token with "welcome" (then this side completes) or "denied".
+func _on_auth_data(id: int, data: PackedByteArray) -> void:
+	var text := data.get_string_from_utf8()
+	print("auth data from %d: %s" % [id, text])
+	if text == "welcome":
+		var done := (multiplayer as SceneMultiplayer).complete_auth(id)
+		print("completed auth: %s" % error_string(done))
+	elif text == "denied" and scenario == "auth_leave":
+		# Not from inside the peer's poll: the packet loop is still running.
+		multiplayer.multiplayer_peer.close.call_deferred()
+		print("leaving")
+
+
+func record_hit(cell: String, sender: int, round_number: int) -> void:
+	if not cell_hits.has(cell):
+		cell_hits[cell] = []
+	cell_hits[cell].append("%d:%d" % [sender, round_number])
+
+
+@rpc("authority", "call_remote", "reliable")
+func command(what: String, args: Array) -> void:
+	var mp := multiplayer as SceneMultiplayer
+	match what:
+		"rpc":
+			# [node path, method, target (null: rpc() to all), value]
+			var node := get_node(args[0] as String)
+			var err: Error
+			if args[2] == null:
+				err = node.rpc(args[1], args[3])
+			else:
+				err = node.rpc_id(args[2], args[1], args[3])
+			print("did rpc %s %s %s: %s" % [args[0], args[1], args[2], error_string(err)])
+		"bytes":
+			# [target, text, transfer mode, channel]
+			var err := mp.send_bytes((args[1] as String).to_utf8_buffer(), args[0], args[2], args[3])
+			print("did bytes %s %s: %s" % [args[0], args[1], error_string(err)])
+		"authority":
+			# [node path, peer id]
+			get_node(args[0] as String).set_multiplayer_authority(args[1])
+			print("did authority %s %d" % [args[0], args[1]])
+		"hit_cells":
+			# [target, rounds]: every cell calls hit(round) on the target, rounds times.
+			for round_number in args[1]:
+				for cell in $Many.get_children():
+					cell.rpc_id(args[0], "hit", round_number)
+			print("did hit_cells %d %d" % [args[0], args[1]])
+		"report_cells":
+			# One line: how many cells were hit, how many calls, and each distinct history.
+			var calls := 0
+			var histories := {}
+			for cell in cell_hits:
+				calls += cell_hits[cell].size()
+				histories[" ".join(PackedStringArray(cell_hits[cell]))] = true
+			var kinds := histories.keys()
+			kinds.sort()
+			print("did report_cells %d cells %d calls: %s" % [cell_hits.size(), calls, "|".join(PackedStringArray(kinds))])
+		"peers":
+			var peers := multiplayer.get_peers()
+			peers.sort()
+			print("did peers %s" % [peers])
+		"close":
+			multiplayer.multiplayer_peer.close.call_deferred()
+			print("did close")
+		"quit":
+			print("did quit")
+			get_tree().quit(0)
+		"echo":
+			print("did echo %s" % args[0])
+		_:
+			printerr("FAIL unknown command %s" % what)

@@ -1,0 +1,269 @@
+//! RPCs between real Godot 4.6 clients and a netscene server: every RPC mode (`any_peer`,
+//! `authority`), `call_local`, every transfer mode and a non-zero channel, both ways; calls
+//! refused by netscene (a client calling an authority method) and by Godot (the server calling
+//! an authority method of a node the client owns); and the server's targets: all, one, all but
+//! one.
+
+mod support;
+
+use netscene::{MultiplayerEvent, RpcRejection};
+use support::{
+    Server, launch, net_project, printed, rpc_line, rpc_methods, sync_with, wait_admitted,
+    wait_joined,
+};
+
+/// The methods any peer may call (the rest are authority methods).
+fn any_peer_methods() -> Vec<&'static str> {
+    rpc_methods()
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| name.starts_with("any_"))
+        .collect()
+}
+
+#[test]
+fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
+    let mut server = Server::start(|_| {});
+    let mut godot = launch(&server, "modes", &net_project(), &["--scenario=plain"]);
+    let id = wait_joined(&mut godot, &mut server);
+    wait_admitted(&mut server, id);
+
+    // Godot -> netscene: each any_peer method (reliable, unreliable, unreliable_ordered,
+    // channel 3, call_local) with rpc_id(1).
+    for method in any_peer_methods() {
+        let value = format!("g-{method}");
+        server.command_rpc(id, "Main/Rpc", method, Some(1), &value);
+        godot.wait_for(
+            &format!("did rpc /root/Main/Rpc {method} 1: OK"),
+            support::STEP,
+            || server.poll(),
+        );
+        server.wait_call(&format!("{method} from Godot"), |c| {
+            c.node == "Main/Rpc" && c.method == method && c.from == id && c.value == value
+        });
+    }
+    // call_local with rpc() from Godot: runs on Godot (sender = itself) and on the server.
+    server.command_rpc(id, "Main/Rpc", "any_local", None, "g-local-all");
+    godot.wait_for(
+        &rpc_line("any_local", "Rpc", id, "g-local-all"),
+        support::STEP,
+        || server.poll(),
+    );
+    server.wait_call("any_local to all from Godot", |c| {
+        c.method == "any_local" && c.from == id && c.value == "g-local-all"
+    });
+
+    // Refused by netscene: Godot calls authority methods of a node the server owns. Godot
+    // sends them (it does not check the sender's side); call_local still runs on Godot.
+    server.command_rpc(id, "Main/Rpc", "auth_remote", Some(1), "g-refused");
+    server.command_rpc(id, "Main/Rpc", "auth_local", None, "g-refused-local");
+    godot.wait_for(
+        &rpc_line("auth_local", "Rpc", id, "g-refused-local"),
+        support::STEP,
+        || server.poll(),
+    );
+    for method in ["auth_remote", "auth_local"] {
+        let event = server.wait_event(&format!("RpcRejected {method}"), |e| {
+            matches!(e, MultiplayerEvent::RpcRejected { method: m, .. } if m.as_str() == method)
+        });
+        let MultiplayerEvent::RpcRejected {
+            from, node, reason, ..
+        } = event
+        else {
+            unreachable!()
+        };
+        assert_eq!(from, id);
+        assert_eq!(node.to_string(), "Main/Rpc");
+        assert_eq!(reason, RpcRejection::NotAuthority { authority: 1 });
+    }
+    assert!(
+        !server
+            .calls()
+            .iter()
+            .any(|c| c.value.starts_with("g-refused")),
+        "netscene ran a refused call: {:#?}",
+        server.calls()
+    );
+
+    // Allowed: the same authority methods on a node the client owns (on both sides).
+    server
+        .tree
+        .set_multiplayer_authority(server.scene.owned, id, true)
+        .unwrap();
+    server.command(
+        id,
+        "authority",
+        vec!["/root/Main/Owned".into(), netscene::Variant::from(id)],
+    );
+    godot.wait_for(
+        &format!("did authority /root/Main/Owned {id}"),
+        support::STEP,
+        || server.poll(),
+    );
+    server.command_rpc(id, "Main/Owned", "auth_remote", Some(1), "g-owner");
+    server.wait_call("auth_remote from the owner", |c| {
+        c.node == "Main/Owned" && c.method == "auth_remote" && c.from == id && c.value == "g-owner"
+    });
+    server.command_rpc(id, "Main/Owned", "auth_local", None, "g-owner-local");
+    godot.wait_for(
+        &rpc_line("auth_local", "Owned", id, "g-owner-local"),
+        support::STEP,
+        || server.poll(),
+    );
+    server.wait_call("auth_local (unreliable, channel 2) from the owner", |c| {
+        c.node == "Main/Owned" && c.method == "auth_local" && c.value == "g-owner-local"
+    });
+
+    // netscene -> Godot: each any_peer method, and the authority ones of the server's node.
+    for method in any_peer_methods()
+        .into_iter()
+        .chain(["auth_remote", "auth_local"])
+    {
+        let value = format!("s-{method}");
+        server.rpc(server.scene.rpc, id, method, &value);
+        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), support::STEP, || {
+            server.poll()
+        });
+    }
+    // call_local from netscene with rpc() to all: the server runs it too, as sender 1.
+    for method in ["any_local", "auth_local"] {
+        let value = format!("s-{method}-all");
+        server.rpc(server.scene.rpc, 0, method, &value);
+        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), support::STEP, || {
+            server.poll()
+        });
+        let local = server.calls();
+        assert!(
+            local
+                .iter()
+                .any(|c| c.method == method && c.from == 1 && c.value == value),
+            "no local call of {method} on the server: {local:#?}"
+        );
+    }
+    // A call_remote method on the server itself runs nowhere and is an error, as in Godot.
+    let own = server
+        .tree
+        .rpc_id(server.scene.rpc, 1, "any_reliable", &[])
+        .unwrap_err();
+    assert!(
+        matches!(own, netscene::MultiplayerError::CallOnSelf(_)),
+        "{own:?}"
+    );
+
+    // Refused by Godot: the server calls an authority method of the node the client owns.
+    let refusal = format!(
+        "RPC 'auth_remote' is not allowed on node /root/Main/Owned from: 1. \
+         Mode is \"authority\", authority is {id}."
+    );
+    godot.expect_error(&refusal);
+    server.rpc(server.scene.owned, id, "auth_remote", "s-refused");
+    sync_with(&mut godot, &mut server, id, "after-refusal");
+    godot.update();
+    assert!(
+        godot
+            .transcript()
+            .iter()
+            .any(|l| l.stderr && l.text.contains(&refusal)),
+        "Godot did not refuse the call\n{}",
+        godot.transcript_text()
+    );
+    assert!(!printed(
+        &mut godot,
+        &rpc_line("auth_remote", "Owned", 1, "s-refused")
+    ));
+
+    server.command(id, "quit", vec![]);
+    assert_eq!(godot.wait_exit(support::STEP, || server.poll()), 0);
+    godot.assert_clean();
+    assert!(
+        !server.events.iter().any(|e| matches!(
+            e,
+            MultiplayerEvent::PacketRejected { .. }
+                | MultiplayerEvent::RpcRejected {
+                    reason: RpcRejection::UnknownMethod(_)
+                        | RpcRejection::Call(_)
+                        | RpcRejection::NoHandler,
+                    ..
+                }
+        )),
+        "netscene rejected Godot's packets: {:#?}",
+        server.events
+    );
+}
+
+#[test]
+fn server_calls_all_one_and_all_but_one() {
+    let mut server = Server::start(|_| {});
+    let project = net_project();
+    let mut a = launch(&server, "a", &project, &["--scenario=plain"]);
+    let mut b = launch(&server, "b", &project, &["--scenario=plain"]);
+    let id_a = wait_joined(&mut a, &mut server);
+    let id_b = wait_joined(&mut b, &mut server);
+    wait_admitted(&mut server, id_a);
+    wait_admitted(&mut server, id_b);
+
+    let rpc = server.scene.rpc;
+    server.rpc(rpc, 0, "any_reliable", "to-all");
+    server.rpc(rpc, id_a, "any_reliable", "to-a");
+    server.rpc(rpc, id_b, "any_reliable", "to-b");
+    server.rpc(rpc, -id_a, "any_reliable", "all-but-a");
+    server.rpc(rpc, -id_b, "any_reliable", "all-but-b");
+    // call_local with a negative target: the server runs it too (it is not excluded).
+    server.rpc(rpc, -id_a, "any_local", "local-but-a");
+    sync_with(&mut a, &mut server, id_a, "targets-a");
+    sync_with(&mut b, &mut server, id_b, "targets-b");
+
+    let expect = |client: &mut netscene_godot_suite::GodotClient, value: &str, got: bool| {
+        let method = if value.starts_with("local") {
+            "any_local"
+        } else {
+            "any_reliable"
+        };
+        let line = rpc_line(method, "Rpc", 1, value);
+        assert_eq!(
+            printed(client, &line),
+            got,
+            "{}: {line:?} expected {got}\n{}",
+            client.name(),
+            client.transcript_text()
+        );
+    };
+    for (value, to_a, to_b) in [
+        ("to-all", true, true),
+        ("to-a", true, false),
+        ("to-b", false, true),
+        ("all-but-a", false, true),
+        ("all-but-b", true, false),
+        ("local-but-a", false, true),
+    ] {
+        expect(&mut a, value, to_a);
+        expect(&mut b, value, to_b);
+    }
+    assert!(
+        server
+            .calls()
+            .iter()
+            .any(|c| c.method == "any_local" && c.from == 1 && c.value == "local-but-a"),
+        "the server did not run its own call_local: {:#?}",
+        server.calls()
+    );
+
+    // Each client's lines came once: no duplicate delivery to anyone.
+    for client in [&mut a, &mut b] {
+        client.update();
+        let lines: Vec<&str> = client
+            .stdout_lines()
+            .filter(|l| l.starts_with("rpc "))
+            .collect();
+        let mut unique = lines.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(lines.len(), unique.len(), "duplicates: {lines:#?}");
+    }
+
+    server.command(0, "quit", vec![]);
+    assert_eq!(a.wait_exit(support::STEP, || server.poll()), 0);
+    assert_eq!(b.wait_exit(support::STEP, || server.poll()), 0);
+    a.assert_clean();
+    b.assert_clean();
+}
