@@ -4,10 +4,10 @@
 //! an authority method of a node the client owns); and the server's targets: all, one, all but
 //! one.
 
-mod support;
+mod net_support;
 
 use netscene::{MultiplayerEvent, RpcRejection};
-use support::{
+use net_support::{
     Server, launch, net_project, printed, rpc_line, rpc_methods, sync_with, wait_admitted,
     wait_joined,
 };
@@ -35,7 +35,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
         server.command_rpc(id, "Main/Rpc", method, Some(1), &value);
         godot.wait_for(
             &format!("did rpc /root/Main/Rpc {method} 1: OK"),
-            support::STEP,
+            net_support::STEP,
             || server.poll(),
         );
         server.wait_call(&format!("{method} from Godot"), |c| {
@@ -46,7 +46,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     server.command_rpc(id, "Main/Rpc", "any_local", None, "g-local-all");
     godot.wait_for(
         &rpc_line("any_local", "Rpc", id, "g-local-all"),
-        support::STEP,
+        net_support::STEP,
         || server.poll(),
     );
     server.wait_call("any_local to all from Godot", |c| {
@@ -59,7 +59,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     server.command_rpc(id, "Main/Rpc", "auth_local", None, "g-refused-local");
     godot.wait_for(
         &rpc_line("auth_local", "Rpc", id, "g-refused-local"),
-        support::STEP,
+        net_support::STEP,
         || server.poll(),
     );
     for method in ["auth_remote", "auth_local"] {
@@ -97,7 +97,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     );
     godot.wait_for(
         &format!("did authority /root/Main/Owned {id}"),
-        support::STEP,
+        net_support::STEP,
         || server.poll(),
     );
     server.command_rpc(id, "Main/Owned", "auth_remote", Some(1), "g-owner");
@@ -107,7 +107,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     server.command_rpc(id, "Main/Owned", "auth_local", None, "g-owner-local");
     godot.wait_for(
         &rpc_line("auth_local", "Owned", id, "g-owner-local"),
-        support::STEP,
+        net_support::STEP,
         || server.poll(),
     );
     server.wait_call("auth_local (unreliable, channel 2) from the owner", |c| {
@@ -121,7 +121,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     {
         let value = format!("s-{method}");
         server.rpc(server.scene.rpc, id, method, &value);
-        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), support::STEP, || {
+        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), net_support::STEP, || {
             server.poll()
         });
     }
@@ -129,7 +129,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     for method in ["any_local", "auth_local"] {
         let value = format!("s-{method}-all");
         server.rpc(server.scene.rpc, 0, method, &value);
-        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), support::STEP, || {
+        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), net_support::STEP, || {
             server.poll()
         });
         let local = server.calls();
@@ -173,7 +173,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     ));
 
     server.command(id, "quit", vec![]);
-    assert_eq!(godot.wait_exit(support::STEP, || server.poll()), 0);
+    assert_eq!(godot.wait_exit(net_support::STEP, || server.poll()), 0);
     godot.assert_clean();
     assert!(
         !server.events.iter().any(|e| matches!(
@@ -262,8 +262,8 @@ fn server_calls_all_one_and_all_but_one() {
     }
 
     server.command(0, "quit", vec![]);
-    assert_eq!(a.wait_exit(support::STEP, || server.poll()), 0);
-    assert_eq!(b.wait_exit(support::STEP, || server.poll()), 0);
+    assert_eq!(a.wait_exit(net_support::STEP, || server.poll()), 0);
+    assert_eq!(b.wait_exit(net_support::STEP, || server.poll()), 0);
     a.assert_clean();
     b.assert_clean();
 }
