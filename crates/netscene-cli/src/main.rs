@@ -19,6 +19,7 @@ macro_rules! out {
     }};
 }
 
+mod arena;
 mod bench;
 mod connect;
 mod counting;
@@ -46,7 +47,8 @@ struct Cli {
 enum Command {
     /// A server and bots playing a small game in one process: the whole API at work.
     Demo(demo::DemoArgs),
-    /// A headless dedicated server hosting the Godot lobby (`/root/Lobby`).
+    /// A headless dedicated server hosting the Godot lobby (`/root/Lobby`), with `--game arena`
+    /// also a replicated arena (`/root/Arena`).
     Serve(serve::ServeArgs),
     /// A lobby client: prints events and chat, sends stdin lines as chat.
     Connect(connect::ConnectArgs),

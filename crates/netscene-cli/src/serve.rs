@@ -1,4 +1,5 @@
-//! `netscene serve`: a headless dedicated server hosting the Godot lobby at `/root/Lobby`.
+//! `netscene serve`: a headless dedicated server hosting the Godot lobby at `/root/Lobby` and,
+//! with `--game arena`, the replicated arena at `/root/Arena` ([`crate::arena`]).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -7,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use netscene::{MultiplayerApi, MultiplayerEvent, SceneMultiplayer, SceneTree};
 
+use crate::arena::server::{self as arena, ServerArenaNodes};
 use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::health::{HealthServer, ServerMetrics};
 use crate::logging::{self, LogFormat, LogTarget};
@@ -22,6 +24,10 @@ pub struct ServeArgs {
     /// Address to bind: `*` for every address, or one IP address.
     #[arg(long, env = "NETSCENE_BIND", default_value = "*")]
     bind: String,
+    /// What the server hosts: the lobby, or the lobby plus the replicated arena of
+    /// examples/godot-arena-client.
+    #[arg(long, env = "NETSCENE_GAME", value_enum, default_value_t = Game::Lobby)]
+    game: Game,
     /// Transport Godot clients use.
     #[arg(long, env = "NETSCENE_TRANSPORT", value_enum, default_value_t = NetTransport::Enet)]
     transport: NetTransport,
@@ -42,6 +48,16 @@ pub struct ServeArgs {
     /// Serve HTTP `/healthz` and `/metrics` on this port (0: any free port, logged).
     #[arg(long, env = "NETSCENE_HEALTH_PORT")]
     health_port: Option<u16>,
+}
+
+/// `--game`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Game {
+    /// `/root/Lobby` only (examples/godot-lobby-client).
+    Lobby,
+    /// The lobby and `/root/Arena`, avatars spawned and replicated per player
+    /// (examples/godot-arena-client).
+    Arena,
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -77,6 +93,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot start the server: {e}"))?;
     let mut tree = SceneTree::with_multiplayer(Box::new(mp));
     let lobby = lobby::install_server(&mut tree);
+    let arena = (args.game == Game::Arena).then(|| arena::install_server(&mut tree));
 
     let port = match &endpoint {
         transport::Endpoint::Enet { port, .. } | transport::Endpoint::Ws { port, .. } => *port,
@@ -84,6 +101,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
     };
     tracing::info!(
         transport = %kind,
+        game = ?args.game,
         bind = %args.bind,
         port,
         max_clients,
@@ -118,7 +136,10 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
             tracing::warn!(%error, "poll failed");
         }
         for event in tree.drain_events("") {
-            handle_event(&mut tree, lobby, event, max_clients, &metrics);
+            handle_event(&mut tree, lobby, arena, event, max_clients, &metrics);
+        }
+        if let Some(arena) = arena {
+            arena::server_sync_names(&mut tree, arena, lobby);
         }
         metrics.packets_received.store(
             traffic.packets_received.load(Ordering::Relaxed),
@@ -147,6 +168,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
 fn handle_event(
     tree: &mut SceneTree,
     lobby: netscene::NodeId,
+    arena: Option<ServerArenaNodes>,
     event: MultiplayerEvent,
     max_clients: usize,
     metrics: &ServerMetrics,
@@ -168,6 +190,9 @@ fn handle_event(
             metrics.connects.fetch_add(1, Ordering::Relaxed);
             metrics.peers.store(peers as u64, Ordering::Relaxed);
             tracing::info!(peer, peers, "peer connected");
+            if let Some(arena) = arena {
+                arena::server_peer_joined(tree, arena, peer);
+            }
         }
         MultiplayerEvent::PeerDisconnected(peer) => {
             let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
@@ -175,6 +200,9 @@ fn handle_event(
             metrics.peers.store(peers as u64, Ordering::Relaxed);
             tracing::info!(peer, peers, "peer disconnected");
             lobby::server_peer_left(tree, lobby, peer);
+            if let Some(arena) = arena {
+                arena::server_peer_left(tree, arena, peer);
+            }
         }
         MultiplayerEvent::PeerAuthenticating(peer) => {
             tracing::info!(peer, "peer authenticating");

@@ -1,0 +1,223 @@
+//! `netscene serve --game arena` against two real Godot 4.6 clients running
+//! examples/godot-arena-client (the official web build in headless Chromium): each sees the
+//! other's avatar spawned, moved as its inputs say, scored and named; the one that leaves is
+//! despawned on the other; neither prints a Godot error.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use netscene_godot_suite::{GodotClient, GodotProject, workspace_root};
+
+const BIN: &str = env!("CARGO_BIN_EXE_netscene");
+/// Per wait: a client's browser starts in a few seconds; shared CI machines are slower.
+const STEP: Duration = Duration::from_secs(40);
+
+/// The `netscene serve` process and the lines it logged; killed by its pid when dropped.
+struct Server {
+    child: Child,
+    lines: Receiver<String>,
+    log: Vec<String>,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run netscene serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Server {
+            child,
+            lines,
+            log: Vec::new(),
+        }
+    }
+
+    /// Takes the lines logged since the last call (never blocks).
+    fn pump(&mut self) {
+        self.log.extend(self.lines.try_iter());
+    }
+
+    /// Waits for a logged line containing every one of `parts`.
+    fn wait_for(&mut self, parts: &[&str]) -> String {
+        let start = Instant::now();
+        loop {
+            self.pump();
+            if let Some(line) = self
+                .log
+                .iter()
+                .find(|line| parts.iter().all(|part| line.contains(part)))
+            {
+                return line.clone();
+            }
+            assert!(
+                start.elapsed() < STEP,
+                "the server logged no line with {parts:?}:\n{}",
+                self.log.join("\n")
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Child::kill signals the server's own pid.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until `client` has printed a line containing `needle` (anywhere in its transcript:
+/// the two clients' lines interleave in no fixed order), reading the server's log meanwhile.
+/// Fails on any Godot error line.
+fn wait_printed(client: &mut GodotClient, server: &mut Server, needle: &str) -> String {
+    let start = Instant::now();
+    loop {
+        server.pump();
+        client.update();
+        client.assert_clean();
+        let found = client
+            .stdout_lines()
+            .find(|line| line.contains(needle))
+            .map(str::to_owned);
+        if let Some(line) = found {
+            return line;
+        }
+        assert!(
+            start.elapsed() < STEP,
+            "{} printed no line with {needle:?} within {STEP:?}\n{}\nserver log:\n{}",
+            client.name(),
+            client.transcript_text(),
+            server.log.join("\n")
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The value of the field `key=` in a log line (` port=`, not the end of ` transport=`).
+fn field<'a>(line: &'a str, key: &str) -> &'a str {
+    let start = line
+        .find(&format!(" {key}="))
+        .unwrap_or_else(|| panic!("no {key}= in {line:?}"))
+        + key.len()
+        + 2;
+    line[start..].split_whitespace().next().unwrap_or_default()
+}
+
+fn launch(name: &str, port: &str, extra: &[&str]) -> GodotClient {
+    let project = GodotProject::from_dir(workspace_root().join("examples/godot-arena-client"));
+    let mut args = vec![
+        "--transport=ws".to_owned(),
+        "--host=127.0.0.1".to_owned(),
+        format!("--port={port}"),
+        format!("--name={name}"),
+    ];
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+    GodotClient::launch(name, &project, &args)
+}
+
+/// The id a client printed on `connected as ID`.
+fn connected_id(client: &mut GodotClient, server: &mut Server) -> String {
+    let line = wait_printed(client, server, "connected as ");
+    line["connected as ".len()..].trim().to_owned()
+}
+
+#[test]
+fn two_godot_clients_play_the_arena() {
+    let started = Instant::now();
+    let mut server = Server::start(&[
+        "serve",
+        "--game",
+        "arena",
+        "--transport",
+        "ws",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ]);
+    let listening = server.wait_for(&["listening", "game=Arena", "transport="]);
+    let port = field(&listening, "port").to_owned();
+
+    // Alice joins first (spawn cell (3,3) = 112,112) and moves right, right, up: (5,2), three
+    // new cells.
+    let mut alice = launch("alice", &port, &["--moves=right,right,up"]);
+    let alice_id = connected_id(&mut alice, &mut server);
+    wait_printed(
+        &mut alice,
+        &mut server,
+        &format!("spawned avatar {alice_id}"),
+    );
+    wait_printed(&mut alice, &mut server, "sent 3 moves");
+    let alice_final = format!("avatar {alice_id} 'alice' at 176,80 score=3");
+    wait_printed(&mut alice, &mut server, &alice_final);
+    // The server moved it there (its log), one step per input.
+    let moved = server.wait_for(&["player moved", &format!("peer={alice_id} ")]);
+    assert!(moved.contains("x=144"), "first step right: {moved}");
+    server.wait_for(&[
+        "player moved",
+        &format!("peer={alice_id} "),
+        "x=176",
+        "y=80",
+        "score=3",
+    ]);
+    server.wait_for(&["player named", &format!("peer={alice_id} "), "name=alice"]);
+
+    // Bob joins later (spawn cell (16,3) = 528,112): he gets Alice's avatar with its whole
+    // state in the SPAWN, moves down and left to (15,4) = 496,144 (two new cells), then leaves.
+    let mut bob = launch("bob", &port, &["--moves=down,left", "--leave-after=2"]);
+    let bob_id = connected_id(&mut bob, &mut server);
+    assert_ne!(alice_id, bob_id);
+    wait_printed(&mut bob, &mut server, &format!("spawned avatar {alice_id}"));
+    wait_printed(&mut bob, &mut server, &alice_final);
+    let bob_final = format!("avatar {bob_id} 'bob' at 496,144 score=2");
+    wait_printed(&mut bob, &mut server, &bob_final);
+    server.wait_for(&[
+        "player moved",
+        &format!("peer={bob_id} "),
+        "x=496",
+        "y=144",
+        "score=2",
+    ]);
+
+    // Alice sees Bob arrive, his name, his moves (position ALWAYS, score ON_CHANGE)...
+    wait_printed(&mut alice, &mut server, &format!("spawned avatar {bob_id}"));
+    wait_printed(&mut alice, &mut server, &bob_final);
+    // ... and leave.
+    wait_printed(&mut bob, &mut server, "leaving");
+    assert_eq!(bob.wait_exit(STEP, || server.pump()), 0);
+    wait_printed(
+        &mut alice,
+        &mut server,
+        &format!("despawned avatar {bob_id}"),
+    );
+    server.wait_for(&["player despawned", &format!("peer={bob_id}")]);
+
+    // Alice's own avatar is still there and unchanged; nobody printed a Godot error.
+    assert!(
+        !alice
+            .stdout_lines()
+            .any(|line| line.contains(&format!("despawned avatar {alice_id}"))),
+        "{}",
+        alice.transcript_text()
+    );
+    alice.assert_clean();
+    bob.assert_clean();
+    eprintln!("arena with two Godot clients: {:?}", started.elapsed());
+}
