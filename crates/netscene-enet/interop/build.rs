@@ -1,7 +1,7 @@
 //! Compiles `c/enet_c_peer.c` into an executable linked with the system's C ENet, zlib and
 //! libzstd, with the flags `pkg-config --cflags --libs libenet zlib libzstd` gives (Debian:
-//! `libenet-dev`, `zlib1g-dev`, `libzstd-dev`, `pkg-config`; `.ci/install-enet.sh` installs
-//! them).
+//! `libenet-dev`, `zlib1g-dev`, `libzstd-dev`, `pkg-config`; `scripts/install-enet.sh`, which
+//! the repository's `./test.sh` runs, installs them).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,8 +17,9 @@ fn main() {
         .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
         .unwrap_or_else(|| {
             panic!(
-                "C ENet, zlib or zstd not found by pkg-config: install libenet-dev, zlib1g-dev, \
-                 libzstd-dev and pkg-config (bash .ci/install-enet.sh)"
+                "C ENet, zlib or zstd not found by pkg-config (the C ENet interop tests need \
+                 libenet-dev, zlib1g-dev, libzstd-dev and pkg-config): run ./test.sh, which \
+                 installs them and runs the tests (or only install them: bash scripts/install-enet.sh)"
             )
         });
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));

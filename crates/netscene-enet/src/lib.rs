@@ -71,3 +71,9 @@ pub use socket::SOCKET_BUFFER_SIZE;
 
 /// rusty_enet's peer state, as returned by [`ENetPacketPeer::state`].
 pub use rusty_enet::PeerState;
+
+// The README's example is one of this crate's doc tests, so `cargo test` compiles and runs it
+// and the README cannot drift from the API; the crate documentation above stays its own text.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -56,3 +56,9 @@ pub use variant::*;
 /// debug builds; 512 keeps every walk inside it (the `depth_bomb_*` tests run them on 2 MiB
 /// threads), and no game state legitimately nests deeper.
 pub const MAX_DECODE_DEPTH: usize = 512;
+
+// The README's example is one of this crate's doc tests, so `cargo test` compiles and runs it
+// and the README cannot drift from the API; the crate documentation above stays its own text.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

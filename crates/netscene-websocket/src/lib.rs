@@ -55,3 +55,9 @@ pub use settings::{
     DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_QUEUED_PACKETS, PROTO_SIZE,
 };
 pub use tls::{TlsError, TlsOptions};
+
+// The README's example is one of this crate's doc tests, so `cargo test` compiles and runs it
+// and the README cannot drift from the API; the crate documentation above stays its own text.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

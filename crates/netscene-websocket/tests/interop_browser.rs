@@ -1,5 +1,5 @@
 //! A real browser: headless Chromium (Debian `chromium`, installed by
-//! `.ci/install-websocket.sh`) loads a page served from this test on 127.0.0.1, connects to a
+//! `scripts/install-websocket.sh`, run by `./test.sh`) loads a page served from this test on 127.0.0.1, connects to a
 //! netscene server with its own WebSocket, reads its id and echoes a packet back.
 
 #![cfg(unix)] // process groups for cleaning up the browser
@@ -98,7 +98,13 @@ fn launch_chromium(url: &str) -> Browser {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("chromium must be installed (.ci/install-websocket.sh)");
+        .unwrap_or_else(|error| {
+            panic!(
+                "cannot start chromium ({error}): the browser test needs Debian's chromium; \
+                 run ./test.sh, which installs it and runs the tests \
+                 (or only install it: bash scripts/install-websocket.sh)"
+            )
+        });
     Browser { child, profile }
 }
 

@@ -1,5 +1,5 @@
 //! Interop with an independent WebSocket implementation: Python's `websockets` package
-//! (installed by `.ci/install-websocket.sh`) joins a netscene server over `ws://` and
+//! (installed by `scripts/install-websocket.sh`, run by `./test.sh`) joins a netscene server over `ws://` and
 //! `wss://`, reads its id as Godot's protocol sends it, and exchanges raw packets.
 
 mod common;
@@ -18,7 +18,24 @@ const SCRIPT: &str = concat!(
     "/tests/interop/python_client.py"
 );
 
+/// Fails with the command that installs them when python3 or its `websockets` package is
+/// missing (instead of a client that dies with an import error).
+fn require_python_websockets() {
+    let found = Command::new("python3")
+        .args(["-c", "import websockets"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(
+        found,
+        "python3 with the `websockets` package is needed for this test: run ./test.sh, which \
+         installs it and runs the tests (or only install it: bash scripts/install-websocket.sh)"
+    );
+}
+
 fn run_python_client(server: &mut WebSocketMultiplayerPeer, url: &str, ca_file: Option<&str>) {
+    require_python_websockets();
     let mut command = Command::new("python3");
     command.arg(SCRIPT).arg(url);
     if let Some(ca_file) = ca_file {
@@ -28,7 +45,7 @@ fn run_python_client(server: &mut WebSocketMultiplayerPeer, url: &str, ca_file: 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 must be installed (.ci/install-websocket.sh)");
+        .expect("python3 starts (checked above)");
     let stdout = child.stdout.take().unwrap();
     let (lines_tx, lines) = mpsc::channel();
     std::thread::spawn(move || {

@@ -8,8 +8,15 @@
 //! * [`peer`] holds the transport contract and the offline and simulated transports.
 //! * [`replication`] has MultiplayerSpawner and MultiplayerSynchronizer.
 //! * [`wire`] has the packet formats, sans-IO.
+//!
+//! # Features
+//!
+//! * `testing` (off by default): the `testing` module, the SceneMultiplayer checks a
+//!   [`MultiplayerPeer`] implementation should pass (an RPC round trip, server relay between
+//!   clients); the ENet and WebSocket transports run them in their tests.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
 pub mod error;
@@ -20,6 +27,7 @@ pub mod replication;
 pub mod rpc_config;
 pub mod scene_multiplayer;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod tree;
 pub mod typed;
@@ -47,3 +55,9 @@ pub use rpc_config::{RpcConfig, RpcMode};
 pub use scene_multiplayer::{AuthCallback, SceneMultiplayer};
 pub use tree::{Node, NodeId, SceneTree, TreeError};
 pub use typed::FromRpcArgs;
+
+// The README's example is one of this crate's doc tests, so `cargo test` compiles and runs it
+// and the README cannot drift from the API; the crate documentation above stays its own text.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs a C++ compiler for fuzz/run.sh: libfuzzer-sys builds libFuzzer's C++ sources with the
-# system compiler (cargo-fuzz and nightly Rust are not needed). Idempotent and non-interactive.
+# system compiler (cargo-fuzz and nightly Rust are not needed). Idempotent and non-interactive;
+# runs as root or through sudo.
 set -euo pipefail
 
 if command -v c++ >/dev/null 2>&1; then

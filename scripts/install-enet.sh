@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs C ENet (Debian's libenet-dev), zlib (zlib1g-dev), zstd (libzstd-dev) and pkg-config
 # for netscene-enet's interop tests and benchmark, which build a small C ENet program that can
-# compress as Godot's COMPRESS_ZLIB and COMPRESS_ZSTD do. Idempotent and non-interactive.
+# compress as Godot's COMPRESS_ZLIB and COMPRESS_ZSTD do. Idempotent and non-interactive; runs
+# as root or through sudo.
 set -euo pipefail
 
 if pkg-config --exists libenet zlib libzstd 2>/dev/null; then
