@@ -80,18 +80,27 @@ pub fn parse(file: &str, source: &str, first_line: usize) -> Result<Script> {
         match &t.tok {
             Tok::Annotation(name) if name == "rpc" => {
                 if pending.is_some() {
-                    return Err(ProjectError::at(file, t.line, "@rpc may be used only once per function"));
+                    return Err(ProjectError::at(
+                        file,
+                        t.line,
+                        "@rpc may be used only once per function",
+                    ));
                 }
                 let (args, next) = annotation_args(file, &tokens, i + 1)?;
                 pending = Some((rpc_config(file, t.line, &args)?, t.line));
                 i = next;
             }
             Tok::Annotation(_) => {
-                let (_, next) = annotation_args(file, &tokens, i + 1).unwrap_or((Vec::new(), i + 1));
+                let (_, next) =
+                    annotation_args(file, &tokens, i + 1).unwrap_or((Vec::new(), i + 1));
                 i = next;
             }
             Tok::Ident(word) if word == "func" => {
-                let Some(Token { tok: Tok::Ident(name), .. }) = tokens.get(i + 1) else {
+                let Some(Token {
+                    tok: Tok::Ident(name),
+                    ..
+                }) = tokens.get(i + 1)
+                else {
                     return Err(ProjectError::at(file, t.line, "`func` without a name"));
                 };
                 if let Some((config, line)) = pending.take() {
@@ -105,8 +114,16 @@ pub fn parse(file: &str, source: &str, first_line: usize) -> Result<Script> {
             }
             Tok::Ident(word) if word == "static" => i += 1,
             Tok::Ident(word) if word == "class_name" => {
-                let Some(Token { tok: Tok::Ident(name), .. }) = tokens.get(i + 1) else {
-                    return Err(ProjectError::at(file, t.line, "`class_name` without a name"));
+                let Some(Token {
+                    tok: Tok::Ident(name),
+                    ..
+                }) = tokens.get(i + 1)
+                else {
+                    return Err(ProjectError::at(
+                        file,
+                        t.line,
+                        "`class_name` without a name",
+                    ));
                 };
                 script.class_name = Some(name.clone());
                 i += 2;
@@ -120,14 +137,22 @@ pub fn parse(file: &str, source: &str, first_line: usize) -> Result<Script> {
             Tok::Newline => i += 1,
             _ => {
                 if let Some((_, line)) = pending {
-                    return Err(ProjectError::at(file, line, "@rpc can only be applied to functions"));
+                    return Err(ProjectError::at(
+                        file,
+                        line,
+                        "@rpc can only be applied to functions",
+                    ));
                 }
                 i = skip_line(&tokens, i);
             }
         }
     }
     if let Some((_, line)) = pending {
-        return Err(ProjectError::at(file, line, "@rpc is not followed by a function"));
+        return Err(ProjectError::at(
+            file,
+            line,
+            "@rpc is not followed by a function",
+        ));
     }
     Ok(script)
 }
@@ -148,7 +173,11 @@ enum Arg {
 
 /// Reads `( arg, ... )` after an annotation, if present; returns the arguments and the index
 /// after the closing parenthesis.
-fn annotation_args(file: &str, tokens: &[Token], start: usize) -> Result<(Vec<(Arg, usize)>, usize)> {
+fn annotation_args(
+    file: &str,
+    tokens: &[Token],
+    start: usize,
+) -> Result<(Vec<(Arg, usize)>, usize)> {
     if tokens.get(start).map(|t| &t.tok) != Some(&Tok::Punct('(')) {
         return Ok((Vec::new(), start));
     }
@@ -157,7 +186,11 @@ fn annotation_args(file: &str, tokens: &[Token], start: usize) -> Result<(Vec<(A
     let mut i = start + 1;
     loop {
         let Some(t) = tokens.get(i) else {
-            return Err(ProjectError::at(file, open_line, "an annotation's '(' is never closed"));
+            return Err(ProjectError::at(
+                file,
+                open_line,
+                "an annotation's '(' is never closed",
+            ));
         };
         match &t.tok {
             Tok::Punct(')') => return Ok((args, i + 1)),
@@ -205,7 +238,11 @@ fn annotation_args(file: &str, tokens: &[Token], start: usize) -> Result<(Vec<(A
 /// Godot's reading of `@rpc(...)` arguments.
 fn rpc_config(file: &str, line: usize, args: &[(Arg, usize)]) -> Result<RpcConfig> {
     if args.len() > 4 {
-        return Err(ProjectError::at(file, line, "@rpc takes at most 4 arguments (mode, sync, transfer mode, channel)"));
+        return Err(ProjectError::at(
+            file,
+            line,
+            "@rpc takes at most 4 arguments (mode, sync, transfer mode, channel)",
+        ));
     }
     let mut config = RpcConfig::default();
     let (mut locality, mut permission, mut transfer) = (0, 0, 0);
@@ -214,11 +251,19 @@ fn rpc_config(file: &str, line: usize, args: &[(Arg, usize)]) -> Result<RpcConfi
             match arg {
                 Arg::Int(channel) => {
                     config.channel = i32::try_from(*channel).map_err(|_| {
-                        ProjectError::at(file, *arg_line, format!("@rpc channel {channel} is out of range"))
+                        ProjectError::at(
+                            file,
+                            *arg_line,
+                            format!("@rpc channel {channel} is out of range"),
+                        )
                     })?;
                 }
                 Arg::Str(s) => {
-                    return Err(ProjectError::at(file, *arg_line, format!("the fourth @rpc argument is the channel, an integer, not \"{s}\"")));
+                    return Err(ProjectError::at(
+                        file,
+                        *arg_line,
+                        format!("the fourth @rpc argument is the channel, an integer, not \"{s}\""),
+                    ));
                 }
             }
             continue;
@@ -236,7 +281,11 @@ fn rpc_config(file: &str, line: usize, args: &[(Arg, usize)]) -> Result<RpcConfi
                 locality += 1;
             }
             "any_peer" | "authority" => {
-                config.mode = if word == "any_peer" { RpcMode::AnyPeer } else { RpcMode::Authority };
+                config.mode = if word == "any_peer" {
+                    RpcMode::AnyPeer
+                } else {
+                    RpcMode::Authority
+                };
                 permission += 1;
             }
             "reliable" => {
@@ -255,14 +304,24 @@ fn rpc_config(file: &str, line: usize, args: &[(Arg, usize)]) -> Result<RpcConfi
                 return Err(ProjectError::at(
                     file,
                     *arg_line,
-                    format!("invalid @rpc argument \"{other}\": expected \"any_peer\"/\"authority\", \"call_local\"/\"call_remote\" or \"reliable\"/\"unreliable\"/\"unreliable_ordered\""),
+                    format!(
+                        "invalid @rpc argument \"{other}\": expected \"any_peer\"/\"authority\", \"call_local\"/\"call_remote\" or \"reliable\"/\"unreliable\"/\"unreliable_ordered\""
+                    ),
                 ));
             }
         }
     }
-    for (count, what) in [(locality, "locality (call_local/call_remote)"), (permission, "mode (any_peer/authority)"), (transfer, "transfer mode")] {
+    for (count, what) in [
+        (locality, "locality (call_local/call_remote)"),
+        (permission, "mode (any_peer/authority)"),
+        (transfer, "transfer mode"),
+    ] {
         if count > 1 {
-            return Err(ProjectError::at(file, line, format!("@rpc gives the {what} more than once")));
+            return Err(ProjectError::at(
+                file,
+                line,
+                format!("@rpc gives the {what} more than once"),
+            ));
         }
     }
     Ok(config)
@@ -274,7 +333,11 @@ fn extends_target(file: &str, tokens: &[Token], start: usize) -> Result<(Extends
     match tokens.get(start).map(|t| &t.tok) {
         Some(Tok::Str(path)) => {
             if tokens.get(start + 1).map(|t| &t.tok) == Some(&Tok::Punct('.')) {
-                return Err(ProjectError::at(file, line, "extending an inner class of another script is not supported"));
+                return Err(ProjectError::at(
+                    file,
+                    line,
+                    "extending an inner class of another script is not supported",
+                ));
             }
             let resolved = if file.contains("::") {
                 resolve_path(file.split("::").next().unwrap_or(file), path)
@@ -296,7 +359,11 @@ fn extends_target(file: &str, tokens: &[Token], start: usize) -> Result<(Extends
             }
             Ok((Extends::Class(full), i))
         }
-        _ => Err(ProjectError::at(file, line, "`extends` must be followed by a class name or a script path")),
+        _ => Err(ProjectError::at(
+            file,
+            line,
+            "`extends` must be followed by a class name or a script path",
+        )),
     }
 }
 
@@ -321,7 +388,10 @@ mod tests {
         assert_eq!(got[0], ("a".into(), RpcConfig::default()));
         assert_eq!(
             got[1].1,
-            RpcConfig::any_peer().call_local(true).transfer_mode(TransferMode::UnreliableOrdered).channel(3)
+            RpcConfig::any_peer()
+                .call_local(true)
+                .transfer_mode(TransferMode::UnreliableOrdered)
+                .channel(3)
         );
         assert_eq!(got[2].1, RpcConfig::default().call_local(true));
     }
@@ -346,7 +416,10 @@ mod tests {
         for (src, line) in [
             ("\n@rpc(\"any_peer\", \"authority\")\nfunc a(): pass\n", 2),
             ("@rpc(\"loud\")\nfunc a(): pass\n", 1),
-            ("@rpc(\"any_peer\", \"call_local\", \"reliable\", \"x\")\nfunc a(): pass\n", 1),
+            (
+                "@rpc(\"any_peer\", \"call_local\", \"reliable\", \"x\")\nfunc a(): pass\n",
+                1,
+            ),
             ("@rpc\nvar x = 1\n", 1),
             ("@rpc(MODE)\nfunc a(): pass\n", 1),
             ("\n\n@rpc\n", 3),

@@ -62,8 +62,18 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>> {
                 i += 1;
                 line += 1;
                 if depth == 0 {
-                    if !matches!(out.last(), None | Some(Token { tok: Tok::Newline, .. })) {
-                        out.push(Token { tok: Tok::Newline, line: line - 1, indent });
+                    if !matches!(
+                        out.last(),
+                        None | Some(Token {
+                            tok: Tok::Newline,
+                            ..
+                        })
+                    ) {
+                        out.push(Token {
+                            tok: Tok::Newline,
+                            line: line - 1,
+                            indent,
+                        });
                     }
                     at_line_start = true;
                 }
@@ -84,13 +94,21 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>> {
             }
             '"' | '\'' => {
                 let (text, next, lines) = string(file, &chars, i, line, false)?;
-                out.push(Token { tok: Tok::Str(text), line, indent });
+                out.push(Token {
+                    tok: Tok::Str(text),
+                    line,
+                    indent,
+                });
                 line += lines;
                 i = next;
             }
             'r' | '&' | '^' if matches!(chars.get(i + 1), Some('"' | '\'')) => {
                 let (text, next, lines) = string(file, &chars, i + 1, line, c == 'r')?;
-                out.push(Token { tok: Tok::Str(text), line, indent });
+                out.push(Token {
+                    tok: Tok::Str(text),
+                    line,
+                    indent,
+                });
                 line += lines;
                 i = next;
             }
@@ -101,15 +119,23 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>> {
                     end += 1;
                 }
                 let name: String = chars[start..end].iter().collect();
-                out.push(Token { tok: Tok::Annotation(name), line, indent });
+                out.push(Token {
+                    tok: Tok::Annotation(name),
+                    line,
+                    indent,
+                });
                 i = end;
             }
             c if c.is_ascii_digit() => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+                {
                     // An exponent sign belongs to the number.
                     if matches!(chars[i], 'e' | 'E')
-                        && !chars[start..i].iter().any(|c| matches!(c, 'x' | 'X' | 'b' | 'B'))
+                        && !chars[start..i]
+                            .iter()
+                            .any(|c| matches!(c, 'x' | 'X' | 'b' | 'B'))
                         && matches!(chars.get(i + 1), Some('+' | '-'))
                     {
                         i += 1;
@@ -117,9 +143,13 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>> {
                     i += 1;
                 }
                 let text: String = chars[start..i].iter().filter(|c| **c != '_').collect();
-                let tok = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                let tok = if let Some(hex) =
+                    text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))
+                {
                     i64::from_str_radix(hex, 16).map_or(Tok::Float, Tok::Int)
-                } else if let Some(bin) = text.strip_prefix("0b").or_else(|| text.strip_prefix("0B")) {
+                } else if let Some(bin) =
+                    text.strip_prefix("0b").or_else(|| text.strip_prefix("0B"))
+                {
                     i64::from_str_radix(bin, 2).map_or(Tok::Float, Tok::Int)
                 } else {
                     text.parse::<i64>().map_or(Tok::Float, Tok::Int)
@@ -131,7 +161,11 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>> {
                 while i < chars.len() && is_ident(chars[i]) {
                     i += 1;
                 }
-                out.push(Token { tok: Tok::Ident(chars[start..i].iter().collect()), line, indent });
+                out.push(Token {
+                    tok: Tok::Ident(chars[start..i].iter().collect()),
+                    line,
+                    indent,
+                });
             }
             c => {
                 match c {
@@ -139,13 +173,27 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>> {
                     ')' | ']' | '}' => depth = depth.saturating_sub(1),
                     _ => {}
                 }
-                out.push(Token { tok: Tok::Punct(c), line, indent });
+                out.push(Token {
+                    tok: Tok::Punct(c),
+                    line,
+                    indent,
+                });
                 i += 1;
             }
         }
     }
-    if !matches!(out.last(), None | Some(Token { tok: Tok::Newline, .. })) {
-        out.push(Token { tok: Tok::Newline, line, indent });
+    if !matches!(
+        out.last(),
+        None | Some(Token {
+            tok: Tok::Newline,
+            ..
+        })
+    ) {
+        out.push(Token {
+            tok: Tok::Newline,
+            line,
+            indent,
+        });
     }
     Ok(out)
 }
@@ -156,7 +204,13 @@ fn is_ident(c: char) -> bool {
 
 /// Reads a string literal starting at its opening quote; returns its decoded text, the index
 /// after it and how many newlines it spans.
-fn string(file: &str, chars: &[char], start: usize, line: usize, raw: bool) -> Result<(String, usize, usize)> {
+fn string(
+    file: &str,
+    chars: &[char],
+    start: usize,
+    line: usize,
+    raw: bool,
+) -> Result<(String, usize, usize)> {
     let quote = chars[start];
     let triple = chars.get(start + 1) == Some(&quote) && chars.get(start + 2) == Some(&quote);
     let mut i = start + if triple { 3 } else { 1 };
@@ -164,17 +218,29 @@ fn string(file: &str, chars: &[char], start: usize, line: usize, raw: bool) -> R
     let mut lines = 0;
     loop {
         let Some(&c) = chars.get(i) else {
-            return Err(ProjectError::at(file, line, "a string that is never closed"));
+            return Err(ProjectError::at(
+                file,
+                line,
+                "a string that is never closed",
+            ));
         };
         if c == '\n' {
             if !triple {
-                return Err(ProjectError::at(file, line, "a string that is not closed on its line"));
+                return Err(ProjectError::at(
+                    file,
+                    line,
+                    "a string that is not closed on its line",
+                ));
             }
             lines += 1;
         }
         if c == '\\' {
             let Some(&next) = chars.get(i + 1) else {
-                return Err(ProjectError::at(file, line, "a string that is never closed"));
+                return Err(ProjectError::at(
+                    file,
+                    line,
+                    "a string that is never closed",
+                ));
             };
             if next == '\n' {
                 lines += 1;
@@ -211,7 +277,11 @@ mod tests {
     use super::*;
 
     fn toks(src: &str) -> Vec<Tok> {
-        tokenize("t.gd", src).unwrap().into_iter().map(|t| t.tok).collect()
+        tokenize("t.gd", src)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.tok)
+            .collect()
     }
 
     #[test]

@@ -1,11 +1,26 @@
 //! Reads a Godot 4 project and derives the multiplayer wire contract its scenes and scripts
-//! declare.
+//! declare, without Godot.
+//!
+//! ```no_run
+//! use netscene_godot_project::GodotProject;
+//! let mut project = GodotProject::open("examples/godot-lobby-client")?;
+//! let table = project.wire_table()?;
+//! print!("{table}");
+//! # Ok::<(), netscene_godot_project::ProjectError>(())
+//! ```
 
+pub mod build;
 pub mod error;
 pub mod gdscript;
 mod gdscript_lex;
+pub mod project;
+pub mod replication;
 pub mod resource;
+pub mod scene;
+pub mod table;
 pub mod text;
 pub mod value;
 
 pub use error::{ProjectError, Result};
+pub use project::GodotProject;
+pub use table::WireTable;

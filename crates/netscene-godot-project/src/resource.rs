@@ -112,7 +112,11 @@ fn field_string(file: &str, section: &Section, name: &str) -> Result<Option<Stri
 
 fn required(file: &str, section: &Section, name: &str) -> Result<String> {
     field_string(file, section, name)?.ok_or_else(|| {
-        ProjectError::at(file, section.line, format!("[{}] without `{name}`", section.tag))
+        ProjectError::at(
+            file,
+            section.line,
+            format!("[{}] without `{name}`", section.tag),
+        )
     })
 }
 
@@ -122,7 +126,10 @@ fn ext_id(file: &str, section: &Section, raw: &RawValue) -> Result<String> {
         _ => Err(ProjectError::at(
             file,
             raw.line,
-            format!("`instance` of [{}] must be ExtResource(\"id\"), not `{}`", section.tag, raw.text),
+            format!(
+                "`instance` of [{}] must be ExtResource(\"id\"), not `{}`",
+                section.tag, raw.text
+            ),
         )),
     }
 }
@@ -131,17 +138,28 @@ fn ext_id(file: &str, section: &Section, raw: &RawValue) -> Result<String> {
 pub fn parse(file: &str, text: &str) -> Result<ResourceFile> {
     let parsed = text::parse(file, text)?;
     if let Some(first) = parsed.preamble.first() {
-        return Err(ProjectError::at(file, first.line, "a value before the [gd_scene] or [gd_resource] header"));
+        return Err(ProjectError::at(
+            file,
+            first.line,
+            "a value before the [gd_scene] or [gd_resource] header",
+        ));
     }
     let mut sections = parsed.sections.into_iter();
     let Some(head) = sections.next() else {
-        return Err(ProjectError::file(file, "an empty resource file (no [gd_scene] or [gd_resource] header)"));
+        return Err(ProjectError::file(
+            file,
+            "an empty resource file (no [gd_scene] or [gd_resource] header)",
+        ));
     };
     let kind = match head.tag.as_str() {
         "gd_scene" => ResourceKind::Scene,
         "gd_resource" => ResourceKind::Resource(required(file, &head, "type")?),
         other => {
-            return Err(ProjectError::at(file, head.line, format!("expected [gd_scene] or [gd_resource], found [{other}]")));
+            return Err(ProjectError::at(
+                file,
+                head.line,
+                format!("expected [gd_scene] or [gd_resource], found [{other}]"),
+            ));
         }
     };
     if let Some(raw) = head.field("format") {
@@ -149,13 +167,20 @@ pub fn parse(file: &str, text: &str) -> Result<ResourceFile> {
         match format {
             netscene_variant::Variant::Int(3 | 4) => {}
             netscene_variant::Variant::Int(2) => {
-                return Err(ProjectError::at(file, raw.line, "a Godot 3 file (format=2): open and save the project in Godot 4 first"));
+                return Err(ProjectError::at(
+                    file,
+                    raw.line,
+                    "a Godot 3 file (format=2): open and save the project in Godot 4 first",
+                ));
             }
             other => {
                 return Err(ProjectError::at(
                     file,
                     raw.line,
-                    format!("unsupported format={}: netscene reads the Godot 4 formats 3 and 4", netscene_variant::var_to_str_one_line(&other)),
+                    format!(
+                        "unsupported format={}: netscene reads the Godot 4 formats 3 and 4",
+                        netscene_variant::var_to_str_one_line(&other)
+                    ),
                 ));
             }
         }
@@ -171,7 +196,11 @@ pub fn parse(file: &str, text: &str) -> Result<ResourceFile> {
         main: head.body,
     };
     if let Some(first) = out.main.first() {
-        return Err(ProjectError::at(file, first.line, "a value directly under the file header"));
+        return Err(ProjectError::at(
+            file,
+            first.line,
+            "a value directly under the file header",
+        ));
     }
     for section in sections {
         match section.tag.as_str() {
@@ -196,7 +225,10 @@ pub fn parse(file: &str, text: &str) -> Result<ResourceFile> {
                 out.sub.insert(id, entry);
             }
             "node" if out.kind == ResourceKind::Scene => {
-                let instance = section.field("instance").map(|raw| ext_id(file, &section, raw)).transpose()?;
+                let instance = section
+                    .field("instance")
+                    .map(|raw| ext_id(file, &section, raw))
+                    .transpose()?;
                 out.nodes.push(NodeDecl {
                     name: required(file, &section, "name")?,
                     ty: field_string(file, &section, "type")?,
@@ -208,13 +240,18 @@ pub fn parse(file: &str, text: &str) -> Result<ResourceFile> {
                 });
             }
             "editable" if out.kind == ResourceKind::Scene => {
-                out.editable.push((required(file, &section, "path")?, section.line));
+                out.editable
+                    .push((required(file, &section, "path")?, section.line));
             }
             // Signal connections do not touch the wire.
             "connection" if out.kind == ResourceKind::Scene => {}
             "resource" if out.kind != ResourceKind::Scene => out.main = section.body,
             other => {
-                return Err(ProjectError::at(file, section.line, format!("a [{other}] section is not expected in this file")));
+                return Err(ProjectError::at(
+                    file,
+                    section.line,
+                    format!("a [{other}] section is not expected in this file"),
+                ));
             }
         }
     }
@@ -236,6 +273,10 @@ mod tests {
     #[test]
     fn refuses_godot_3_scenes() {
         let err = parse("res://old.tscn", "[gd_scene load_steps=1 format=2]\n").unwrap_err();
-        assert!(err.to_string().starts_with("res://old.tscn:1: a Godot 3 file"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("res://old.tscn:1: a Godot 3 file"),
+            "{err}"
+        );
     }
 }

@@ -130,7 +130,10 @@ impl Cursor<'_> {
     }
 
     fn skip_inline_space(&mut self) {
-        while self.peek().is_some_and(|c| c == ' ' || c == '\t' || c == '\r') {
+        while self
+            .peek()
+            .is_some_and(|c| c == ' ' || c == '\t' || c == '\r')
+        {
             self.bump();
         }
     }
@@ -158,7 +161,10 @@ impl Cursor<'_> {
                     break;
                 }
                 None | Some('\n') => {
-                    return Err(self.error(line, format!("the [{tag} ...] header is not closed with ']'")));
+                    return Err(self.error(
+                        line,
+                        format!("the [{tag} ...] header is not closed with ']'"),
+                    ));
                 }
                 Some(_) => {}
             }
@@ -172,7 +178,10 @@ impl Cursor<'_> {
                 self.bump();
             }
             if self.peek() != Some('=') || key.is_empty() {
-                return Err(self.error(key_line, format!("expected field=value in the [{tag}] header")));
+                return Err(self.error(
+                    key_line,
+                    format!("expected field=value in the [{tag}] header"),
+                ));
             }
             self.bump(); // '='
             let value = self.value(true)?;
@@ -271,7 +280,10 @@ impl Cursor<'_> {
             }
         }
         if let Some((close, opened)) = open.last() {
-            return Err(self.error(*opened, format!("a bracket opened here is never closed with '{close}'")));
+            return Err(self.error(
+                *opened,
+                format!("a bracket opened here is never closed with '{close}'"),
+            ));
         }
         let text: String = self.chars[start..self.pos].iter().collect();
         let text = text.trim().to_string();
@@ -305,7 +317,10 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let err = parse("x.tscn", "[node name=\"A\"]\na = [1, 2\n").unwrap_err();
-        assert_eq!(err.to_string(), "x.tscn:2: a bracket opened here is never closed with ']'");
+        assert_eq!(
+            err.to_string(),
+            "x.tscn:2: a bracket opened here is never closed with ']'"
+        );
         let err = parse("x.tscn", "\n\n[node name=\"A\"\n").unwrap_err();
         assert_eq!(err.line, Some(3));
         let err = parse("x.tscn", "[a]\njunk\n").unwrap_err();

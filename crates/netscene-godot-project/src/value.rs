@@ -61,7 +61,10 @@ fn wrong(file: &str, line: usize, what: &str, expected: &str, got: &Variant) -> 
     ProjectError::at(
         file,
         line,
-        format!("{what} must be {expected}, not `{}`", netscene_variant::var_to_str_one_line(got)),
+        format!(
+            "{what} must be {expected}, not `{}`",
+            netscene_variant::var_to_str_one_line(got)
+        ),
     )
 }
 
@@ -106,7 +109,13 @@ impl Typed<'_> {
     pub fn bool(&self, v: &Variant) -> Result<bool> {
         match v {
             Variant::Bool(b) => Ok(*b),
-            other => Err(wrong(self.file, self.line, self.what, "true or false", other)),
+            other => Err(wrong(
+                self.file,
+                self.line,
+                self.what,
+                "true or false",
+                other,
+            )),
         }
     }
 
@@ -130,10 +139,22 @@ impl Typed<'_> {
                 .map(|item| match item {
                     Variant::String(s) => Ok(s.clone()),
                     Variant::StringName(s) => Ok(s.as_str().to_string()),
-                    other => Err(wrong(self.file, self.line, self.what, "a list of strings", other)),
+                    other => Err(wrong(
+                        self.file,
+                        self.line,
+                        self.what,
+                        "a list of strings",
+                        other,
+                    )),
                 })
                 .collect(),
-            other => Err(wrong(self.file, self.line, self.what, "a PackedStringArray", other)),
+            other => Err(wrong(
+                self.file,
+                self.line,
+                self.what,
+                "a PackedStringArray",
+                other,
+            )),
         }
     }
 }
@@ -151,9 +172,18 @@ mod tests {
 
     #[test]
     fn reads_references_variants_and_leaves_the_rest() {
-        assert_eq!(read(&raw("ExtResource(\"1_ab\")")), Value::ExtResource("1_ab".into()));
-        assert_eq!(read(&raw("SubResource( 3 )")), Value::SubResource("3".into()));
+        assert_eq!(
+            read(&raw("ExtResource(\"1_ab\")")),
+            Value::ExtResource("1_ab".into())
+        );
+        assert_eq!(
+            read(&raw("SubResource( 3 )")),
+            Value::SubResource("3".into())
+        );
         assert_eq!(read(&raw("0.05")), Value::Variant(Variant::Float(0.05)));
-        assert!(matches!(read(&raw("Resource(\"res://x.tres\")")), Value::Unread(_)));
+        assert!(matches!(
+            read(&raw("Resource(\"res://x.tres\")")),
+            Value::Unread(_)
+        ));
     }
 }
