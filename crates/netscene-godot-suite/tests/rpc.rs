@@ -6,11 +6,11 @@
 
 mod net_support;
 
-use netscene::{MultiplayerEvent, RpcRejection};
 use net_support::{
     Server, launch, net_project, printed, rpc_line, rpc_methods, sync_with, wait_admitted,
     wait_joined,
 };
+use netscene::{MultiplayerEvent, RpcRejection};
 
 /// The methods any peer may call (the rest are authority methods).
 fn any_peer_methods() -> Vec<&'static str> {
@@ -121,17 +121,21 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     {
         let value = format!("s-{method}");
         server.rpc(server.scene.rpc, id, method, &value);
-        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), net_support::STEP, || {
-            server.poll()
-        });
+        godot.wait_for(
+            &rpc_line(method, "Rpc", 1, &value),
+            net_support::STEP,
+            || server.poll(),
+        );
     }
     // call_local from netscene with rpc() to all: the server runs it too, as sender 1.
     for method in ["any_local", "auth_local"] {
         let value = format!("s-{method}-all");
         server.rpc(server.scene.rpc, 0, method, &value);
-        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), net_support::STEP, || {
-            server.poll()
-        });
+        godot.wait_for(
+            &rpc_line(method, "Rpc", 1, &value),
+            net_support::STEP,
+            || server.poll(),
+        );
         let local = server.calls();
         assert!(
             local

@@ -65,7 +65,7 @@ func _ready() -> void:
 
 
 func _on_peer_authenticating(id: int) -> void:
-	print("signal peer_authenticating %d" % id)
+	print("signal peer_authenticating %d (me %d)" % [id, multiplayer.get_unique_id()])
 	if scenario == "auth" or scenario == "auth_leave":
 		var sent := (multiplayer as SceneMultiplayer).send_auth(id, token.to_utf8_buffer())
 		print("sent token %s: %s" % [token, error_string(sent)])
@@ -112,10 +112,9 @@ func command(what: String, args: Array) -> void:
 			get_node(args[0] as String).set_multiplayer_authority(args[1])
 			print("did authority %s %d" % [args[0], args[1]])
 		"hit_cells":
-			# [target, rounds]: every cell calls hit(round) on the target, rounds times.
-			for round_number in args[1]:
-				for cell in $Many.get_children():
-					cell.rpc_id(args[0], "hit", round_number)
+			# [target, round]: every cell calls hit(round) on the target.
+			for cell in $Many.get_children():
+				cell.rpc_id(args[0], "hit", args[1])
 			print("did hit_cells %d %d" % [args[0], args[1]])
 		"report_cells":
 			# One line: how many cells were hit, how many calls, and each distinct history.

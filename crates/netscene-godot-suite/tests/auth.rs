@@ -1,0 +1,241 @@
+//! Connections of real Godot 4.6 clients to a netscene server: authentication with the right
+//! token, a wrong one (the server drops the peer) and a refused one the client walks away from;
+//! the auth timeout (clients that never finish are dropped); `disconnect_peer` (the client sees
+//! `server_disconnected`, the other client `peer_disconnected`); `refuse_new_connections` (a
+//! client cannot join: `connection_failed`). Every connection signal of Godot is asserted here
+//! or in the relay test.
+
+mod net_support;
+
+use std::time::{Duration, Instant};
+
+use net_support::{STEP, Server, launch, net_project, rpc_line, wait_admitted, wait_joined};
+use netscene::{MultiplayerEvent, PeerId, SceneMultiplayer};
+use netscene_godot_suite::GodotClient;
+
+/// The id a pending client prints in its `peer_authenticating` line.
+fn authenticating(client: &mut GodotClient, server: &mut Server) -> PeerId {
+    let line = client.wait_for("signal peer_authenticating 1 (me ", STEP, || server.poll());
+    line.trim_end_matches(')')
+        .rsplit(' ')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("an id in {line:?}"))
+}
+
+fn has_event(server: &Server, event: &MultiplayerEvent) -> bool {
+    server.events.contains(event)
+}
+
+#[test]
+fn right_wrong_and_refused_tokens() {
+    let mut server = Server::start(|mp| {
+        mp.set_auth_callback(Some(Box::new(
+            |mp: &mut SceneMultiplayer, peer, data: &[u8]| match data {
+                b"sesame" => {
+                    mp.send_auth(peer, b"welcome").unwrap();
+                    mp.complete_auth(peer).unwrap();
+                }
+                b"leave-me" => mp.send_auth(peer, b"denied").unwrap(),
+                _ => mp.disconnect_peer(peer).unwrap(),
+            },
+        )));
+    });
+    let project = net_project();
+    let mut good = launch(
+        &server,
+        "good",
+        &project,
+        &["--scenario=auth", "--token=sesame"],
+    );
+    let mut bad = launch(
+        &server,
+        "bad",
+        &project,
+        &["--scenario=auth", "--token=wrong"],
+    );
+    let mut leaver = launch(
+        &server,
+        "leaver",
+        &project,
+        &["--scenario=auth_leave", "--token=leave-me"],
+    );
+
+    // The right token: both sides complete, then the client is admitted.
+    let good_id = authenticating(&mut good, &mut server);
+    good.wait_for("sent token sesame: OK", STEP, || server.poll());
+    good.wait_for("auth data from 1: welcome", STEP, || server.poll());
+    good.wait_for("completed auth: OK", STEP, || server.poll());
+    assert_eq!(wait_joined(&mut good, &mut server), good_id);
+    good.wait_for("signal peer_connected 1", STEP, || server.poll());
+    wait_admitted(&mut server, good_id);
+    assert!(has_event(
+        &server,
+        &MultiplayerEvent::PeerAuthenticating(good_id)
+    ));
+    server.rpc(server.scene.rpc, good_id, "any_reliable", "admitted");
+    good.wait_for(
+        &rpc_line("any_reliable", "Rpc", 1, "admitted"),
+        STEP,
+        || server.poll(),
+    );
+
+    // A wrong token: the server drops the pending peer (no signal on the server, as in Godot's
+    // disconnect_peer); Godot sees its authentication fail and the server go.
+    let bad_id = authenticating(&mut bad, &mut server);
+    bad.wait_for("signal peer_authentication_failed 1", STEP, || {
+        server.poll()
+    });
+    bad.wait_for("signal server_disconnected", STEP, || server.poll());
+
+    // A refused token the client answers by leaving: the server sees the pending peer fail.
+    let leaver_id = authenticating(&mut leaver, &mut server);
+    leaver.wait_for("auth data from 1: denied", STEP, || server.poll());
+    leaver.wait_for("leaving", STEP, || server.poll());
+    server.wait_event("the leaver's authentication failure", |e| {
+        *e == MultiplayerEvent::PeerAuthenticationFailed(leaver_id)
+    });
+    leaver.wait_for("signal server_disconnected", STEP, || server.poll());
+
+    server.poll_for(Duration::from_millis(200));
+    for id in [bad_id, leaver_id] {
+        assert!(has_event(
+            &server,
+            &MultiplayerEvent::PeerAuthenticating(id)
+        ));
+        assert!(
+            !has_event(&server, &MultiplayerEvent::PeerConnected(id)),
+            "{id} was admitted: {:#?}",
+            server.events
+        );
+    }
+    assert!(
+        !has_event(&server, &MultiplayerEvent::PeerAuthenticationFailed(bad_id)),
+        "disconnect_peer of a pending peer emits nothing in Godot: {:#?}",
+        server.events
+    );
+    assert_eq!(server.peers(), [good_id]);
+    assert!(server.multiplayer().get_authenticating_peers().is_empty());
+    for (client, id) in [(&mut bad, bad_id), (&mut leaver, leaver_id)] {
+        client.update();
+        assert!(
+            !client
+                .stdout_lines()
+                .any(|l| l.starts_with("signal connected_to_server")),
+            "{id} believes it joined\n{}",
+            client.transcript_text()
+        );
+    }
+
+    server.command(good_id, "quit", vec![]);
+    assert_eq!(good.wait_exit(STEP, || server.poll()), 0);
+    for client in [&mut good, &mut bad, &mut leaver] {
+        client.assert_clean();
+    }
+}
+
+#[test]
+fn auth_timeout_drops_clients_that_never_finish() {
+    let mut server = Server::start(|mp| {
+        // Never completes: every client times out.
+        mp.set_auth_callback(Some(Box::new(|_: &mut SceneMultiplayer, _, _: &[u8]| {})));
+        mp.set_auth_timeout(1.0).unwrap();
+    });
+    let project = net_project();
+    // A client without auth (Godot admits the server at once) and one that never sends.
+    let mut plain = launch(&server, "plain", &project, &["--scenario=plain"]);
+    let mut silent = launch(&server, "silent", &project, &["--scenario=auth_silent"]);
+
+    let plain_id = wait_joined(&mut plain, &mut server);
+    plain.wait_for("signal peer_connected 1", STEP, || server.poll());
+    let silent_id = authenticating(&mut silent, &mut server);
+    let mut since = std::collections::HashMap::new();
+    for id in [plain_id, silent_id] {
+        server.wait_event("authenticating", |e| {
+            *e == MultiplayerEvent::PeerAuthenticating(id)
+        });
+        since.insert(id, Instant::now());
+    }
+    for id in [plain_id, silent_id] {
+        server.wait_event("the auth timeout", |e| {
+            *e == MultiplayerEvent::PeerAuthenticationFailed(id)
+        });
+        let waited = since[&id].elapsed();
+        assert!(
+            waited >= Duration::from_millis(800),
+            "{id} dropped after {waited:?}, before the 1 s timeout"
+        );
+    }
+    plain.wait_for("signal peer_disconnected 1", STEP, || server.poll());
+    plain.wait_for("signal server_disconnected", STEP, || server.poll());
+    silent.wait_for("signal peer_authentication_failed 1", STEP, || {
+        server.poll()
+    });
+    silent.wait_for("signal server_disconnected", STEP, || server.poll());
+    assert!(server.peers().is_empty());
+    assert!(server.multiplayer().get_authenticating_peers().is_empty());
+    for id in [plain_id, silent_id] {
+        assert!(!has_event(&server, &MultiplayerEvent::PeerConnected(id)));
+    }
+    plain.assert_clean();
+    silent.assert_clean();
+}
+
+#[test]
+fn disconnect_peer_and_refuse_new_connections() {
+    let mut server = Server::start(|_| {});
+    let project = net_project();
+    let mut a = launch(&server, "a", &project, &["--scenario=plain"]);
+    let mut b = launch(&server, "b", &project, &["--scenario=plain"]);
+    let id_a = wait_joined(&mut a, &mut server);
+    let id_b = wait_joined(&mut b, &mut server);
+    wait_admitted(&mut server, id_a);
+    wait_admitted(&mut server, id_b);
+    b.wait_for(&format!("signal peer_connected {id_a}"), STEP, || {
+        server.poll()
+    });
+
+    // The server drops A: A sees the server go, B sees A go; no signal on the server.
+    server.multiplayer().disconnect_peer(id_a).unwrap();
+    a.wait_for("signal server_disconnected", STEP, || server.poll());
+    b.wait_for(&format!("signal peer_disconnected {id_a}"), STEP, || {
+        server.poll()
+    });
+    server.poll_for(Duration::from_millis(200));
+    assert_eq!(server.peers(), [id_b]);
+    assert!(
+        !has_event(&server, &MultiplayerEvent::PeerDisconnected(id_a)),
+        "disconnect_peer emits nothing on the server in Godot: {:#?}",
+        server.events
+    );
+
+    // While refusing, a new client cannot join.
+    server
+        .multiplayer()
+        .set_refuse_new_connections(true)
+        .unwrap();
+    let mut c = launch(&server, "c", &project, &["--scenario=plain"]);
+    c.wait_for("signal connection_failed", STEP, || server.poll());
+    c.update();
+    assert!(
+        !c.stdout_lines()
+            .any(|l| l.starts_with("signal connected_to_server")),
+        "{}",
+        c.transcript_text()
+    );
+    assert_eq!(server.peers(), [id_b]);
+    // B is still served.
+    server.rpc(server.scene.rpc, id_b, "any_reliable", "still-here");
+    b.wait_for(
+        &rpc_line("any_reliable", "Rpc", 1, "still-here"),
+        STEP,
+        || server.poll(),
+    );
+
+    server.command(id_b, "quit", vec![]);
+    assert_eq!(b.wait_exit(STEP, || server.poll()), 0);
+    server.wait_event("B left", |e| *e == MultiplayerEvent::PeerDisconnected(id_b));
+    for client in [&mut a, &mut b, &mut c] {
+        client.assert_clean();
+    }
+}
