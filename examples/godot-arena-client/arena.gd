@@ -16,9 +16,11 @@ var port := 7000
 var transport := "enet"
 var player_name := "godot"
 var auth_token := ""
-# Scripted mode: moves sent once our avatar exists, then (when >= 0) leave after that long.
-var scripted_moves: Array[Vector2i] = []
+# Scripted mode: arrow-key presses played once our avatar exists, then (when >= 0) leave
+# after that many seconds.
+var scripted_moves: Array[String] = []
 var leave_after := -1.0
+var moves_sent := 0
 
 @onready var spawner: MultiplayerSpawner = $PlayerSpawner
 @onready var status: Label = $Status
@@ -67,21 +69,24 @@ func _read_command_line() -> bool:
 			"token": auth_token = parts[1]
 			"leave-after": leave_after = float(parts[1])
 			"moves":
-				for move in parts[1].split(",", false):
-					if not DIRECTIONS.has(move):
-						printerr("unknown move %s (right, left, up, down)" % move)
+				for step in parts[1].split(",", false):
+					if not DIRECTIONS.has(step):
+						printerr("unknown move %s (right, left, up, down)" % step)
 						return false
-					scripted_moves.append(DIRECTIONS[move])
+					scripted_moves.append(step)
 	return true
 
 
 func _unhandled_input(event: InputEvent) -> void:
 	if multiplayer.multiplayer_peer.get_connection_status() != MultiplayerPeer.CONNECTION_CONNECTED:
 		return
-	for action in ["ui_right", "ui_left", "ui_up", "ui_down"]:
-		if event.is_action_pressed(action, true):
-			move.rpc_id(1, DIRECTIONS[action.trim_prefix("ui_")])
+	for direction in DIRECTIONS:
+		if event.is_action_pressed("ui_" + direction, true):
 			get_viewport().set_input_as_handled()
+			move.rpc_id(1, DIRECTIONS[direction])
+			moves_sent += 1
+			if moves_sent == scripted_moves.size():
+				print("sent %d moves" % moves_sent)
 			return
 
 
@@ -107,11 +112,14 @@ func _on_spawned(node: Node) -> void:
 	print("spawned avatar %s" % node.name)
 	if node.name != str(multiplayer.get_unique_id()):
 		return
-	# Our own avatar exists: play the scripted moves (reliable, so they arrive in order).
-	if not scripted_moves.is_empty():
-		for direction in scripted_moves:
-			move.rpc_id(1, direction)
-		print("sent %d moves" % scripted_moves.size())
+	# Our own avatar exists: press the scripted arrow keys, so a scripted game takes the same
+	# path as a player's keyboard (the input events arrive in order, and so do the reliable RPCs).
+	for direction in scripted_moves:
+		for pressed in [true, false]:
+			var key := InputEventAction.new()
+			key.action = "ui_" + direction
+			key.pressed = pressed
+			Input.parse_input_event(key)
 	if leave_after >= 0.0:
 		get_tree().create_timer(leave_after).timeout.connect(_leave)
 
