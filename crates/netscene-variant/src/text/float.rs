@@ -2,11 +2,19 @@
 //! `0` for zero (the sign of `-0.0` is dropped, as Godot does), `nan`, `inf`, `inf_neg`, else
 //! the shortest decimal that reads back to the same value.
 //!
-//! Layout of that decimal follows the grisu2 formatter newer Godot versions use for
-//! `String::num_scientific` (the `to_chars` layout): plain digits while the decimal exponent is
-//! within `(-4, digits10]` (15 for `f64`, 6 for `f32`; the exponent here is the position of the
-//! decimal point), scientific with a signed two-digit exponent (`1e+15`, `1e-05`) outside it. Integral values are written without a fraction
-//! (`Vector2(1, 2)`); [`float_text`] appends `.0` for `float` values as Godot's writer does.
+//! A double that a single-precision float holds exactly is written with the float's shortest
+//! digits (Godot's guard against the noise digits of a widened `real_t`): `3.4028235e+38` for
+//! `f32::MAX`, `0.5`, but `0.1` for the double nearest 0.1.
+//!
+//! The layout of the digits follows the grisu2 formatter Godot 4.6 uses for
+//! `String::num_scientific` (the `to_chars` layout): plain digits while the decimal point sits
+//! within `(-4, 15]` digits of the first one (15 being `digits10` of a double, for floats
+//! too), scientific with a signed two-digit exponent (`1e+15`, `1e-05`) outside it. Integral
+//! values are written without a fraction (`Vector2(1, 2)`); [`float_text`] appends `.0` for
+//! `float` values as Godot's writer does.
+
+/// Godot's layout bound (`numeric_limits<double>::digits10`), used for floats and doubles.
+const MAX_PLAIN_EXPONENT: i32 = 15;
 
 /// Text for a `float` (f64) Variant: `1.0`, `0.1`, `1e+20`, `inf`, `inf_neg`, `nan`.
 pub(crate) fn float_text(x: f64) -> String {
@@ -17,14 +25,18 @@ pub(crate) fn float_text(x: f64) -> String {
     s
 }
 
-/// Godot's `rtos_fix` for a double value (packed float64 elements).
+/// Godot's `rtos_fix` for a double value (`float` Variants, packed float64 elements).
 pub(crate) fn real_fix_f64(x: f64) -> String {
-    special(x).map_or_else(|| layout(&format!("{x:e}"), 15), str::to_owned)
+    let narrowed = x as f32;
+    if f64::from(narrowed) == x {
+        return real_fix_f32(narrowed);
+    }
+    special(x).map_or_else(|| layout(&format!("{x:e}")), str::to_owned)
 }
 
 /// Godot's `rtos_fix` for a single-precision component (math types, colors, float32 arrays).
 pub(crate) fn real_fix_f32(x: f32) -> String {
-    special(f64::from(x)).map_or_else(|| layout(&format!("{x:e}"), 6), str::to_owned)
+    special(f64::from(x)).map_or_else(|| layout(&format!("{x:e}")), str::to_owned)
 }
 
 fn special(x: f64) -> Option<&'static str> {
@@ -40,7 +52,7 @@ fn special(x: f64) -> Option<&'static str> {
 }
 
 /// Lays out Rust's shortest round-trip scientific form (`-1.25e-7`) as described above.
-fn layout(scientific: &str, max_exp: i32) -> String {
+fn layout(scientific: &str) -> String {
     let (negative, body) = match scientific.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, scientific),
@@ -55,10 +67,10 @@ fn layout(scientific: &str, max_exp: i32) -> String {
     if negative {
         out.push('-');
     }
-    if k <= n && n <= max_exp {
+    if k <= n && n <= MAX_PLAIN_EXPONENT {
         out.push_str(&digits);
         out.extend(std::iter::repeat_n('0', (n - k) as usize));
-    } else if 0 < n && n <= max_exp {
+    } else if 0 < n && n <= MAX_PLAIN_EXPONENT {
         let (int_part, frac) = digits.split_at(n as usize);
         out.push_str(int_part);
         out.push('.');
@@ -111,8 +123,25 @@ mod tests {
         assert_eq!(real_fix_f32(0.1), "0.1");
         assert_eq!(real_fix_f32(-0.0), "0");
         assert_eq!(real_fix_f32(123456.0), "123456");
-        assert_eq!(real_fix_f32(1234567.0), "1.234567e+06");
+        // Measured in Godot 4.6: floats keep plain digits up to 15 places, as doubles do.
+        assert_eq!(real_fix_f32(1234567.0), "1234567");
+        assert_eq!(real_fix_f32(1e10), "10000000000");
+        assert_eq!(real_fix_f32(123456789012.0), "123456790000");
+        assert_eq!(real_fix_f32(1e15), "1e+15");
         assert_eq!(real_fix_f32(f32::MAX), "3.4028235e+38");
+        assert_eq!(real_fix_f32(1e-5), "1e-05");
         assert_eq!(real_fix_f64(2.0), "2");
+    }
+
+    #[test]
+    fn doubles_a_float_holds_exactly_use_the_floats_digits() {
+        // Measured in Godot 4.6: var_to_str(float(f32::MAX)) is "3.4028235e+38".
+        assert_eq!(float_text(f64::from(f32::MAX)), "3.4028235e+38");
+        assert_eq!(float_text(f64::from(0.1f32)), "0.1");
+        assert_eq!(real_fix_f64(f64::from(1e-5f32)), "1e-05");
+        // Doubles a float cannot hold keep their own digits.
+        assert_eq!(float_text(3.402823466385289e38), "3.402823466385289e+38");
+        assert_eq!(float_text(5e-324), "5e-324");
+        assert_eq!(float_text(1.0 / 3.0), "0.3333333333333333");
     }
 }
