@@ -25,6 +25,7 @@ mod connect;
 mod counting;
 mod demo;
 mod health;
+mod inspect;
 mod lobby;
 mod logging;
 mod serve;
@@ -56,6 +57,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Encode and decode Godot Variant bytes (`encode_variant` / `decode_variant`).
     Variant(variant_cmd::VariantArgs),
+    /// The wire contract of a Godot project (RPC ids, checksums, spawners, synchronizers);
+    /// `--against` lists differences that break the wire.
+    Inspect(inspect::InspectArgs),
 }
 
 /// Value parser for text flags where an empty value can only be a mistake (`--name ""`,
@@ -109,5 +113,6 @@ fn main() -> ExitCode {
         Command::Connect(args) => connect::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Variant(args) => variant_cmd::run(args),
+        Command::Inspect(args) => inspect::run(args),
     }
 }

@@ -10,6 +10,7 @@
 //! ```
 
 pub mod build;
+pub mod diff;
 pub mod error;
 pub mod gdscript;
 mod gdscript_lex;
@@ -21,6 +22,7 @@ pub mod table;
 pub mod text;
 pub mod value;
 
+pub use diff::{Difference, diff};
 pub use error::{ProjectError, Result};
 pub use project::GodotProject;
 pub use table::WireTable;
