@@ -3,85 +3,13 @@
 //! other's avatar spawned, moved as its inputs say, scored and named; the one that leaves is
 //! despawned on the other; neither prints a Godot error.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+mod arena_support;
+
 use std::thread;
 use std::time::{Duration, Instant};
 
+use arena_support::{STEP, Server};
 use netscene_godot_suite::{GodotClient, GodotProject, workspace_root};
-
-const BIN: &str = env!("CARGO_BIN_EXE_netscene");
-/// Per wait: a client's browser starts in a few seconds; shared CI machines are slower.
-const STEP: Duration = Duration::from_secs(40);
-
-/// The `netscene serve` process and the lines it logged; killed by its pid when dropped.
-struct Server {
-    child: Child,
-    lines: Receiver<String>,
-    log: Vec<String>,
-}
-
-impl Server {
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run netscene serve");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (sender, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Server {
-            child,
-            lines,
-            log: Vec::new(),
-        }
-    }
-
-    /// Takes the lines logged since the last call (never blocks).
-    fn pump(&mut self) {
-        self.log.extend(self.lines.try_iter());
-    }
-
-    /// Waits for a logged line containing every one of `parts`.
-    fn wait_for(&mut self, parts: &[&str]) -> String {
-        let start = Instant::now();
-        loop {
-            self.pump();
-            if let Some(line) = self
-                .log
-                .iter()
-                .find(|line| parts.iter().all(|part| line.contains(part)))
-            {
-                return line.clone();
-            }
-            assert!(
-                start.elapsed() < STEP,
-                "the server logged no line with {parts:?}:\n{}",
-                self.log.join("\n")
-            );
-            thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // Child::kill signals the server's own pid.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Waits until `client` has printed a line containing `needle` (anywhere in its transcript:
 /// the two clients' lines interleave in no fixed order), reading the server's log meanwhile.
@@ -110,16 +38,6 @@ fn wait_printed(client: &mut GodotClient, server: &mut Server, needle: &str) -> 
     }
 }
 
-/// The value of the field `key=` in a log line (` port=`, not the end of ` transport=`).
-fn field<'a>(line: &'a str, key: &str) -> &'a str {
-    let start = line
-        .find(&format!(" {key}="))
-        .unwrap_or_else(|| panic!("no {key}= in {line:?}"))
-        + key.len()
-        + 2;
-    line[start..].split_whitespace().next().unwrap_or_default()
-}
-
 fn launch(name: &str, port: &str, extra: &[&str]) -> GodotClient {
     let project = GodotProject::from_dir(workspace_root().join("examples/godot-arena-client"));
     let mut args = vec![
@@ -141,19 +59,8 @@ fn connected_id(client: &mut GodotClient, server: &mut Server) -> String {
 #[test]
 fn two_godot_clients_play_the_arena() {
     let started = Instant::now();
-    let mut server = Server::start(&[
-        "serve",
-        "--game",
-        "arena",
-        "--transport",
-        "ws",
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        "0",
-    ]);
-    let listening = server.wait_for(&["listening", "game=Arena", "transport="]);
-    let port = field(&listening, "port").to_owned();
+    let (mut server, port) = Server::arena_ws(&[]);
+    let port = port.to_string();
 
     // Alice joins first (spawn cell (3,3) = 112,112) and moves right, right, up: (5,2), three
     // new cells.
