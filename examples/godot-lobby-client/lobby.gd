@@ -16,9 +16,11 @@ func _ready() -> void:
 	_read_command_line()
 	var peer: MultiplayerPeer
 	var err := OK
-	if transport == "ws":
+	if transport == "ws" or transport == "wss":
+		# wss:// is what a web export on an https page must use; the browser (or, natively,
+		# Godot's TLSOptions.client()) checks the server's certificate.
 		peer = WebSocketMultiplayerPeer.new()
-		err = peer.create_client("ws://%s:%d" % [host, port])
+		err = peer.create_client("%s://%s:%d" % [transport, host, port])
 	else:
 		peer = ENetMultiplayerPeer.new()
 		err = peer.create_client(host, port)

@@ -20,10 +20,10 @@ use crate::transport::{self, Endpoint, NetTransport};
 /// Arguments of `netscene connect`.
 #[derive(Debug, clap::Args)]
 pub struct ConnectArgs {
-    /// Server address, `HOST:PORT`.
-    #[arg(value_name = "HOST:PORT")]
+    /// Server address: `HOST:PORT`, or a `ws://HOST:PORT` / `wss://HOST:PORT` URL (WebSocket).
+    #[arg(value_name = "HOST:PORT|URL")]
     address: String,
-    /// Transport the server uses.
+    /// Transport the server uses (a `ws://` or `wss://` address means WebSocket).
     #[arg(long, value_enum, default_value_t = NetTransport::Enet)]
     transport: NetTransport,
     /// Name to register with.
@@ -32,6 +32,9 @@ pub struct ConnectArgs {
     /// Auth token the server expects.
     #[arg(long, value_parser = crate::non_empty)]
     auth_token: Option<String>,
+    /// PEM certificate(s) of a private CA to trust for `wss://` (instead of the public roots).
+    #[arg(long, value_name = "FILE")]
+    tls_ca: Option<std::path::PathBuf>,
     /// Give up when not connected after this many seconds (at most 3600).
     #[arg(long, default_value_t = 10.0, value_parser = connect_timeout_seconds)]
     connect_timeout: f64,
@@ -92,12 +95,45 @@ fn stdin_reader() -> Receiver<Input> {
     rx
 }
 
-fn connect(args: &ConnectArgs) -> Result<(), String> {
-    let (host, port) = transport::parse_host_port(&args.address)?;
-    let endpoint = match args.transport {
-        NetTransport::Enet => Endpoint::Enet { host, port },
-        NetTransport::Ws => Endpoint::Ws { host, port },
+/// Where `connect` goes: `wss://` URLs get TLS (trusting `--tls-ca` or the public roots).
+fn server_endpoint(args: &ConnectArgs) -> Result<Endpoint, String> {
+    let (scheme, rest) = match args.address.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
+        None => (None, args.address.as_str()),
     };
+    // A path in the URL is fine for Godot's server and ours alike: neither routes by it.
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let (host, port) = transport::parse_host_port(authority)?;
+    let secure = match scheme.as_deref() {
+        None => false,
+        Some("ws") => false,
+        Some("wss") => true,
+        Some(other) => return Err(format!("unknown scheme {other}:// (use ws:// or wss://)")),
+    };
+    if args.tls_ca.is_some() && !secure {
+        return Err("--tls-ca needs a wss:// address".into());
+    }
+    if scheme.is_none() && args.transport == NetTransport::Enet {
+        return Ok(Endpoint::Enet { host, port });
+    }
+    let tls = if secure {
+        let ca = match &args.tls_ca {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .map_err(|e| format!("cannot read --tls-ca {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        let options = netscene_websocket::TlsOptions::client(ca.as_deref(), None);
+        Some(options.map_err(|e| format!("--tls-ca: {e}"))?)
+    } else {
+        None
+    };
+    Ok(Endpoint::Ws { host, port, tls })
+}
+
+fn connect(args: &ConnectArgs) -> Result<(), String> {
+    let endpoint = server_endpoint(args)?;
     let peer = transport::start_client(&endpoint)?;
     let mut mp = SceneMultiplayer::new();
     if args.auth_token.is_some() {

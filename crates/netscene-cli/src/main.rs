@@ -34,6 +34,7 @@ mod token_auth;
 mod transport;
 mod variant_cmd;
 mod world;
+mod wss;
 
 /// netscene: Godot 4's high-level multiplayer, wire-compatible, in Rust.
 #[derive(Debug, Parser)]

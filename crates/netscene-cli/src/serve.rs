@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use netscene::{MultiplayerApi, MultiplayerEvent, SceneMultiplayer, SceneTree};
+use netscene::{MultiplayerApi, MultiplayerEvent, MultiplayerPeer, SceneMultiplayer, SceneTree};
 
 use crate::arena::server::{self as arena, ServerArenaNodes};
 use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::health::{HealthServer, ServerMetrics};
 use crate::logging::{self, LogFormat, LogTarget};
 use crate::transport::{self, NetTransport, TransportKind};
+use crate::wss::{CertificateRenewal, LoadedCertificate, WssArgs};
 use crate::{lobby, token_auth};
 
 /// Arguments of `netscene serve`; each flag can also come from its `NETSCENE_*` variable.
@@ -48,6 +49,8 @@ pub struct ServeArgs {
     /// Serve HTTP `/healthz` and `/metrics` on this port (0: any free port, logged).
     #[arg(long, env = "NETSCENE_HEALTH_PORT")]
     health_port: Option<u16>,
+    #[command(flatten)]
+    wss: WssArgs,
 }
 
 /// `--game`.
@@ -63,7 +66,15 @@ pub enum Game {
 /// Runs the server until SIGINT or SIGTERM.
 pub fn run(args: ServeArgs) -> ExitCode {
     logging::init(args.log_format, LogTarget::Stdout, "info");
-    match serve(&args) {
+    // Unusable certificate files are a usage error, caught before anything listens.
+    let certificate = match load_certificate(&args) {
+        Ok(certificate) => certificate,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    match serve(&args, certificate) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
@@ -73,15 +84,62 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-fn serve(args: &ServeArgs) -> Result<(), String> {
+fn load_certificate(args: &ServeArgs) -> Result<Option<LoadedCertificate>, String> {
+    if args.wss.is_used() && args.transport != NetTransport::Ws {
+        return Err("--tls-cert, --tls-key and --allowed-origin need --transport ws".into());
+    }
+    args.wss
+        .certificate_files()
+        .map(|files| files.load())
+        .transpose()
+}
+
+/// A started WebSocket server: its peer, where clients reach it, and its certificate renewal
+/// (`wss://` only).
+type WebSocketServer = (
+    Box<dyn MultiplayerPeer>,
+    transport::Endpoint,
+    Option<CertificateRenewal>,
+);
+
+/// The WebSocket server: `wss://` with renewal on SIGHUP when a certificate was given.
+fn start_websocket(
+    args: &ServeArgs,
+    certificate: Option<LoadedCertificate>,
+) -> Result<WebSocketServer, String> {
+    let (tls, expires) = match certificate {
+        Some(loaded) => (Some(loaded.options), loaded.expires),
+        None => (None, String::new()),
+    };
+    let origins = args.wss.allowed_origins.clone();
+    let (peer, endpoint) = transport::start_ws_server(&args.bind, args.port, tls, origins)?;
+    let mut renewal = None;
+    if let (Some(files), Some(current)) = (args.wss.certificate_files(), peer.server_certificate())
+    {
+        tracing::info!(%expires, "serving wss:// (SIGHUP reloads the certificate)");
+        renewal = Some(CertificateRenewal::start(files, current)?);
+    }
+    Ok((Box::new(peer), endpoint, renewal))
+}
+
+fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
-    let handler_stop = Arc::clone(&stop);
-    ctrlc::set_handler(move || handler_stop.store(true, Ordering::SeqCst))
-        .map_err(|e| format!("cannot install the signal handler: {e}"))?;
+    // SIGINT and SIGTERM stop the server (an orchestrator's stop); SIGHUP is left to the
+    // certificate renewal.
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .map_err(|e| format!("cannot install the signal handler: {e}"))?;
+    }
 
     let max_clients = usize::from(args.max_clients);
     let kind = TransportKind::from(args.transport);
-    let (peer, endpoint) = transport::start_server(kind, &args.bind, args.port, max_clients, None)?;
+    let (peer, endpoint, renewal) = if kind == TransportKind::Ws {
+        start_websocket(args, certificate)?
+    } else {
+        let (peer, endpoint) =
+            transport::start_server(kind, &args.bind, args.port, max_clients, None)?;
+        (peer, endpoint, None)
+    };
     let traffic = Arc::new(Traffic::default());
     let mut mp = SceneMultiplayer::new();
     mp.set_server_relay_enabled(!args.no_relay)
@@ -132,6 +190,9 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
 
     let mut last_received = 0;
     while !stop.load(Ordering::SeqCst) {
+        if let Some(renewal) = &renewal {
+            renewal.poll();
+        }
         if let Err(error) = tree.poll() {
             tracing::warn!(%error, "poll failed");
         }

