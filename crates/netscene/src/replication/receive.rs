@@ -132,11 +132,8 @@ impl SceneMultiplayer {
             .node_mut(spawner_node)
             .and_then(|n| n.spawner.as_deref_mut())
         {
-            role.tracked.push(TrackedSpawn {
-                node: spawned,
-                scene_id: spawn.scene_id,
-                data: data_arg,
-            });
+            role.tracked
+                .push(TrackedSpawn::new(spawned, spawn.scene_id, data_arg));
         }
         self.replication.remote_owner.insert(spawned, from);
         let replaced = self.replication.remote_spawns.insert(

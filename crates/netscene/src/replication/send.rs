@@ -130,7 +130,7 @@ impl SceneMultiplayer {
             let mut tracked = std::mem::take(&mut role.tracked);
             tracked.retain(|t| tree.node(t.node).is_some());
             if tree.get_multiplayer_authority(spawner) == me {
-                mine.extend(tracked.iter().map(|t| (spawner, t.node)));
+                mine.extend(tracked.iter().map(|t| (t.seq, spawner, t.node)));
             }
             if let Some(role) = tree
                 .node_mut(spawner)
@@ -139,17 +139,25 @@ impl SceneMultiplayer {
                 role.tracked = tracked;
             }
         }
-        let still_tracked: HashSet<NodeId> = mine.iter().map(|&(_, node)| node).collect();
+        // Creation order across spawners; each spawner's list is in order already, so the
+        // stable sort only merges those runs.
+        mine.sort_by_key(|&(seq, _, _)| seq);
+        let still_tracked: HashSet<NodeId> = mine.iter().map(|&(_, _, node)| node).collect();
 
-        // Removed (or no longer tracked) nodes: DESPAWN to every peer that had them.
-        let gone: Vec<NodeId> = self
+        // Removed (or no longer tracked) nodes: DESPAWN to every peer that had them, newest
+        // first. Godot despawns as nodes leave its tree, children before their parent; the
+        // removal order is not kept here, and newest first puts a spawn nested in another
+        // spawn before its parent too (the other way round Godot's receiver would fail on
+        // the child's DESPAWN: the parent's took the child with it).
+        let mut gone: Vec<(u64, NodeId)> = self
             .replication
             .local_spawns
-            .keys()
-            .filter(|node| tree.node(**node).is_none() || !still_tracked.contains(node))
-            .copied()
+            .iter()
+            .filter(|(node, _)| tree.node(**node).is_none() || !still_tracked.contains(node))
+            .map(|(node, spawn)| (spawn.seq, *node))
             .collect();
-        for node in gone {
+        gone.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, node) in gone {
             if let Some(spawn) = self.replication.local_spawns.remove(&node) {
                 for peer in spawn.peers {
                     self.send_despawn(peer, spawn.net_id);
@@ -168,7 +176,7 @@ impl SceneMultiplayer {
                 by_root.entry(root).or_default().push(sync);
             }
         }
-        for (spawner, node) in mine {
+        for (_, spawner, node) in mine {
             // Spawn visibility follows the synchronizers' visibility updates (cached between).
             let check = self.spawn_check_peers(node, &peers);
             if check.is_empty() {
@@ -227,6 +235,7 @@ impl SceneMultiplayer {
                 spawn.node,
                 LocalSpawn {
                     net_id,
+                    seq: spawn.seq,
                     peers: Default::default(),
                 },
             );

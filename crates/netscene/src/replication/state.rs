@@ -17,6 +17,8 @@ pub const MAX_QUEUED_REPLICATION_EVENTS: usize = 4096;
 #[derive(Debug)]
 pub(crate) struct LocalSpawn {
     pub net_id: u32,
+    /// The spawn's creation order (`TrackedSpawn::seq`).
+    pub seq: u64,
     /// Peers that were sent the SPAWN (and not a DESPAWN since).
     pub peers: BTreeSet<PeerId>,
 }

@@ -2,6 +2,7 @@
 //! despawn does not walk every tracked node.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use netscene_variant::Variant;
 
@@ -13,6 +14,22 @@ pub(crate) struct TrackedSpawn {
     pub node: NodeId,
     pub scene_id: u8,
     pub data: Variant,
+    /// Creation order across every spawner: peers get SPAWNs in this order, late joiners
+    /// too (Godot keeps one insertion-ordered set of spawned nodes).
+    pub seq: u64,
+}
+
+impl TrackedSpawn {
+    /// A spawn created now (the newest of all spawners).
+    pub fn new(node: NodeId, scene_id: u8, data: Variant) -> Self {
+        static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
+        Self {
+            node,
+            scene_id,
+            data,
+            seq: NEXT_SEQ.fetch_add(1, Ordering::Relaxed),
+        }
+    }
 }
 
 /// Tracked spawns in spawn order. Removal leaves a hole, closed up once holes are half of the
@@ -95,11 +112,7 @@ mod tests {
             .collect();
         let mut tracked = TrackedSpawns::default();
         for (i, &node) in nodes.iter().enumerate() {
-            tracked.push(TrackedSpawn {
-                node,
-                scene_id: i as u8,
-                data: Variant::Nil,
-            });
+            tracked.push(TrackedSpawn::new(node, i as u8, Variant::Nil));
         }
         for &gone in &[nodes[0], nodes[3], nodes[4], nodes[5], nodes[6], nodes[8]] {
             assert_eq!(tracked.remove(gone).map(|s| s.node), Some(gone));

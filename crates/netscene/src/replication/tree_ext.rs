@@ -128,11 +128,7 @@ impl SceneTree {
             ));
         }
         if let Some(role) = self.spawner_mut(spawner) {
-            role.tracked.push(TrackedSpawn {
-                node: child,
-                scene_id,
-                data,
-            });
+            role.tracked.push(TrackedSpawn::new(child, scene_id, data));
         }
         self.flush_spawn(spawner, child);
         Ok(child)
