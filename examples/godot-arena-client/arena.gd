@@ -32,9 +32,10 @@ func _ready() -> void:
 		return
 	var peer: MultiplayerPeer
 	var err := OK
-	if transport == "ws":
+	if transport == "ws" or transport == "wss":
+		# A web export on an https page must use wss://.
 		peer = WebSocketMultiplayerPeer.new()
-		err = peer.create_client("ws://%s:%d" % [host, port])
+		err = peer.create_client("%s://%s:%d" % [transport, host, port])
 	else:
 		peer = ENetMultiplayerPeer.new()
 		err = peer.create_client(host, port)
