@@ -38,6 +38,9 @@ fn wait_printed(client: &mut GodotClient, server: &mut Server, needle: &str) -> 
     }
 }
 
+/// The server's auth token: only admitted players get an avatar.
+const TOKEN: &str = "arena-token";
+
 fn launch(name: &str, port: &str, extra: &[&str]) -> GodotClient {
     let project = GodotProject::from_dir(workspace_root().join("examples/godot-arena-client"));
     let mut args = vec![
@@ -45,6 +48,7 @@ fn launch(name: &str, port: &str, extra: &[&str]) -> GodotClient {
         "--host=127.0.0.1".to_owned(),
         format!("--port={port}"),
         format!("--name={name}"),
+        format!("--token={TOKEN}"),
     ];
     args.extend(extra.iter().map(|arg| (*arg).to_owned()));
     GodotClient::launch(name, &project, &args)
@@ -59,7 +63,7 @@ fn connected_id(client: &mut GodotClient, server: &mut Server) -> String {
 #[test]
 fn two_godot_clients_play_the_arena() {
     let started = Instant::now();
-    let (mut server, port) = Server::arena_ws(&[]);
+    let (mut server, port) = Server::arena_ws(&["--auth-token", TOKEN]);
     let port = port.to_string();
 
     // Alice joins first (spawn cell (3,3) = 112,112) and moves right, right, up: (5,2), three
@@ -86,35 +90,36 @@ fn two_godot_clients_play_the_arena() {
     ]);
     server.wait_for(&["player named", &format!("peer={alice_id} "), "name=alice"]);
 
-    // Bob joins later (spawn cell (16,3) = 528,112): he gets Alice's avatar with its whole
+    // Zoë joins later (spawn cell (16,3) = 528,112): she gets Alice's avatar with its whole
     // state in the SPAWN, moves down and left to (15,4) = 496,144 (two new cells), then leaves.
-    let mut bob = launch("bob", &port, &["--moves=down,left", "--leave-after=2"]);
-    let bob_id = connected_id(&mut bob, &mut server);
-    assert_ne!(alice_id, bob_id);
-    wait_printed(&mut bob, &mut server, &format!("spawned avatar {alice_id}"));
-    wait_printed(&mut bob, &mut server, &alice_final);
-    let bob_final = format!("avatar {bob_id} 'bob' at 496,144 score=2");
-    wait_printed(&mut bob, &mut server, &bob_final);
+    // A non-ASCII name travels in the lobby RPC and in the avatar's ON_CHANGE delta.
+    let mut zoe = launch("Zoë ✓", &port, &["--moves=down,left", "--leave-after=2"]);
+    let zoe_id = connected_id(&mut zoe, &mut server);
+    assert_ne!(alice_id, zoe_id);
+    wait_printed(&mut zoe, &mut server, &format!("spawned avatar {alice_id}"));
+    wait_printed(&mut zoe, &mut server, &alice_final);
+    let zoe_final = format!("avatar {zoe_id} 'Zoë ✓' at 496,144 score=2");
+    wait_printed(&mut zoe, &mut server, &zoe_final);
     server.wait_for(&[
         "player moved",
-        &format!("peer={bob_id} "),
+        &format!("peer={zoe_id} "),
         "x=496",
         "y=144",
         "score=2",
     ]);
 
-    // Alice sees Bob arrive, his name, his moves (position ALWAYS, score ON_CHANGE)...
-    wait_printed(&mut alice, &mut server, &format!("spawned avatar {bob_id}"));
-    wait_printed(&mut alice, &mut server, &bob_final);
+    // Alice sees Zoë arrive, her name, her moves (position ALWAYS, score ON_CHANGE)...
+    wait_printed(&mut alice, &mut server, &format!("spawned avatar {zoe_id}"));
+    wait_printed(&mut alice, &mut server, &zoe_final);
     // ... and leave.
-    wait_printed(&mut bob, &mut server, "leaving");
-    assert_eq!(bob.wait_exit(STEP, || server.pump()), 0);
+    wait_printed(&mut zoe, &mut server, "leaving");
+    assert_eq!(zoe.wait_exit(STEP, || server.pump()), 0);
     wait_printed(
         &mut alice,
         &mut server,
-        &format!("despawned avatar {bob_id}"),
+        &format!("despawned avatar {zoe_id}"),
     );
-    server.wait_for(&["player despawned", &format!("peer={bob_id}")]);
+    server.wait_for(&["player despawned", &format!("peer={zoe_id}")]);
 
     // Alice's own avatar is still there and unchanged; nobody printed a Godot error.
     assert!(
@@ -125,6 +130,6 @@ fn two_godot_clients_play_the_arena() {
         alice.transcript_text()
     );
     alice.assert_clean();
-    bob.assert_clean();
+    zoe.assert_clean();
     eprintln!("arena with two Godot clients: {:?}", started.elapsed());
 }
