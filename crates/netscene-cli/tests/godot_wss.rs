@@ -59,6 +59,7 @@ fn client_args(port: &str, name: &str) -> Vec<String> {
 fn trusting(pki: &TestPki) -> LaunchOptions {
     LaunchOptions {
         trusted_ca_pem: Some(pki.ca_pem.clone()),
+        ..LaunchOptions::default()
     }
 }
 

@@ -29,6 +29,9 @@ pub struct LaunchOptions {
     /// validates the server's chain and name as it would a public CA's, rather than skipping
     /// checks for one certificate by flag.
     pub trusted_ca_pem: Option<String>,
+    /// More Chromium flags (after the suite's own), e.g. WebRTC's
+    /// `--allow-loopback-in-peer-connection`.
+    pub extra_browser_args: Vec<String>,
 }
 
 /// A line Godot printed.
@@ -111,6 +114,7 @@ impl GodotClient {
                 "--disable-backgrounding-occluded-windows",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
+            .args(&options.extra_browser_args)
             .arg(host.page_url(id))
             .process_group(0)
             .stdin(Stdio::null())
