@@ -19,4 +19,4 @@ func _on_synchronized() -> void:
 
 
 func _on_delta() -> void:
-	print("hp %s %d" % [name, hp])
+	print("hp %s %d team=%s" % [name, hp, team])
