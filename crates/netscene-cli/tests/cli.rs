@@ -194,7 +194,10 @@ fn serve_answers_health_probes_takes_flags_from_env_and_stops_on_sigint() {
     assert!(health.starts_with("HTTP/1.1 200 OK\r\n"), "{health}");
     assert!(http_get(port, "/metrics").contains("netscene_peers 0"));
     assert!(
-        server.seen().iter().any(|l| l.contains("\"max_clients\":5")),
+        server
+            .seen()
+            .iter()
+            .any(|l| l.contains("\"max_clients\":5")),
         "{:?}",
         server.seen()
     );
