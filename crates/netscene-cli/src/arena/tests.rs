@@ -282,3 +282,82 @@ fn the_contract_matches_player_tscn() {
     // MD5 of "move": what arena.gd's one @rpc method gives.
     assert_eq!(node.rpc_checksum(), "3734a903022249b3010be1897042568e");
 }
+
+#[test]
+fn the_server_matches_the_wire_table_of_the_godot_example() {
+    // What examples/godot-arena-client puts on the wire, read from its files (the table
+    // `netscene inspect` prints), against the server's nodes: RPC ids, modes and checksums,
+    // the spawner's scene list and the synchronizer's property order and modes.
+    use netscene_godot_project::GodotProject;
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/godot-arena-client"
+    );
+    let table = GodotProject::open(dir)
+        .and_then(|mut project| project.wire_table())
+        .expect("the example project reads");
+    assert!(table.warnings.is_empty(), "{:?}", table.warnings);
+    let mut tree = SceneTree::new();
+    let lobby = lobby::install_server(&mut tree);
+    let nodes = server::install_server(&mut tree);
+    for (path, node) in [(lobby::LOBBY_PATH, lobby), (ARENA_PATH, nodes.arena)] {
+        let godot = table.rpc_node(path).expect("an RPC node in the example");
+        let ours = tree.node(node).unwrap();
+        // The checksum hashes every method name in id order: the same list on both sides.
+        assert_eq!(godot.checksum, ours.rpc_checksum(), "{path}");
+        for method in &godot.methods {
+            assert_eq!(ours.rpc_method_id(&method.name), Some(method.id), "{path}");
+            let config = ours.get_rpc_config(&method.name).unwrap();
+            let mode = match config.mode {
+                netscene::RpcMode::AnyPeer => "any_peer",
+                netscene::RpcMode::Authority => "authority",
+                _ => "disabled",
+            };
+            assert_eq!(mode, method.mode, "{path} {}", method.name);
+            assert_eq!(config.call_local, method.call_local);
+            assert_eq!(config.channel, method.channel);
+            assert_eq!(
+                netscene_godot_project::build::transfer_name(config.transfer_mode),
+                method.transfer_mode
+            );
+        }
+    }
+    let live = table.scene("live").unwrap();
+    let [spawner] = live.spawners.as_slice() else {
+        panic!("one spawner: {:?}", live.spawners);
+    };
+    assert_eq!(spawner.path, SPAWNER_PATH);
+    assert_eq!(spawner.spawn_node.as_deref(), Some(PLAYERS_PATH));
+    let role = tree.node(nodes.spawner).unwrap().spawner().unwrap();
+    assert_eq!(role.get_spawn_path().to_string(), spawner.spawn_path);
+    let ours: Vec<&str> = (0..role.get_spawnable_scene_count())
+        .filter_map(|i| role.get_spawnable_scene(i))
+        .collect();
+    assert_eq!(ours, spawner.scenes);
+    let player = table.scene(PLAYER_SCENE).expect("player.tscn's table");
+    let [sync] = player.synchronizers.as_slice() else {
+        panic!("one synchronizer: {:?}", player.synchronizers);
+    };
+    assert_eq!(sync.path, SYNCHRONIZER_NAME);
+    assert_eq!(sync.root_path, "..");
+    assert_eq!(sync.replication_interval, REPLICATION_INTERVAL);
+    let config = player_replication_config();
+    let ours: Vec<(String, bool, &str)> = config
+        .get_properties()
+        .iter()
+        .map(|p| {
+            let mode = match p.mode {
+                ReplicationMode::Always => "always",
+                ReplicationMode::OnChange => "on_change",
+                _ => "never",
+            };
+            (p.path.to_string(), p.spawn, mode)
+        })
+        .collect();
+    let godot: Vec<(String, bool, &str)> = sync
+        .properties
+        .iter()
+        .map(|p| (p.path.clone(), p.spawn, p.mode.as_str()))
+        .collect();
+    assert_eq!(ours, godot);
+}
