@@ -4,6 +4,13 @@
 # replicates. Arrow keys move your avatar; `--moves=right,right,up` plays a scripted game.
 extends Node2D
 
+# The server's grid: 20 x 15 cells of 32 px (drawn here; the server keeps avatars inside it).
+const CELL_SIZE := 32
+const COLUMNS := 20
+const ROWS := 15
+const FLOOR_COLOR := Color(0.12, 0.14, 0.18)
+const GRID_COLOR := Color(1, 1, 1, 0.08)
+
 const DIRECTIONS := {
 	"right": Vector2i.RIGHT,
 	"left": Vector2i.LEFT,
@@ -55,6 +62,15 @@ func _ready() -> void:
 	spawner.spawned.connect(_on_spawned)
 	spawner.despawned.connect(func(node: Node) -> void: print("despawned avatar %s" % node.name))
 	multiplayer.multiplayer_peer = peer
+
+
+func _draw() -> void:
+	# The floor and its grid, under the avatars (children draw over their parent).
+	draw_rect(Rect2(0, 0, COLUMNS * CELL_SIZE, ROWS * CELL_SIZE), FLOOR_COLOR)
+	for column in COLUMNS + 1:
+		draw_line(Vector2(column * CELL_SIZE, 0), Vector2(column * CELL_SIZE, ROWS * CELL_SIZE), GRID_COLOR)
+	for row in ROWS + 1:
+		draw_line(Vector2(0, row * CELL_SIZE), Vector2(COLUMNS * CELL_SIZE, row * CELL_SIZE), GRID_COLOR)
 
 
 func _read_command_line() -> bool:
