@@ -117,22 +117,39 @@ impl SceneNode {
         Some(node)
     }
 
-    /// Calls `f` with each node and its path relative to this one (`.` for this node).
+    /// Calls `f` with each node and its path relative to this one (`.` for this node), parents
+    /// before children, children in order.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&str, &'a SceneNode)) {
-        fn go<'a>(node: &'a SceneNode, path: &str, f: &mut impl FnMut(&str, &'a SceneNode)) {
-            f(path, node);
-            for child in &node.children {
+        // An explicit stack: a hostile scene cannot overflow the call stack.
+        let mut stack: Vec<(String, &'a SceneNode)> = vec![(".".to_string(), self)];
+        while let Some((path, node)) = stack.pop() {
+            f(&path, node);
+            for child in node.children.iter().rev() {
                 let child_path = if path == "." {
                     child.name.clone()
                 } else {
                     format!("{path}/{}", child.name)
                 };
-                go(child, &child_path, f);
+                stack.push((child_path, child));
             }
         }
-        go(self, ".", f);
+    }
+
+    /// How many levels the tree has (1 for a lone node).
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(1usize, self)];
+        while let Some((depth, node)) = stack.pop() {
+            deepest = deepest.max(depth);
+            stack.extend(node.children.iter().map(|c| (depth + 1, c)));
+        }
+        deepest
     }
 }
+
+/// The deepest tree a scene may build: deeper trees are refused rather than risking the
+/// reader's stack (Godot's own scenes stay far below this).
+pub const MAX_TREE_DEPTH: usize = 256;
 
 /// How deep scenes may instance scenes (Godot has no limit but a cycle never ends).
 const MAX_INSTANCE_DEPTH: usize = 64;
@@ -177,6 +194,14 @@ impl GodotProject {
         let result = self.build(&file, stack);
         stack.pop();
         let mut root = result?;
+        if root.depth() > MAX_TREE_DEPTH {
+            let (f, line) = from.unwrap_or((&res, 0));
+            return Err(ProjectError::at(
+                f,
+                line,
+                format!("scene {res} nests nodes deeper than {MAX_TREE_DEPTH} levels"),
+            ));
+        }
         root.scene = Some(res);
         Ok(root)
     }
@@ -239,6 +264,16 @@ impl GodotProject {
                 root = Some(node);
                 continue;
             };
+            if parent_path.split('/').count() >= MAX_TREE_DEPTH {
+                return Err(ProjectError::at(
+                    f,
+                    decl.line,
+                    format!(
+                        "node `{}` is nested deeper than {MAX_TREE_DEPTH} levels",
+                        decl.name
+                    ),
+                ));
+            }
             let Some(root_node) = root.as_mut() else {
                 return Err(ProjectError::at(
                     f,

@@ -1,0 +1,4 @@
+extends Node
+
+@rpc("authority", "call_local")
+func start(): pass

@@ -1,0 +1,4 @@
+extends CanvasLayer
+
+@rpc
+func show_message(_text: String): pass

@@ -1,0 +1,4 @@
+extends Node
+
+@rpc("any_peer")
+func hello(): pass

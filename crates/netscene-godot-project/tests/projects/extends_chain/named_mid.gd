@@ -1,0 +1,1 @@
+class_name MidPawn extends "res://scripts/mid.gd"

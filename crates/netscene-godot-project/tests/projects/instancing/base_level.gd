@@ -1,0 +1,4 @@
+extends Node
+
+@rpc("any_peer", "call_local")
+func restart(): pass

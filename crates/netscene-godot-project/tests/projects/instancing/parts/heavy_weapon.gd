@@ -1,0 +1,7 @@
+extends Node2D
+
+@rpc
+func fire(): pass
+
+@rpc
+func overheat(): pass

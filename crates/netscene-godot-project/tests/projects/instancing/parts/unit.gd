@@ -1,0 +1,4 @@
+extends Node2D
+
+@rpc("any_peer")
+func order(_where: Vector2): pass

@@ -1,0 +1,4 @@
+extends Node2D
+
+@rpc
+func fire(): pass

@@ -1,0 +1,4 @@
+extends Node
+
+@rpc("any_peer")
+func request_unit(): pass
