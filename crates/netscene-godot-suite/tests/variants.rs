@@ -20,9 +20,12 @@ use netscene::variant::{
 use netscene::{CallError, RpcConfig, handler};
 use netscene_godot_suite::{GodotClient, GodotProject, WsServer, suite_project_dir};
 
-/// Godot's start, 104 RPCs each way and the lines it prints take a few seconds; this bounds
+/// Godot's start, 109 RPCs each way and the lines it prints take a few seconds; this bounds
 /// a hang.
 const DEADLINE: Duration = Duration::from_secs(40);
+
+/// How many random cases (cases.gd's `random_cases()`) Godot sends besides [`cases`].
+const RANDOM_CASES: usize = 5;
 
 /// The cases whose values hold a NaN: compared by their bytes, not with `==`.
 const NAN_CASES: [&str; 4] = ["float_nan", "v2_nan", "pf64_nan", "dict_nan_key"];
@@ -453,6 +456,32 @@ fn unhex(hex: &str) -> String {
     String::from_utf8(bytes).expect("UTF-8 from Godot")
 }
 
+/// Where two texts differ: whole when short, else the differing `, `-separated pieces.
+fn text_difference(godot: &str, ours: &str) -> String {
+    if godot.len() < 200 {
+        return format!("\n  Godot:    {godot:?}\n  netscene: {ours:?}");
+    }
+    let (g, o): (Vec<&str>, Vec<&str>) = (godot.split(", ").collect(), ours.split(", ").collect());
+    let mut out = String::new();
+    for (i, (a, b)) in g
+        .iter()
+        .zip(&o)
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .take(10)
+    {
+        out.push_str(&format!("\n  piece {i}: Godot {a:?}, netscene {b:?}"));
+    }
+    if g.len() != o.len() {
+        out.push_str(&format!(
+            "\n  {} pieces from Godot, {} from netscene",
+            g.len(),
+            o.len()
+        ));
+    }
+    out
+}
+
 /// What Godot printed for each case: its `var_to_str` of the sent value and of the echo.
 #[derive(Default)]
 struct GodotReport {
@@ -523,8 +552,17 @@ fn every_variant_type_crosses_as_rpc_arguments_both_ways_and_prints_as_godot_doe
     godot.assert_clean();
 
     let report = read_report(&godot);
-    let expected = cases(report.object_id);
     let received = received.lock().unwrap();
+    let mut expected: Vec<(&str, Variant)> = cases(report.object_id);
+    // Random bit patterns Godot drew (cases.gd's random_cases): taken as decoded; their
+    // text and their echo are what they test.
+    let random: Vec<(&str, Variant)> = received
+        .iter()
+        .filter(|(n, _)| n.starts_with("random_"))
+        .map(|(n, v)| (n.as_str(), v.clone()))
+        .collect();
+    assert_eq!(random.len(), RANDOM_CASES, "{done}");
+    expected.extend(random);
     let mut problems = Vec::new();
 
     // Godot → netscene: each value decoded as the Rust list has it.
@@ -566,7 +604,8 @@ fn every_variant_type_crosses_as_rpc_arguments_both_ways_and_prints_as_godot_doe
             };
             if *godot_text != ours {
                 problems.push(format!(
-                    "{name}: var_to_str of the {kind} value\n  Godot:    {godot_text:?}\n  netscene: {ours:?}"
+                    "{name}: var_to_str of the {kind} value{}",
+                    text_difference(godot_text, &ours)
                 ));
             }
         }

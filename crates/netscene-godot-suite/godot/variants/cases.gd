@@ -10,7 +10,7 @@ static func has_nan(name: String) -> bool:
 
 static func all(node: Node) -> Array:
 	var basis := Basis(Vector3(1, 0, 0), Vector3(0, 0.5, 0.25), Vector3(0, -0.25, 2))
-	return [
+	return random_cases() + [
 		# Scalars.
 		["nil", null],
 		["bool_true", true],
@@ -150,3 +150,43 @@ static func _smallest_double() -> float:
 ## double off.
 static func _largest_float() -> float:
 	return PackedByteArray([0xff, 0xff, 0x7f, 0x7f]).decode_float(0)
+
+
+## Values the Rust side does not know in advance (it takes them as decoded, then compares the
+## text and the echo): random bit patterns, where the shortest digits are hardest to get right.
+static func random_cases() -> Array:
+	var rng := RandomNumberGenerator.new()
+	rng.seed = 20260406
+	var doubles := PackedFloat64Array()
+	var floats := PackedFloat32Array()
+	var float_variants := []
+	var decimals := PackedFloat64Array()
+	var vectors := PackedVector3Array()
+	while doubles.size() < 300:
+		var bits := PackedByteArray()
+		bits.resize(8)
+		bits.encode_u32(0, rng.randi())
+		bits.encode_u32(4, rng.randi())
+		var d := bits.decode_double(0)
+		if is_finite(d):
+			doubles.push_back(d)
+	while floats.size() < 300:
+		var bits := PackedByteArray()
+		bits.resize(4)
+		bits.encode_u32(0, rng.randi())
+		var f := bits.decode_float(0)
+		if is_finite(f):
+			floats.push_back(f)
+	for i in 150:
+		# Floats widened to doubles (written with the float's digits) and doubles.
+		float_variants.push_back(floats[i])
+		float_variants.push_back(doubles[i])
+		decimals.push_back(snappedf(rng.randf_range(-100000.0, 100000.0), 0.001))
+		vectors.push_back(Vector3(floats[i], floats[i + 150], rng.randf_range(-10.0, 10.0)))
+	return [
+		["random_f64", doubles],
+		["random_f32", floats],
+		["random_float_variants", float_variants],
+		["random_decimals", decimals],
+		["random_vectors", vectors],
+	]

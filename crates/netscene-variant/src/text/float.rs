@@ -1,6 +1,7 @@
 //! Floats as Godot's text form writes them (`rtos_fix` in core/variant/variant_parser.cpp):
 //! `0` for zero (the sign of `-0.0` is dropped, as Godot does), `nan`, `inf`, `inf_neg`, else
-//! the shortest decimal that reads back to the same value.
+//! the digits Godot's Grisu2 finds (see [`super::grisu2`]): ones that read back to the same
+//! value, nearly always the shortest.
 //!
 //! A double that a single-precision float holds exactly is written with the float's shortest
 //! digits (Godot's guard against the noise digits of a widened `real_t`): `3.4028235e+38` for
@@ -12,6 +13,8 @@
 //! too), scientific with a signed two-digit exponent (`1e+15`, `1e-05`) outside it. Integral
 //! values are written without a fraction (`Vector2(1, 2)`); [`float_text`] appends `.0` for
 //! `float` values as Godot's writer does.
+
+use super::grisu2::{Digits, digits_f32, digits_f64};
 
 /// Godot's layout bound (`numeric_limits<double>::digits10`), used for floats and doubles.
 const MAX_PLAIN_EXPONENT: i32 = 15;
@@ -31,38 +34,33 @@ pub(crate) fn real_fix_f64(x: f64) -> String {
     if f64::from(narrowed) == x {
         return real_fix_f32(narrowed);
     }
-    special(x).map_or_else(|| layout(&format!("{x:e}")), str::to_owned)
+    special(x).unwrap_or_else(|| layout(x < 0.0, digits_f64(x.abs())))
 }
 
 /// Godot's `rtos_fix` for a single-precision component (math types, colors, float32 arrays).
 pub(crate) fn real_fix_f32(x: f32) -> String {
-    special(f64::from(x)).map_or_else(|| layout(&format!("{x:e}")), str::to_owned)
+    special(f64::from(x)).unwrap_or_else(|| layout(x < 0.0, digits_f32(x.abs())))
 }
 
-fn special(x: f64) -> Option<&'static str> {
-    if x == 0.0 {
-        Some("0")
+fn special(x: f64) -> Option<String> {
+    let text = if x == 0.0 {
+        "0"
     } else if x.is_nan() {
-        Some("nan")
+        "nan"
     } else if x.is_infinite() {
-        Some(if x > 0.0 { "inf" } else { "inf_neg" })
+        if x > 0.0 { "inf" } else { "inf_neg" }
     } else {
-        None
-    }
+        return None;
+    };
+    Some(text.to_owned())
 }
 
-/// Lays out Rust's shortest round-trip scientific form (`-1.25e-7`) as described above.
-fn layout(scientific: &str) -> String {
-    let (negative, body) = match scientific.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, scientific),
-    };
-    let (mantissa, exp) = body.split_once('e').unwrap_or((body, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+/// Lays out Grisu2's digits as described above.
+fn layout(negative: bool, Digits { digits, exponent }: Digits) -> String {
+    let digits = String::from_utf8(digits).unwrap_or_default();
     let k = digits.len() as i32;
     // The decimal point sits after `n` digits: value = 0.digits × 10^n.
-    let n = exp + 1;
+    let n = k + exponent;
     let mut out = String::with_capacity(digits.len() + 8);
     if negative {
         out.push('-');
@@ -80,7 +78,7 @@ fn layout(scientific: &str) -> String {
         out.extend(std::iter::repeat_n('0', (-n) as usize));
         out.push_str(&digits);
     } else {
-        let (first, rest) = digits.split_at(1);
+        let (first, rest) = digits.split_at(1.min(digits.len()));
         out.push_str(first);
         if !rest.is_empty() {
             out.push('.');

@@ -9,6 +9,7 @@
 
 mod constructors;
 mod float;
+mod grisu2;
 mod key_order;
 mod lex;
 mod nesting;
