@@ -1,15 +1,16 @@
 //! The node path cache between real Godot 4.6 clients and a netscene server, checked on the
 //! wire (the server's WebSocket peer is tapped): the first call to a node announces it
 //! (SIMPLIFY_PATH, and the call carries the path), the receiver confirms it (CONFIRM_PATH),
-//! later calls use the cached id in one byte; 60 distinct nodes called from both sides; the RPC
-//! checksums of both sides are the same bytes. And the negative test that must stay: nodes
+//! later calls use the cached id (one byte up to 255, two above); 300 distinct nodes called
+//! from both sides; the RPC checksums of both sides are the same bytes. And the negative test that must stay: nodes
 //! whose method tables differ are detected (Godot prints "The rpc node checksum failed", netscene
 //! answers CONFIRM_PATH invalid), in both directions.
 
 mod net_support;
 
 use net_support::{
-    Dir, STEP, Server, Wire, launch, net_project, rpc_line, rpc_methods, wait_admitted, wait_joined,
+    Dir, NODE_LEVEL_METHOD, STEP, Server, Wire, launch, net_project, rpc_line, rpc_methods,
+    wait_admitted, wait_joined,
 };
 use netscene::wire::{ConfirmPath, NodeTarget, RemoteCall, SimplifyPath, rpc_checksum};
 use netscene::{MultiplayerEvent, PeerId, RpcConfig, RpcRejection, handler};
@@ -70,15 +71,32 @@ fn calls(wire: &[Wire], dir: Dir) -> Vec<Target> {
         .collect()
 }
 
+/// Cells under Main/Many: enough for cache ids above 255 (two-byte ids on the wire).
+const CELLS: usize = 300;
+
+/// The width code of a compressed node id: 0 = one byte, 1 = two bytes.
+fn id_width(id: u32) -> u8 {
+    if id <= 255 { 0 } else { 1 }
+}
+
 fn checksum_of(names: &[&str]) -> String {
     let mut names = names.to_vec();
     names.sort_unstable();
     String::from_utf8(rpc_checksum(names).to_vec()).unwrap()
 }
 
-fn rpc_node_checksum() -> String {
+/// The checksum of Main/Owned: its script's methods in code point order.
+fn owned_checksum() -> String {
     let names: Vec<&str> = rpc_methods().iter().map(|(n, _)| *n).collect();
     checksum_of(&names)
+}
+
+/// The checksum of Main/Rpc: the node-level method first, then the script's.
+fn rpc_node_checksum() -> String {
+    let mut names: Vec<&str> = rpc_methods().iter().map(|(n, _)| *n).collect();
+    names.sort_unstable();
+    names.insert(0, NODE_LEVEL_METHOD);
+    String::from_utf8(rpc_checksum(names).to_vec()).unwrap()
 }
 
 /// Polls until `count` packets matching `what` are on the wire.
@@ -99,9 +117,16 @@ fn wait_wire(server: &mut Server, description: &str, count: usize, what: impl Fn
 }
 
 #[test]
-fn path_cache_announces_confirms_then_uses_ids_for_60_nodes_both_ways() {
+fn path_cache_announces_confirms_then_uses_ids_for_300_nodes_both_ways() {
     let mut server = Server::start_tapped(|_| {});
-    let mut godot = launch(&server, "cache", &net_project(), &["--scenario=plain"]);
+    server.add_cells(CELLS);
+    let cells_arg = format!("--cells={CELLS}");
+    let mut godot = launch(
+        &server,
+        "cache",
+        &net_project(),
+        &["--scenario=plain", &cells_arg],
+    );
     let id = wait_joined(&mut godot, &mut server);
     wait_admitted(&mut server, id);
 
@@ -186,18 +211,18 @@ fn path_cache_announces_confirms_then_uses_ids_for_60_nodes_both_ways() {
         ]
     );
 
-    // 60 nodes, Godot -> netscene: round 0 announces each, round 1 uses the ids.
+    // 300 nodes, Godot -> netscene: round 0 announces each, round 1 uses the ids.
     for round in 0..2 {
         server.command(id, "hit_cells", vec![1.into(), round.into()]);
         godot.wait_for(&format!("did hit_cells 1 {round}"), STEP, || server.poll());
-        wait_calls(&mut server, 60 * (round as usize + 1));
+        wait_calls(&mut server, CELLS * (round as usize + 1));
     }
     let hits: Vec<_> = server
         .calls()
         .into_iter()
         .filter(|c| c.method == "hit")
         .collect();
-    for (i, cell) in (0..60).map(|i| format!("Main/Many/C{i:02}")).enumerate() {
+    for (i, cell) in (0..CELLS).map(|i| format!("Main/Many/C{i:02}")).enumerate() {
         let got: Vec<(PeerId, &str)> = hits
             .iter()
             .filter(|c| c.node == cell)
@@ -210,32 +235,34 @@ fn path_cache_announces_confirms_then_uses_ids_for_60_nodes_both_ways() {
         .into_iter()
         .filter(|s| s.path.starts_with("Main/Many/"))
         .collect();
-    assert_eq!(cells_in.len(), 60);
+    assert_eq!(cells_in.len(), CELLS);
     let mut ids: Vec<u32> = cells_in.iter().map(|s| s.cache_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 60, "distinct cache ids");
+    assert_eq!(ids.len(), CELLS, "distinct cache ids");
+    assert!(ids.iter().any(|&id| id > 255), "some ids need two bytes");
     assert!(
         cells_in.iter().all(|s| s.checksum == checksum_of(&["hit"])),
         "cell checksums: {cells_in:#?}"
     );
     let in_calls = calls(&wire, Dir::In);
-    let cell_calls = &in_calls[in_calls.len() - 120..];
+    let cell_calls = &in_calls[in_calls.len() - 2 * CELLS..];
     assert!(
-        cell_calls[..60]
+        cell_calls[..CELLS]
             .iter()
             .all(|t| matches!(t, Target::Path(p) if p.starts_with("Main/Many/C"))),
         "round 0 carries paths: {cell_calls:#?}"
     );
     assert!(
-        cell_calls[60..]
-            .iter()
-            .all(|t| matches!(t, Target::Id { id, width: 0 } if ids.contains(id))),
-        "round 1 uses one-byte ids: {cell_calls:#?}"
+        cell_calls[CELLS..].iter().all(|t| matches!(
+            t,
+            Target::Id { id, width } if ids.contains(id) && *width == id_width(*id)
+        )),
+        "round 1 uses one- and two-byte ids: {cell_calls:#?}"
     );
-    assert_eq!(server.multiplayer().get_remote_cache_entries(id), 61);
+    assert_eq!(server.multiplayer().get_remote_cache_entries(id), CELLS + 1);
 
-    // 60 nodes, netscene -> Godot.
+    // 300 nodes, netscene -> Godot.
     let confirms_before = confirms(&server.wire(), Dir::In).len();
     for round in 0..2i64 {
         let cells = server.scene.cells.clone();
@@ -249,29 +276,38 @@ fn path_cache_announces_confirms_then_uses_ids_for_60_nodes_both_ways() {
             wait_wire(
                 &mut server,
                 "the cells' CONFIRM_PATH",
-                confirms_before + 60,
+                confirms_before + CELLS,
                 |w| w.dir == Dir::In && w.data[0] & 7 == 2,
             );
         }
     }
     server.command(id, "report_cells", vec![]);
-    godot.wait_for("did report_cells 60 cells 120 calls: 1:0 1:1", STEP, || {
-        server.poll()
-    });
+    let report = format!(
+        "did report_cells {CELLS} cells {} calls: 1:0 1:1",
+        2 * CELLS
+    );
+    godot.wait_for(&report, STEP, || server.poll());
     let wire = server.wire();
     let out: Vec<Target> = calls(&wire, Dir::Out);
-    let cell_out = &out[out.len() - 121..out.len() - 1]; // the last one is report_cells
+    // The last call is report_cells.
+    let cell_out = &out[out.len() - 2 * CELLS - 1..out.len() - 1];
     assert!(
-        cell_out[..60]
+        cell_out[..CELLS]
             .iter()
             .all(|t| matches!(t, Target::Path(p) if p.starts_with("Main/Many/C"))),
         "netscene's round 0 carries paths: {cell_out:#?}"
     );
     assert!(
-        cell_out[60..]
+        cell_out[CELLS..]
             .iter()
-            .all(|t| matches!(t, Target::Id { width: 0, .. })),
-        "netscene's round 1 uses one-byte ids: {cell_out:#?}"
+            .all(|t| matches!(t, Target::Id { id, width } if *width == id_width(*id))),
+        "netscene's round 1 uses one- and two-byte ids: {cell_out:#?}"
+    );
+    assert!(
+        cell_out[CELLS..]
+            .iter()
+            .any(|t| matches!(t, Target::Id { width: 1, .. })),
+        "netscene's round 1 has two-byte ids"
     );
     assert!(
         confirms(&wire, Dir::In).iter().all(|c| c.valid),
@@ -335,8 +371,9 @@ fn different_method_tables_are_detected_on_both_sides() {
     // Godot -> netscene on Main/Rpc: netscene answers CONFIRM_PATH invalid, Godot reports it.
     server.command_rpc(id, "Main/Rpc", "any_reliable", Some(1), "mismatch");
     let wrong = server.wait_call("the mismatched call", |c| c.value == "mismatch");
-    // Without the checksum the ids silently name another method: Godot's any_reliable is id 4,
-    // netscene's id 4 is any_unreliable.
+    // Without the checksum the ids silently name another method: any_aaa sorts before
+    // any_reliable on Godot's side only, so Godot's id for any_reliable is netscene's id for the
+    // method after it.
     assert_eq!(wrong.method, "any_unreliable");
     let godot_rpc = simplifies(&server.wire(), Dir::In)
         .into_iter()
@@ -357,15 +394,16 @@ fn different_method_tables_are_detected_on_both_sides() {
         "The rpc node checksum failed. Make sure to have the same methods on both nodes. \
          Node path: /root/Main/Rpc",
     );
-    // The method netscene does not have is refused.
+    // Godot's last method id is one past netscene's last: refused.
+    let beyond = rpc_methods().len() as u16;
     server.command_rpc(id, "Main/Rpc", "auth_remote", Some(1), "beyond");
     server.wait_event("the unknown method id", |e| {
         matches!(
             e,
             MultiplayerEvent::RpcRejected {
-                reason: RpcRejection::UnknownMethod(7),
+                reason: RpcRejection::UnknownMethod(m),
                 ..
-            }
+            } if *m == beyond
         )
     });
 
@@ -382,6 +420,7 @@ fn different_method_tables_are_detected_on_both_sides() {
         .into_iter()
         .find(|s| s.path == "Main/Owned")
         .expect("netscene announced Main/Owned");
+    assert_eq!(ours.checksum, owned_checksum());
     wait_wire(&mut server, "Godot's invalid CONFIRM_PATH", 1, |w| {
         w.dir == Dir::In
             && ConfirmPath::parse(&w.data).ok()

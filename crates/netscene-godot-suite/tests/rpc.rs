@@ -7,10 +7,10 @@
 mod net_support;
 
 use net_support::{
-    Server, launch, net_project, printed, rpc_line, rpc_methods, sync_with, wait_admitted,
-    wait_joined,
+    NODE_LEVEL_METHOD, STEP, Server, launch, net_project, printed, rpc_line, rpc_methods,
+    sync_with, wait_admitted, wait_joined,
 };
-use netscene::{MultiplayerEvent, RpcRejection};
+use netscene::{MultiplayerEvent, RpcRejection, Variant};
 
 /// The methods any peer may call (the rest are authority methods).
 fn any_peer_methods() -> Vec<&'static str> {
@@ -35,7 +35,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
         server.command_rpc(id, "Main/Rpc", method, Some(1), &value);
         godot.wait_for(
             &format!("did rpc /root/Main/Rpc {method} 1: OK"),
-            net_support::STEP,
+            STEP,
             || server.poll(),
         );
         server.wait_call(&format!("{method} from Godot"), |c| {
@@ -46,7 +46,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     server.command_rpc(id, "Main/Rpc", "any_local", None, "g-local-all");
     godot.wait_for(
         &rpc_line("any_local", "Rpc", id, "g-local-all"),
-        net_support::STEP,
+        STEP,
         || server.poll(),
     );
     server.wait_call("any_local to all from Godot", |c| {
@@ -59,7 +59,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     server.command_rpc(id, "Main/Rpc", "auth_local", None, "g-refused-local");
     godot.wait_for(
         &rpc_line("auth_local", "Rpc", id, "g-refused-local"),
-        net_support::STEP,
+        STEP,
         || server.poll(),
     );
     for method in ["auth_remote", "auth_local"] {
@@ -97,7 +97,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     );
     godot.wait_for(
         &format!("did authority /root/Main/Owned {id}"),
-        net_support::STEP,
+        STEP,
         || server.poll(),
     );
     server.command_rpc(id, "Main/Owned", "auth_remote", Some(1), "g-owner");
@@ -107,7 +107,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     server.command_rpc(id, "Main/Owned", "auth_local", None, "g-owner-local");
     godot.wait_for(
         &rpc_line("auth_local", "Owned", id, "g-owner-local"),
-        net_support::STEP,
+        STEP,
         || server.poll(),
     );
     server.wait_call("auth_local (unreliable, channel 2) from the owner", |c| {
@@ -121,21 +121,13 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     {
         let value = format!("s-{method}");
         server.rpc(server.scene.rpc, id, method, &value);
-        godot.wait_for(
-            &rpc_line(method, "Rpc", 1, &value),
-            net_support::STEP,
-            || server.poll(),
-        );
+        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), STEP, || server.poll());
     }
     // call_local from netscene with rpc() to all: the server runs it too, as sender 1.
     for method in ["any_local", "auth_local"] {
         let value = format!("s-{method}-all");
         server.rpc(server.scene.rpc, 0, method, &value);
-        godot.wait_for(
-            &rpc_line(method, "Rpc", 1, &value),
-            net_support::STEP,
-            || server.poll(),
-        );
+        godot.wait_for(&rpc_line(method, "Rpc", 1, &value), STEP, || server.poll());
         let local = server.calls();
         assert!(
             local
@@ -177,7 +169,7 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
     ));
 
     server.command(id, "quit", vec![]);
-    assert_eq!(godot.wait_exit(net_support::STEP, || server.poll()), 0);
+    assert_eq!(godot.wait_exit(STEP, || server.poll()), 0);
     godot.assert_clean();
     assert!(
         !server.events.iter().any(|e| matches!(
@@ -266,8 +258,101 @@ fn server_calls_all_one_and_all_but_one() {
     }
 
     server.command(0, "quit", vec![]);
-    assert_eq!(a.wait_exit(net_support::STEP, || server.poll()), 0);
-    assert_eq!(b.wait_exit(net_support::STEP, || server.poll()), 0);
+    assert_eq!(a.wait_exit(STEP, || server.poll()), 0);
+    assert_eq!(b.wait_exit(STEP, || server.poll()), 0);
     a.assert_clean();
     b.assert_clean();
+}
+
+/// Argument lists sent both ways, with the text both sides print for them: no arguments, one
+/// PackedByteArray (sent raw), and compressed ints at each width boundary with a bool, a null
+/// and non-ASCII text.
+fn argument_cases() -> Vec<(&'static str, Vec<Variant>, &'static str)> {
+    let mixed = |small: i64, mid: i64, big: i64, huge: i64| -> Vec<Variant> {
+        vec![
+            true.into(),
+            small.into(),
+            mid.into(),
+            big.into(),
+            huge.into(),
+            Variant::Nil,
+            "héllo ✓".into(),
+        ]
+    };
+    vec![
+        ("args_none", vec![], ""),
+        (
+            "args_bytes",
+            vec![Variant::from(vec![0u8, 1, 0xff])],
+            "0001ff",
+        ),
+        (
+            "args_mixed",
+            mixed(-128, -32768, 2147483647, -2147483649),
+            "true -128 -32768 2147483647 -2147483649 <null> héllo ✓",
+        ),
+        (
+            "args_mixed",
+            mixed(127, 128, 32768, i64::MAX),
+            "true 127 128 32768 9223372036854775807 <null> héllo ✓",
+        ),
+    ]
+}
+
+#[test]
+fn method_ids_names_paths_and_argument_shapes_agree() {
+    let mut server = Server::start(|_| {});
+    let mut godot = launch(&server, "ids", &net_project(), &["--scenario=plain"]);
+    let id = wait_joined(&mut godot, &mut server);
+    wait_admitted(&mut server, id);
+
+    // Names whose order differs between case-insensitive and code point sorting, a node-level
+    // RPC (id with bit 15, a u16 on the wire) and a node with a non-ASCII name.
+    let named = [
+        ("Main/Rpc", "Rpc", "Any_Upper"),
+        ("Main/Rpc", "Rpc", "any_ünï"),
+        ("Main/Rpc", "Rpc", NODE_LEVEL_METHOD),
+        ("Main/Nœud ✓", "Nœud ✓", "any_reliable"),
+        ("Main/Nœud ✓", "Nœud ✓", "any_ünï"),
+    ];
+    for (path, name, method) in named {
+        let value = format!("g-{method}-{name}");
+        server.command_rpc(id, path, method, Some(1), &value);
+        server.wait_call(&format!("{method} on {path} from Godot"), |c| {
+            c.node == path && c.method == method && c.from == id && c.value == value
+        });
+        let node = server.tree.get_node(&format!("/root/{path}")).unwrap();
+        let value = format!("s-{method}-{name}");
+        server.rpc(node, id, method, &value);
+        godot.wait_for(&rpc_line(method, name, 1, &value), STEP, || server.poll());
+    }
+
+    for (method, args, text) in argument_cases() {
+        let list = Variant::Array(netscene::variant::Array::from_vec(args.clone()));
+        server.command(
+            id,
+            "rpc_args",
+            vec!["/root/Main/Rpc".into(), method.into(), 1.into(), list],
+        );
+        server.wait_call(&format!("{method} {text:?} from Godot"), |c| {
+            c.method == method && c.from == id && c.value == text
+        });
+        server
+            .tree
+            .rpc_id(server.scene.rpc, id, method, &args)
+            .unwrap();
+        godot.wait_for(&rpc_line(method, "Rpc", 1, text), STEP, || server.poll());
+    }
+
+    server.command(id, "quit", vec![]);
+    assert_eq!(godot.wait_exit(STEP, || server.poll()), 0);
+    godot.assert_clean();
+    assert!(
+        !server.events.iter().any(|e| matches!(
+            e,
+            MultiplayerEvent::PacketRejected { .. } | MultiplayerEvent::RpcRejected { .. }
+        )),
+        "{:#?}",
+        server.events
+    );
 }

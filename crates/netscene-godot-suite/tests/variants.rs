@@ -552,6 +552,16 @@ fn every_variant_type_crosses_as_rpc_arguments_both_ways_and_prints_as_godot_doe
     godot.assert_clean();
 
     let report = read_report(&godot);
+    for (n, t) in &report.sent_text {
+        if ["dict_mixed_keys", "dict_nan_key", "dict_container_keys", "dict_many_keys", "arr_node_empty", "float_f32_max", "v2_decimals", "float_f32_exact", "t2d", "quat", "color", "str_control", "np_unique", "dict_typed_key_only", "signal", "rid"].contains(&n.as_str()) {
+            eprintln!("DUMP {n} {t:?}");
+        }
+    }
+    for (n, t) in &report.echo_text {
+        if ["object_self", "arr_node_empty"].contains(&n.as_str()) {
+            eprintln!("EDUMP {n} {t:?}");
+        }
+    }
     let received = received.lock().unwrap();
     let mut expected: Vec<(&str, Variant)> = cases(report.object_id);
     // Random bit patterns Godot drew (cases.gd's random_cases): taken as decoded; their

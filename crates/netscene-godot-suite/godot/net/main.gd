@@ -1,7 +1,8 @@
 # /root/Main: a Godot client of netscene's RPC and connection suite.
 #
 # User args: --port=N (the netscene server), --scenario=plain|auth|auth_silent|auth_leave,
-# --token=T (the auth token sent in scenario auth*), --relay=off (server_relay off here).
+# --token=T (the auth token sent in scenario auth*), --relay=off (server_relay off here),
+# --cells=N (cells under Many, default 60).
 # Every multiplayer signal is printed as "signal NAME ARGS". Once admitted, the netscene server
 # drives the client with the `command` RPC; each command prints "did WHAT ..." when done.
 extends Node
@@ -16,6 +17,7 @@ var cell_hits := {}
 func _ready() -> void:
 	var port := 0
 	var relay := true
+	var cells := CELLS
 	for arg in OS.get_cmdline_user_args():
 		var key := arg.get_slice("=", 0)
 		var value := arg.substr(key.length() + 1)
@@ -28,7 +30,11 @@ func _ready() -> void:
 				token = value
 			"--relay":
 				relay = value != "off"
-	for i in CELLS:
+			"--cells":
+				cells = int(value)
+	# A node-level RPC (Node.rpc_config): its id has bit 15 set, so it travels as a u16.
+	$Rpc.rpc_config(&"node_level", {"rpc_mode": MultiplayerAPI.RPC_MODE_ANY_PEER})
+	for i in cells:
 		var cell := Node.new()
 		cell.name = "C%02d" % i
 		cell.set_script(preload("res://cell.gd"))
@@ -103,6 +109,15 @@ func command(what: String, args: Array) -> void:
 			else:
 				err = node.rpc_id(args[2], args[1], args[3])
 			print("did rpc %s %s %s: %s" % [args[0], args[1], args[2], error_string(err)])
+		"rpc_args":
+			# [node path, method, target (null: rpc() to all), argument list]
+			var node := get_node(args[0] as String)
+			var err: Error
+			if args[2] == null:
+				err = node.callv("rpc", [args[1]] + args[3])
+			else:
+				err = node.callv("rpc_id", [args[2], args[1]] + args[3])
+			print("did rpc_args %s %s %s: %s" % [args[0], args[1], args[2], error_string(err)])
 		"bytes":
 			# [target, text, transfer mode, channel]
 			var err := mp.send_bytes((args[1] as String).to_utf8_buffer(), args[0], args[2], args[3])

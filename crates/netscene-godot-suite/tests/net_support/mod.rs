@@ -53,7 +53,29 @@ pub fn rpc_methods() -> Vec<(&'static str, RpcConfig)> {
                 .transfer_mode(Unreliable)
                 .channel(2),
         ),
+        // Names that sort by code point: uppercase before '_' before lowercase before 'ü'.
+        ("Any_Upper", RpcConfig::any_peer()),
+        ("any_ünï", RpcConfig::any_peer()),
+        ("args_none", RpcConfig::any_peer()),
+        ("args_bytes", RpcConfig::any_peer()),
+        ("args_mixed", RpcConfig::any_peer()),
     ]
+}
+
+/// The node-level RPC main.gd gives `Main/Rpc` with `rpc_config` (any_peer).
+pub const NODE_LEVEL_METHOD: &str = "node_level";
+
+/// A Variant as GDScript's `"%s" % value` prints it, for the kinds the tests send (byte
+/// arrays as `hex_encode()`, as rpc_node.gd prints them).
+pub fn godot_text(value: &Variant) -> String {
+    match value {
+        Variant::Nil => "<null>".into(),
+        Variant::Bool(b) => b.to_string(),
+        Variant::Int(i) => i.to_string(),
+        Variant::String(s) => s.clone(),
+        Variant::PackedByteArray(bytes) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        other => format!("{other:?}"),
+    }
 }
 
 /// One RPC a server handler ran.
@@ -117,7 +139,9 @@ pub struct Scene {
     pub rpc: NodeId,
     /// `/root/Main/Owned`.
     pub owned: NodeId,
-    /// `/root/Main/Many/C00` .. `C59`.
+    /// `/root/Main/Nœud ✓` (a non-ASCII name on the wire), with Owned's methods.
+    pub unicode: NodeId,
+    /// `/root/Main/Many/C00` .. `C59` (more with [`Server::add_cells`]).
     pub cells: Vec<NodeId>,
 }
 
@@ -133,6 +157,8 @@ pub struct Server {
     pub calls: Arc<Mutex<Vec<Call>>>,
     /// Every event of the server's SceneMultiplayer, in order.
     pub events: Vec<MultiplayerEvent>,
+    /// When each of [`events`](Self::events) was drained (right after the poll that made it).
+    pub event_times: Vec<Instant>,
     /// Every packet on the wire, when started with [`Server::start_tapped`].
     pub wire: Option<Arc<Mutex<Vec<Wire>>>>,
 }
@@ -175,31 +201,51 @@ impl Server {
         .unwrap();
         let rpc = tree.add_path("/root/Main/Rpc").unwrap();
         let owned = tree.add_path("/root/Main/Owned").unwrap();
-        for node in [rpc, owned] {
+        let unicode = tree.add_path("/root/Main/Nœud ✓").unwrap();
+        for node in [rpc, owned, unicode] {
             for (method, config) in rpc_methods() {
                 record_rpc(&mut tree, node, method, config, &calls);
             }
         }
-        let many = tree.add_path("/root/Main/Many").unwrap();
-        let cells = (0..60)
-            .map(|i| {
-                let cell = tree.add_child(many, format!("C{i:02}")).unwrap();
-                record_rpc(&mut tree, cell, "hit", RpcConfig::any_peer(), &calls);
-                cell
-            })
-            .collect();
-        Server {
+        // Godot's rpc_config: node level, not script level.
+        let node = tree.node_mut(rpc).unwrap();
+        let recorder = recording_handler(Arc::clone(&calls), "Main/Rpc".into(), NODE_LEVEL_METHOD);
+        node.add_method(NODE_LEVEL_METHOD, recorder);
+        node.set_rpc_config(NODE_LEVEL_METHOD, RpcConfig::any_peer());
+        tree.add_path("/root/Main/Many").unwrap();
+        let mut server = Server {
             tree,
             port,
             scene: Scene {
                 main,
                 rpc,
                 owned,
-                cells,
+                unicode,
+                cells: Vec::new(),
             },
             calls,
             events: Vec::new(),
+            event_times: Vec::new(),
             wire,
+        };
+        server.add_cells(60);
+        server
+    }
+
+    /// Adds cells under `Main/Many` until there are `total` (`C00`, `C01`, ..., as main.gd
+    /// names them; pass the same count to the client with `--cells=`).
+    pub fn add_cells(&mut self, total: usize) {
+        let many = self.tree.get_node("/root/Main/Many").unwrap();
+        for i in self.scene.cells.len()..total {
+            let cell = self.tree.add_child(many, format!("C{i:02}")).unwrap();
+            record_rpc(
+                &mut self.tree,
+                cell,
+                "hit",
+                RpcConfig::any_peer(),
+                &self.calls,
+            );
+            self.scene.cells.push(cell);
         }
     }
 
@@ -207,6 +253,8 @@ impl Server {
     pub fn poll(&mut self) {
         self.tree.poll().expect("server poll");
         let events = self.tree.drain_events("");
+        let now = Instant::now();
+        self.event_times.extend(events.iter().map(|_| now));
         self.events.extend(events);
     }
 
@@ -305,6 +353,12 @@ impl Server {
         }
     }
 
+    /// When `event` was first seen, if it was.
+    pub fn event_time(&self, event: &MultiplayerEvent) -> Option<Instant> {
+        let index = self.events.iter().position(|e| e == event)?;
+        Some(self.event_times[index])
+    }
+
     /// Polls for `duration` (to let packets that should not come have their chance).
     pub fn poll_for(&mut self, duration: Duration) {
         let start = Instant::now();
@@ -333,33 +387,33 @@ fn record_rpc(
     config: RpcConfig,
     calls: &Arc<Mutex<Vec<Call>>>,
 ) {
-    let calls = Arc::clone(calls);
     let path = tree
         .get_path(node)
         .unwrap()
         .to_string()
         .trim_start_matches("/root/")
         .to_owned();
-    tree.on_rpc_dynamic(
-        node,
-        method,
-        config,
-        handler(move |ctx, args| {
-            let value = match args {
-                [Variant::String(s)] => s.clone(),
-                [Variant::Int(i)] => i.to_string(),
-                other => format!("{other:?}"),
-            };
-            calls.lock().unwrap().push(Call {
-                node: path.clone(),
-                method: method.to_owned(),
-                from: ctx.remote_sender_id(),
-                value,
-            });
-            Ok(())
-        }),
-    )
-    .unwrap();
+    let recorder = recording_handler(Arc::clone(calls), path, method);
+    tree.on_rpc_dynamic(node, method, config, recorder).unwrap();
+}
+
+/// A handler that records each call of `method` on the node at `path` in `calls`; the value
+/// is the arguments as Godot prints them, space-separated.
+fn recording_handler(
+    calls: Arc<Mutex<Vec<Call>>>,
+    path: String,
+    method: &'static str,
+) -> netscene::RpcHandler {
+    handler(move |ctx, args| {
+        let value: Vec<String> = args.iter().map(godot_text).collect();
+        calls.lock().unwrap().push(Call {
+            node: path.clone(),
+            method: method.to_owned(),
+            from: ctx.remote_sender_id(),
+            value: value.join(" "),
+        });
+        Ok(())
+    })
 }
 
 /// The `godot/net` project.

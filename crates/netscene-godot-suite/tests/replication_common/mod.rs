@@ -17,8 +17,12 @@ use netscene_godot_suite::{GodotClient, GodotProject, WsServer, suite_project_di
 
 pub use tscn::SceneFile;
 
-/// Longest wait for one step of a test (Godot starts in a few seconds).
+/// Longest wait for one step of a test.
 pub const STEP: Duration = Duration::from_secs(30);
+
+/// Longest wait for a Godot client to start and connect: a few seconds normally, much more
+/// while other browsers load the shared cores (a 40 MB wasm module to compile).
+pub const START: Duration = Duration::from_secs(90);
 
 /// The server's network frame: about Godot's 60 frames a second.
 const FRAME: Duration = Duration::from_millis(16);
@@ -101,7 +105,7 @@ impl Game {
     /// connected; returns it with its peer id.
     pub fn join(&mut self, name: &str, project: &GodotProject) -> (GodotClient, PeerId) {
         let mut client = GodotClient::launch(name, project, &[self.server.port_arg()]);
-        let line = client.wait_for("connected as", STEP, || self.pump());
+        let line = client.wait_for("connected as", START, || self.pump());
         let id = line["connected as ".len()..].parse().expect("a peer id");
         (client, id)
     }
