@@ -1,7 +1,7 @@
-//! `netscene serve --game arena` against two real Godot 4.6 clients running
+//! `netscene serve --game arena` against real Godot 4.6 clients running
 //! examples/godot-arena-client (the official web build in headless Chromium): each sees the
-//! other's avatar spawned, moved as its inputs say, scored and named; the one that leaves is
-//! despawned on the other; neither prints a Godot error.
+//! other's avatar spawned, moved as its inputs say, scored and named; one that leaves, or
+//! whose game crashes, is despawned on the others; none prints a Godot error.
 
 mod arena_support;
 
@@ -41,7 +41,18 @@ fn wait_printed(client: &mut GodotClient, server: &mut Server, needle: &str) -> 
 /// The server's auth token: only admitted players get an avatar.
 const TOKEN: &str = "arena-token";
 
-fn launch(name: &str, port: &str, extra: &[&str]) -> GodotClient {
+/// How long a client gets to print its first line before it is started again. The harness's
+/// HTTP server (tiny_http) can leave a new browser connection unserved while the other
+/// browsers hold their keep-alive connections (its thread pool loses a wake-up when
+/// connections arrive in a burst); killing the browser frees its connections, so a second
+/// launch loads. See the report of this test's author.
+const FIRST_LINE: Duration = Duration::from_secs(20);
+/// Launches before a client that never prints fails the test.
+const LAUNCHES: usize = 3;
+
+/// Starts `name`'s Godot client and waits for its first printed line (the engine banner),
+/// starting it again when the page never loaded.
+fn launch(name: &str, port: &str, extra: &[&str], server: &mut Server) -> GodotClient {
     let project = GodotProject::from_dir(workspace_root().join("examples/godot-arena-client"));
     let mut args = vec![
         "--transport=ws".to_owned(),
@@ -51,7 +62,21 @@ fn launch(name: &str, port: &str, extra: &[&str]) -> GodotClient {
         format!("--token={TOKEN}"),
     ];
     args.extend(extra.iter().map(|arg| (*arg).to_owned()));
-    GodotClient::launch(name, &project, &args)
+    for attempt in 1..=LAUNCHES {
+        let mut client = GodotClient::launch(name, &project, &args);
+        let start = Instant::now();
+        while start.elapsed() < FIRST_LINE {
+            server.pump();
+            client.update();
+            if !client.transcript().is_empty() {
+                return client;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        eprintln!("{name}: no output within {FIRST_LINE:?} (launch {attempt}), starting it again");
+        client.kill();
+    }
+    panic!("{name}: Godot printed nothing in {LAUNCHES} launches");
 }
 
 /// The id a client printed on `connected as ID`.
@@ -61,14 +86,14 @@ fn connected_id(client: &mut GodotClient, server: &mut Server) -> String {
 }
 
 #[test]
-fn two_godot_clients_play_the_arena() {
+fn godot_clients_play_the_arena() {
     let started = Instant::now();
     let (mut server, port) = Server::arena_ws(&["--auth-token", TOKEN]);
     let port = port.to_string();
 
     // Alice joins first (spawn cell (3,3) = 112,112) and moves right, right, up: (5,2), three
     // new cells.
-    let mut alice = launch("alice", &port, &["--moves=right,right,up"]);
+    let mut alice = launch("alice", &port, &["--moves=right,right,up"], &mut server);
     let alice_id = connected_id(&mut alice, &mut server);
     wait_printed(
         &mut alice,
@@ -93,7 +118,12 @@ fn two_godot_clients_play_the_arena() {
     // Zoë joins later (spawn cell (16,3) = 528,112): she gets Alice's avatar with its whole
     // state in the SPAWN, moves down and left to (15,4) = 496,144 (two new cells), then leaves.
     // A non-ASCII name travels in the lobby RPC and in the avatar's ON_CHANGE delta.
-    let mut zoe = launch("Zoë ✓", &port, &["--moves=down,left", "--leave-after=2"]);
+    let mut zoe = launch(
+        "Zoë ✓",
+        &port,
+        &["--moves=down,left", "--leave-after=2"],
+        &mut server,
+    );
     let zoe_id = connected_id(&mut zoe, &mut server);
     assert_ne!(alice_id, zoe_id);
     wait_printed(&mut zoe, &mut server, &format!("spawned avatar {alice_id}"));
@@ -121,6 +151,25 @@ fn two_godot_clients_play_the_arena() {
     );
     server.wait_for(&["player despawned", &format!("peer={zoe_id}")]);
 
+    // Carol's game crashes (her browser is killed, no goodbye): the server notices the dead
+    // connection and despawns her avatar on Alice's side too. Third join: cell (3,11).
+    let mut carol = launch("carol", &port, &[], &mut server);
+    let carol_id = connected_id(&mut carol, &mut server);
+    wait_printed(&mut carol, &mut server, &alice_final);
+    wait_printed(
+        &mut alice,
+        &mut server,
+        &format!("avatar {carol_id} 'carol' at 112,368 score=0"),
+    );
+    carol.assert_clean();
+    carol.kill();
+    wait_printed(
+        &mut alice,
+        &mut server,
+        &format!("despawned avatar {carol_id}"),
+    );
+    server.wait_for(&["player despawned", &format!("peer={carol_id}")]);
+
     // Alice's own avatar is still there and unchanged; nobody printed a Godot error.
     assert!(
         !alice
@@ -131,5 +180,5 @@ fn two_godot_clients_play_the_arena() {
     );
     alice.assert_clean();
     zoe.assert_clean();
-    eprintln!("arena with two Godot clients: {:?}", started.elapsed());
+    eprintln!("arena with three Godot clients: {:?}", started.elapsed());
 }
