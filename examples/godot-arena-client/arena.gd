@@ -1,7 +1,7 @@
 # The arena, /root/Arena (wire path "Arena"), the same node `netscene serve --game arena` hosts.
 # The server spawns one avatar (player.tscn) per player under Players through PlayerSpawner and
 # moves it when its owner calls move(). This client only sends inputs and shows what the server
-# replicates. Arrow keys move your avatar; `--moves=right,right,up` plays a scripted game.
+# replicates. Each arrow key press moves your avatar one cell; `--moves=right,right,up` plays a scripted game.
 extends Node2D
 
 # The server's grid: 20 x 15 cells of 32 px (drawn here; the server keeps avatars inside it).
@@ -97,8 +97,9 @@ func _read_command_line() -> bool:
 func _unhandled_input(event: InputEvent) -> void:
 	if multiplayer.multiplayer_peer.get_connection_status() != MultiplayerPeer.CONNECTION_CONNECTED:
 		return
+	# One step per key press (key repeat would race across the arena).
 	for direction in DIRECTIONS:
-		if event.is_action_pressed("ui_" + direction, true):
+		if event.is_action_pressed("ui_" + direction):
 			get_viewport().set_input_as_handled()
 			move.rpc_id(1, DIRECTIONS[direction])
 			moves_sent += 1
