@@ -1,6 +1,7 @@
-//! `netscene serve --game arena` as a black box over WebSocket on 127.0.0.1: netscene clients
-//! built from the contract in examples/godot-arena-client/README.md alone (no code shared with
-//! the server) join, move, get named, send bad input and leave.
+//! `netscene serve --game arena` as a black box over WebSocket and ENet on 127.0.0.1: netscene
+//! clients
+//! built from the contract in examples/godot-arena-client/README.md alone (no code shared
+//! with the server) join, move, get named, send bad input and leave.
 
 mod arena_support;
 
@@ -14,6 +15,7 @@ use netscene::{
     MultiplayerApi, MultiplayerSynchronizer, NodeId, ReplicationMode, RpcConfig, SceneMultiplayer,
     SceneReplicationConfig, SceneTree, SpawnRequest, TreeError, Variant, args,
 };
+use netscene_enet::{ClientOptions, ENetMultiplayerPeer};
 use netscene_websocket::WebSocketMultiplayerPeer;
 
 /// `player.tscn`: the avatar and its synchronizer, config in the README's order.
@@ -41,13 +43,20 @@ struct Client {
 }
 
 impl Client {
-    fn join(port: u16) -> Self {
-        let mut peer = WebSocketMultiplayerPeer::new();
-        peer.create_client(&format!("ws://127.0.0.1:{port}"), None)
-            .expect("client peer");
+    fn join(transport: &str, port: u16) -> Self {
+        let peer: Box<dyn netscene::MultiplayerPeer> = if transport == "enet" {
+            let mut peer = ENetMultiplayerPeer::new();
+            peer.create_client_with(ClientOptions::new("127.0.0.1", port))
+                .expect("client peer");
+            Box::new(peer)
+        } else {
+            let mut peer = WebSocketMultiplayerPeer::new();
+            peer.create_client(&format!("ws://127.0.0.1:{port}"), None)
+                .expect("client peer");
+            Box::new(peer)
+        };
         let mut mp = SceneMultiplayer::new();
-        mp.set_multiplayer_peer(Some(Box::new(peer)))
-            .expect("peer accepted");
+        mp.set_multiplayer_peer(Some(peer)).expect("peer accepted");
         let mut tree = SceneTree::with_multiplayer(Box::new(mp));
         let lobby = tree.add_path("/root/Lobby").unwrap();
         let (any_peer, authority) = (RpcConfig::any_peer(), RpcConfig::authority());
@@ -152,8 +161,17 @@ fn at(x: f32, y: f32) -> Vector2 {
 
 #[test]
 fn netscene_clients_play_the_arena_over_websocket() {
-    let (mut server, port) = Server::arena_ws(&[]);
-    let mut ann = Client::join(port);
+    play("ws");
+}
+
+#[test]
+fn netscene_clients_play_the_arena_over_enet() {
+    play("enet");
+}
+
+fn play(transport: &str) {
+    let (mut server, port) = Server::arena(transport, &[]);
+    let mut ann = Client::join(transport, port);
     until("ann's avatar spawned", &mut server, &mut [&mut ann], |c| {
         let id = c[0].id();
         id > 1 && c[0].avatar(id).is_some()
@@ -176,7 +194,7 @@ fn netscene_clients_play_the_arena_over_websocket() {
     });
 
     // A later joiner gets ann's avatar with its whole state, and its own on the next cell.
-    let mut ben = Client::join(port);
+    let mut ben = Client::join(transport, port);
     until(
         "ben sees both avatars",
         &mut server,

@@ -77,12 +77,17 @@ impl Server {
     /// Starts `netscene serve --game arena --transport ws` on a free port of 127.0.0.1 and
     /// waits until it listens; returns it and the port.
     pub fn arena_ws(extra: &[&str]) -> (Self, u16) {
+        Self::arena("ws", extra)
+    }
+
+    /// [`arena_ws`](Self::arena_ws) over `transport` (`ws` or `enet`).
+    pub fn arena(transport: &str, extra: &[&str]) -> (Self, u16) {
         let mut args = vec![
             "serve",
             "--game",
             "arena",
             "--transport",
-            "ws",
+            transport,
             "--bind",
             "127.0.0.1",
             "--port",
@@ -90,7 +95,8 @@ impl Server {
         ];
         args.extend_from_slice(extra);
         let mut server = Server::start(&args);
-        let listening = server.wait_for(&["listening", "game=Arena", "transport=ws"]);
+        let transport = format!("transport={transport}");
+        let listening = server.wait_for(&["listening", "game=Arena", &transport]);
         let port = field(&listening, "port")
             .parse()
             .unwrap_or_else(|_| panic!("a port in {listening:?}"));
