@@ -59,6 +59,7 @@ mod packet_peer;
 mod peer;
 mod poll;
 mod socket;
+mod statistics;
 
 pub use connection::{ConnectionEvent, ENetConnection, HostStatistic, PeerSlot};
 pub use options::{

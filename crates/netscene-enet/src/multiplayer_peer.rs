@@ -33,7 +33,9 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
                 limit: MAX_PACKET_SIZE,
             });
         }
-        self.send_now(data)
+        self.send_now(data)?;
+        self.record_sent(target, data.len());
+        Ok(())
     }
 
     fn get_available_packet_count(&self) -> usize {
@@ -45,11 +47,14 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
     }
 
     fn get_packet(&mut self) -> Option<Packet> {
-        self.incoming.pop_front()
+        let packet = self.incoming.pop_front()?;
+        self.record_received(&packet);
+        Some(packet)
     }
 
     fn poll(&mut self) {
         crate::poll::poll(self);
+        self.forget_departed_traffic();
     }
 
     fn pop_event(&mut self) -> Option<PeerEvent> {
@@ -144,6 +149,10 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
 
     fn is_server_relay_supported(&self) -> bool {
         matches!(self.active, Active::Server(_) | Active::Client(_))
+    }
+
+    fn peer_statistics(&self, id: PeerId) -> Option<netscene::peer::PeerStatistics> {
+        self.statistics_of(id)
     }
 
     fn get_max_packet_size(&self) -> usize {

@@ -93,6 +93,8 @@ pub struct ENetMultiplayerPeer {
     bind_ip: Option<IpAddr>,
     pub(crate) incoming: VecDeque<Packet>,
     pub(crate) events: VecDeque<PeerEvent>,
+    /// Payload traffic per connected peer, for `peer_statistics` (see statistics.rs).
+    pub(crate) traffic: std::collections::HashMap<PeerId, netscene::peer::PeerTraffic>,
 }
 
 impl Default for ENetMultiplayerPeer {
@@ -130,6 +132,7 @@ impl ENetMultiplayerPeer {
             bind_ip: None,
             incoming: VecDeque::new(),
             events: VecDeque::new(),
+            traffic: std::collections::HashMap::new(),
         }
     }
 

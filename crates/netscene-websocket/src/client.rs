@@ -314,7 +314,7 @@ impl Client {
                 Err(_) => (Stage::Ended, Progress::Ended),
             };
         };
-        connection.packet_taken(first.data.len());
+        connection.message_taken(first.data.len());
         let id = <[u8; 4]>::try_from(first.data.as_slice()).map(i32::from_le_bytes);
         match id {
             Ok(id) if id >= 2 => {

@@ -3,9 +3,9 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use netscene::peer::{Packet, PeerId, TransferMode};
+use netscene::peer::{Packet, PeerId, PeerStatistics, PeerTraffic, TransferMode};
 use tungstenite::protocol::CloseFrame;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Bytes, Error as WsError, Message, WebSocket};
@@ -47,6 +47,16 @@ pub(crate) struct Connection {
     waiting_bytes: usize,
     /// Set once a close frame was sent by us (Godot's `STATE_CLOSING`).
     closing: bool,
+    /// Payload traffic, for `peer_statistics`.
+    traffic: PeerTraffic,
+    /// Round-trip time of the last answered ping.
+    rtt: Option<Duration>,
+    /// The ping awaiting its pong: its payload and when it left.
+    ping_in_flight: Option<(u64, Instant)>,
+    /// When the last ping left.
+    last_ping: Option<Instant>,
+    /// Payload of the next ping (pongs echo it, so a stale pong is not mistaken for the last).
+    next_ping: u64,
 }
 
 impl Connection {
@@ -59,6 +69,59 @@ impl Connection {
             waiting_packets: 0,
             waiting_bytes: 0,
             closing: false,
+            traffic: PeerTraffic::default(),
+            rtt: None,
+            ping_in_flight: None,
+            last_ping: None,
+            next_ping: 0,
+        }
+    }
+
+    /// Round-trip time and payload traffic (TCP loses nothing: no packet loss).
+    pub(crate) fn statistics(&self) -> PeerStatistics {
+        let mut statistics = self.traffic.statistics();
+        statistics.round_trip_time = self.rtt;
+        statistics
+    }
+
+    /// Sends a round-trip ping when `interval` has passed since the last one and no answer is
+    /// awaited (a ping unanswered for ten intervals is given up). Browsers and Godot answer
+    /// pings by themselves (RFC 6455 5.5.2).
+    fn ping_if_due(&mut self, interval: Duration, now: Instant) {
+        if self.closing {
+            return;
+        }
+        if let Some((_, sent)) = self.ping_in_flight {
+            if now.duration_since(sent) < interval.saturating_mul(10) {
+                return;
+            }
+            self.ping_in_flight = None;
+        }
+        if self
+            .last_ping
+            .is_some_and(|last| now.duration_since(last) < interval)
+        {
+            return;
+        }
+        let nonce = self.next_ping;
+        self.next_ping = self.next_ping.wrapping_add(1);
+        let payload = Bytes::copy_from_slice(&nonce.to_be_bytes());
+        match self.ws.write(Message::Ping(payload)) {
+            Ok(()) => {}
+            Err(e) if would_block(&e) => {}
+            // A broken connection shows at the next read or flush.
+            Err(_) => return,
+        }
+        self.ping_in_flight = Some((nonce, now));
+        self.last_ping = Some(now);
+    }
+
+    fn pong_received(&mut self, payload: &[u8]) {
+        if let Some((nonce, sent)) = self.ping_in_flight
+            && payload == nonce.to_be_bytes()
+        {
+            self.rtt = Some(sent.elapsed());
+            self.ping_in_flight = None;
         }
     }
 
@@ -74,6 +137,19 @@ impl Connection {
 
     /// Queues one binary message and writes what the socket takes now (Godot writes at once).
     pub(crate) fn send(&mut self, payload: Bytes, settings: &Settings) -> Result<(), SendError> {
+        let len = payload.len();
+        self.send_uncounted(payload, settings)?;
+        self.traffic.record_sent(len);
+        Ok(())
+    }
+
+    /// [`send`](Self::send) for the transport's own messages (the id message), which are not
+    /// application traffic.
+    pub(crate) fn send_uncounted(
+        &mut self,
+        payload: Bytes,
+        settings: &Settings,
+    ) -> Result<(), SendError> {
         if self.closing {
             return Err(SendError::Closed("connection is closing".into()));
         }
@@ -117,6 +193,9 @@ impl Connection {
         settings: &Settings,
         queue: &mut VecDeque<Packet>,
     ) -> Result<(), Ended> {
+        if let Some(interval) = settings.rtt_ping_interval {
+            self.ping_if_due(interval, Instant::now());
+        }
         // Control frames do not fill the queue: bound the reads of one poll as well, so a peer
         // flooding pings cannot keep `poll()` busy.
         for _ in 0..settings.max_queued_packets.saturating_mul(2).max(16) {
@@ -133,7 +212,11 @@ impl Connection {
                     let _ = self.ws.flush();
                     return Err(Ended::ByRemote);
                 }
-                Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => continue,
+                Ok(Message::Pong(payload)) => {
+                    self.pong_received(&payload);
+                    continue;
+                }
+                Ok(Message::Ping(_) | Message::Frame(_)) => continue,
                 Err(e) if would_block(&e) => return Ok(()),
                 Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
                     return Err(Ended::ByRemote);
@@ -154,6 +237,13 @@ impl Connection {
 
     /// Tells the connection that one of its packets left the receive queue.
     pub(crate) fn packet_taken(&mut self, len: usize) {
+        self.traffic.record_received(len);
+        self.message_taken(len);
+    }
+
+    /// [`packet_taken`](Self::packet_taken) for the transport's own messages (the id message),
+    /// which are not application traffic.
+    pub(crate) fn message_taken(&mut self, len: usize) {
         self.waiting_packets = self.waiting_packets.saturating_sub(1);
         self.waiting_bytes = self.waiting_bytes.saturating_sub(len);
     }

@@ -205,6 +205,16 @@ impl WebSocketMultiplayerPeer {
     pub fn set_supported_protocols(&mut self, protocols: Vec<String>) {
         self.settings.supported_protocols = protocols;
     }
+    /// How often each connection pings its remote end to measure the round-trip time that
+    /// `peer_statistics` reports (default `None`: no pings, as Godot's peer).
+    pub fn get_rtt_ping_interval(&self) -> Option<Duration> {
+        self.settings.rtt_ping_interval
+    }
+    /// Sets the round-trip ping interval, for connections made afterwards. Not in Godot;
+    /// Godot and browsers answer pings by themselves, so any client works.
+    pub fn set_rtt_ping_interval(&mut self, interval: Option<Duration>) {
+        self.settings.rtt_ping_interval = interval.filter(|i| !i.is_zero());
+    }
     /// Extra `Name: value` handshake header lines (default: none).
     pub fn get_handshake_headers(&self) -> &[String] {
         &self.settings.handshake_headers
@@ -464,5 +474,9 @@ impl MultiplayerPeer for WebSocketMultiplayerPeer {
 
     fn get_max_packet_size(&self) -> usize {
         self.settings.max_packet_size()
+    }
+
+    fn peer_statistics(&self, id: PeerId) -> Option<netscene::peer::PeerStatistics> {
+        Some(self.connection(id)?.statistics())
     }
 }

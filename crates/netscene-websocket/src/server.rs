@@ -294,7 +294,7 @@ impl Server {
             connection.abort();
             return;
         }
-        match connection.send(Bytes::copy_from_slice(&id.to_le_bytes()), settings) {
+        match connection.send_uncounted(Bytes::copy_from_slice(&id.to_le_bytes()), settings) {
             Ok(()) => {
                 tracing::debug!(peer = id, addr = ?connection.addr(), "websocket peer connected");
                 self.peers.insert(id, connection);

@@ -35,6 +35,9 @@ pub(crate) struct Settings {
     pub handshake_timeout: Duration,
     /// Server: the `Origin` values a handshake may carry (empty: any, as in Godot).
     pub allowed_origins: Vec<String>,
+    /// How often each connection sends a ping to measure its round-trip time (`None`: never,
+    /// as Godot's peer; see `set_rtt_ping_interval`).
+    pub rtt_ping_interval: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             max_queued_packets: DEFAULT_MAX_QUEUED_PACKETS,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             allowed_origins: Vec::new(),
+            rtt_ping_interval: None,
         }
     }
 }

@@ -111,6 +111,11 @@ pub enum MultiplayerEvent {
         /// The property path as configured (relative to the synchronizer's root node).
         property: NodePath,
     },
+    /// Not in Godot: the server began draining
+    /// ([`SceneMultiplayer::begin_drain`](crate::SceneMultiplayer::begin_drain)), e.g. before
+    /// an orchestrator stops it. New connections are refused from now on; the admitted peers
+    /// stay until they leave or the server disconnects them. Queued once per drain.
+    DrainStarted,
 }
 
 /// Godot's `MultiplayerAPI`: what a tree (or one branch of it) uses for RPCs and peers.

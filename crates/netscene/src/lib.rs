@@ -37,7 +37,7 @@ pub use netscene_variant as variant;
 pub use netscene_variant::{NodePath, StringName, Variant};
 pub use peer::{
     ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent, PeerId,
-    TransferMode,
+    PeerStatistics, TransferMode,
 };
 
 pub use api::{MultiplayerApi, MultiplayerEvent};

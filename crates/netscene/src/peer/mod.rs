@@ -11,10 +11,12 @@ pub use netscene_variant::ErrorCode;
 
 pub mod offline;
 pub mod simulated;
+mod statistics;
 mod tap;
 
 pub use offline::OfflineMultiplayerPeer;
 pub use simulated::{LinkConditions, SimulatedNetwork, SimulatedPeer};
+pub use statistics::{PeerStatistics, PeerTraffic};
 pub use tap::{PacketTap, TappedPeer};
 
 /// A peer id: 1 is the server, 0 addresses everyone, `-n` everyone but `n`.
@@ -237,6 +239,13 @@ pub trait MultiplayerPeer: Any + Send {
     }
     /// The largest packet `put_packet` accepts.
     fn get_max_packet_size(&self) -> usize;
+    /// Statistics of one connected remote peer (round-trip time, loss, traffic), or `None`
+    /// when `id` is not connected or the transport keeps none (the default, so every
+    /// transport compiles without it). netscene's ENet and WebSocket peers keep them.
+    fn peer_statistics(&self, id: PeerId) -> Option<PeerStatistics> {
+        let _ = id;
+        None
+    }
 
     /// Godot's `get_packet_peer()`: the sender of the packet at the head of the queue.
     fn get_packet_peer(&self) -> Option<PeerId> {

@@ -3,6 +3,7 @@
 
 use super::{
     ConnectionStatus, MultiplayerPeer, Packet, PacketSettings, PeerError, PeerEvent, PeerId,
+    PeerStatistics,
 };
 
 /// Sees every packet a [`TappedPeer`] sends or hands out; both methods do nothing by default.
@@ -111,5 +112,8 @@ impl<T: PacketTap> MultiplayerPeer for TappedPeer<T> {
     }
     fn get_max_packet_size(&self) -> usize {
         self.inner.get_max_packet_size()
+    }
+    fn peer_statistics(&self, id: PeerId) -> Option<PeerStatistics> {
+        self.inner.peer_statistics(id)
     }
 }

@@ -25,6 +25,7 @@
 
 mod auth;
 pub(crate) mod cache;
+mod drain;
 mod id_hash;
 pub(crate) mod link;
 mod resolve;
@@ -116,6 +117,7 @@ pub struct SceneMultiplayer {
     pub(crate) max_sync_packet_size: usize,
     pub(crate) max_delta_packet_size: usize,
     max_packet_size: usize,
+    draining: bool,
 }
 
 impl Default for SceneMultiplayer {
@@ -150,6 +152,7 @@ impl SceneMultiplayer {
             max_sync_packet_size: DEFAULT_MAX_SYNC_PACKET_SIZE,
             max_delta_packet_size: DEFAULT_MAX_DELTA_PACKET_SIZE,
             max_packet_size: DEFAULT_MAX_PACKET_SIZE,
+            draining: false,
         };
         let offline: Box<dyn MultiplayerPeer> = Box::new(OfflineMultiplayerPeer::new());
         // An offline peer is always connected, so this cannot fail.
