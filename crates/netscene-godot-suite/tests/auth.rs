@@ -10,7 +10,7 @@ mod net_support;
 use std::time::Duration;
 
 use net_support::{STEP, Server, launch, net_project, rpc_line, wait_admitted, wait_joined};
-use netscene::{MultiplayerEvent, PeerId, SceneMultiplayer};
+use netscene::{MultiplayerApi, MultiplayerEvent, PeerId, SceneMultiplayer};
 use netscene_godot_suite::GodotClient;
 
 /// The id a pending client prints in its `peer_authenticating` line.
@@ -116,6 +116,17 @@ fn right_wrong_and_refused_tokens() {
     );
     assert_eq!(server.peers(), [good_id]);
     assert!(server.multiplayer().get_authenticating_peers().is_empty());
+    // Pending peers are never announced to admitted ones (relay is on).
+    good.update();
+    for id in [bad_id, leaver_id] {
+        assert!(
+            !good
+                .stdout_lines()
+                .any(|l| l == format!("signal peer_connected {id}")),
+            "a pending peer was announced\n{}",
+            good.transcript_text()
+        );
+    }
     for (client, id) in [(&mut bad, bad_id), (&mut leaver, leaver_id)] {
         client.update();
         assert!(
@@ -227,9 +238,14 @@ fn disconnect_peer_and_refuse_new_connections() {
         || server.poll(),
     );
 
-    server.command(id_b, "quit", vec![]);
-    assert_eq!(b.wait_exit(STEP, || server.poll()), 0);
-    server.wait_event("B left", |e| *e == MultiplayerEvent::PeerDisconnected(id_b));
+    // The server closes: B sees the server go.
+    server
+        .multiplayer()
+        .get_multiplayer_peer_mut()
+        .expect("the server's peer")
+        .close();
+    b.wait_for("signal peer_disconnected 1", STEP, || server.poll());
+    b.wait_for("signal server_disconnected", STEP, || server.poll());
     for client in [&mut a, &mut b, &mut c] {
         client.assert_clean();
     }

@@ -14,6 +14,7 @@ use net_support::{
 };
 use netscene::wire::{ConfirmPath, NodeTarget, RemoteCall, SimplifyPath, rpc_checksum};
 use netscene::{MultiplayerEvent, PeerId, RpcConfig, RpcRejection, handler};
+use netscene_godot_suite::GodotClient;
 
 /// A SIMPLIFY_PATH seen on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -463,7 +464,7 @@ fn different_method_tables_are_detected_on_both_sides() {
 
 /// Waits until Godot printed an error line containing `needle` (expected with
 /// `expect_error`).
-fn wait_error(godot: &mut netscene_godot_suite::GodotClient, server: &mut Server, needle: &str) {
+fn wait_error(godot: &mut GodotClient, server: &mut Server, needle: &str) {
     let start = std::time::Instant::now();
     loop {
         server.poll();
@@ -482,4 +483,80 @@ fn wait_error(godot: &mut netscene_godot_suite::GodotClient, server: &mut Server
         );
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
+}
+
+#[test]
+fn replaced_nodes_are_found_again_by_path_on_both_sides() {
+    let mut server = Server::start_tapped(|_| {});
+    let mut godot = launch(&server, "replace", &net_project(), &["--scenario=plain"]);
+    let id = wait_joined(&mut godot, &mut server);
+    wait_admitted(&mut server, id);
+    let godot_calls = |server: &mut Server, value: &str| {
+        server.command_rpc(id, "Main/Owned", "any_reliable", Some(1), value);
+        server.wait_call(value, |c| {
+            c.node == "Main/Owned" && c.from == id && c.value == value
+        });
+    };
+    let server_calls = |server: &mut Server, godot: &mut GodotClient, value: &str| {
+        let owned = server.scene.owned;
+        server.rpc(owned, id, "any_reliable", value);
+        godot.wait_for(&rpc_line("any_reliable", "Owned", 1, value), STEP, || {
+            server.poll()
+        });
+    };
+    // Both sides cache and confirm Main/Owned.
+    for value in ["g1", "g2"] {
+        godot_calls(&mut server, value);
+    }
+    for value in ["s1", "s2"] {
+        server_calls(&mut server, &mut godot, value);
+    }
+
+    // netscene replaces its node: Godot's cached id still reaches it (by the path kept with
+    // the id, as Godot does), and netscene announces the new node under a new id.
+    server.recreate("/root/Main/Owned");
+    godot_calls(&mut server, "g3");
+    server_calls(&mut server, &mut godot, "s3");
+    // Godot replaces its node: netscene's cached id still reaches it, and Godot announces the
+    // new node under a new id.
+    server.command(id, "recreate", vec!["/root/Main/Owned".into()]);
+    godot.wait_for("did recreate /root/Main/Owned", STEP, || server.poll());
+    server_calls(&mut server, &mut godot, "s4");
+    godot_calls(&mut server, "g4");
+
+    let wire = server.wire();
+    let owned_ids = |dir| -> Vec<u32> {
+        simplifies(&wire, dir)
+            .into_iter()
+            .filter(|s| s.path == "Main/Owned")
+            .map(|s| s.cache_id)
+            .collect()
+    };
+    let (godot_ids, our_ids) = (owned_ids(Dir::In), owned_ids(Dir::Out));
+    assert_eq!(
+        godot_ids.len(),
+        2,
+        "Godot announced Owned again: {godot_ids:?}"
+    );
+    assert_ne!(godot_ids[0], godot_ids[1]);
+    assert_eq!(
+        our_ids.len(),
+        2,
+        "netscene announced Owned again: {our_ids:?}"
+    );
+    assert_ne!(our_ids[0], our_ids[1]);
+    assert!(confirms(&wire, Dir::In).iter().all(|c| c.valid));
+    assert!(confirms(&wire, Dir::Out).iter().all(|c| c.valid));
+
+    server.command(id, "quit", vec![]);
+    assert_eq!(godot.wait_exit(STEP, || server.poll()), 0);
+    godot.assert_clean();
+    assert!(
+        !server.events.iter().any(|e| matches!(
+            e,
+            MultiplayerEvent::PacketRejected { .. } | MultiplayerEvent::RpcRejected { .. }
+        )),
+        "{:#?}",
+        server.events
+    );
 }

@@ -135,10 +135,18 @@ fn relay_carries_rpcs_and_bytes_between_godot_clients() {
     a.wait_for("signal peer_packet 1 raw-server-to-a", STEP, || {
         server.poll()
     });
+    server
+        .multiplayer()
+        .send_bytes(b"raw-server-but-a", -id_a, TransferMode::Reliable, 0)
+        .unwrap();
+    b.wait_for("signal peer_packet 1 raw-server-but-a", STEP, || {
+        server.poll()
+    });
 
     sync_with(&mut a, &mut server, id_a, "relay-a");
     sync_with(&mut b, &mut server, id_b, "relay-b");
     // What must not have crossed.
+    assert!(!printed(&mut a, "signal peer_packet 1 raw-server-but-a"));
     assert!(!printed(
         &mut b,
         &format!("signal peer_packet {id_a} raw-a-but-b")

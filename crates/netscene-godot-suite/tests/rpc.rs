@@ -199,8 +199,14 @@ fn server_calls_all_one_and_all_but_one() {
     wait_admitted(&mut server, id_b);
 
     let rpc = server.scene.rpc;
-    server.rpc(rpc, 0, "any_reliable", "to-all");
+    // A learns the node first and confirms it (its CONFIRM_PATH precedes its RPC to the
+    // server), so the call to all mixes a cached id (A) and a path (B) in one send.
     server.rpc(rpc, id_a, "any_reliable", "to-a");
+    server.command_rpc(id_a, "Main/Rpc", "any_reliable", Some(1), "a-confirmed");
+    server.wait_call("A's call after its CONFIRM_PATH", |c| {
+        c.value == "a-confirmed"
+    });
+    server.rpc(rpc, 0, "any_reliable", "to-all");
     server.rpc(rpc, id_b, "any_reliable", "to-b");
     server.rpc(rpc, -id_a, "any_reliable", "all-but-a");
     server.rpc(rpc, -id_b, "any_reliable", "all-but-b");
@@ -266,8 +272,9 @@ fn server_calls_all_one_and_all_but_one() {
 
 /// Argument lists sent both ways, with the text both sides print for them: no arguments, one
 /// PackedByteArray (sent raw), and compressed ints at each width boundary with a bool, a null
-/// and non-ASCII text.
-fn argument_cases() -> Vec<(&'static str, Vec<Variant>, &'static str)> {
+/// and non-ASCII text; and a 40 000-byte string (many WebSocket frames' worth, under Godot's
+/// 64 KiB inbound buffer).
+fn argument_cases() -> Vec<(&'static str, Vec<Variant>, String)> {
     let mixed = |small: i64, mid: i64, big: i64, huge: i64| -> Vec<Variant> {
         vec![
             true.into(),
@@ -279,23 +286,25 @@ fn argument_cases() -> Vec<(&'static str, Vec<Variant>, &'static str)> {
             "héllo ✓".into(),
         ]
     };
+    let long = "0123456789".repeat(4000);
     vec![
-        ("args_none", vec![], ""),
+        ("args_none", vec![], String::new()),
         (
             "args_bytes",
             vec![Variant::from(vec![0u8, 1, 0xff])],
-            "0001ff",
+            "0001ff".into(),
         ),
         (
             "args_mixed",
             mixed(-128, -32768, 2147483647, -2147483649),
-            "true -128 -32768 2147483647 -2147483649 <null> héllo ✓",
+            "true -128 -32768 2147483647 -2147483649 <null> héllo ✓".into(),
         ),
         (
             "args_mixed",
             mixed(127, 128, 32768, i64::MAX),
-            "true 127 128 32768 9223372036854775807 <null> héllo ✓",
+            "true 127 128 32768 9223372036854775807 <null> héllo ✓".into(),
         ),
+        ("any_reliable", vec![long.as_str().into()], long.clone()),
     ]
 }
 
@@ -334,14 +343,15 @@ fn method_ids_names_paths_and_argument_shapes_agree() {
             "rpc_args",
             vec!["/root/Main/Rpc".into(), method.into(), 1.into(), list],
         );
-        server.wait_call(&format!("{method} {text:?} from Godot"), |c| {
+        let shown: String = text.chars().take(80).collect();
+        server.wait_call(&format!("{method} {shown:?} from Godot"), |c| {
             c.method == method && c.from == id && c.value == text
         });
         server
             .tree
             .rpc_id(server.scene.rpc, id, method, &args)
             .unwrap();
-        godot.wait_for(&rpc_line(method, "Rpc", 1, text), STEP, || server.poll());
+        godot.wait_for(&rpc_line(method, "Rpc", 1, &text), STEP, || server.poll());
     }
 
     server.command(id, "quit", vec![]);

@@ -141,6 +141,19 @@ func command(what: String, args: Array) -> void:
 			var kinds := histories.keys()
 			kinds.sort()
 			print("did report_cells %d cells %d calls: %s" % [cell_hits.size(), calls, "|".join(PackedStringArray(kinds))])
+		"recreate":
+			# [node path]: frees the node and adds a new one with the same name and script.
+			var old := get_node(args[0] as String)
+			var parent := old.get_parent()
+			var node_name := old.name
+			var script: Script = old.get_script()
+			parent.remove_child(old)
+			old.free()
+			var fresh := Node.new()
+			fresh.name = node_name
+			fresh.set_script(script)
+			parent.add_child(fresh)
+			print("did recreate %s" % fresh.get_path())
 		"peers":
 			var peers := multiplayer.get_peers()
 			peers.sort()

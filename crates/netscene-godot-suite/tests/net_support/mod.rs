@@ -275,6 +275,23 @@ impl Server {
         peers
     }
 
+    /// Removes the node at `path` (absolute) and adds a new one with the same name and the
+    /// methods of `Main/Rpc`'s script (as `recreate` does on the Godot side).
+    pub fn recreate(&mut self, path: &str) -> NodeId {
+        let old = self.tree.get_node(path).expect("the node to recreate");
+        let parent = self.tree.node(old).unwrap().parent().unwrap();
+        let name = self.tree.node(old).unwrap().name().clone();
+        self.tree.remove_node(old).unwrap();
+        let fresh = self.tree.add_child(parent, name).unwrap();
+        for (method, config) in rpc_methods() {
+            record_rpc(&mut self.tree, fresh, method, config, &self.calls);
+        }
+        if self.scene.owned == old {
+            self.scene.owned = fresh;
+        }
+        fresh
+    }
+
     /// Sends `command(what, args)` to `peer` (0: every client).
     pub fn command(&mut self, peer: PeerId, what: &str, args: Vec<Variant>) {
         let args = [Variant::from(what), Variant::Array(Array::from_vec(args))];
