@@ -18,7 +18,7 @@ use crate::table::{Method, RpcNode, SceneTable, Spawner, SyncProperty, Synchroni
 use crate::value::Typed;
 
 /// The RPCs a script has once its `extends` chain is followed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScriptRpcs {
     /// Method name → config and `file:line` of its `@rpc`; a subclass's `@rpc` replaces its
     /// base's for the same name, as GDScript merges its base's RPC table first.
@@ -27,6 +27,8 @@ pub struct ScriptRpcs {
     pub runtime_rpc_config: Vec<String>,
     /// The engine class at the end of the chain (`Node`, `Node2D`; `RefCounted` if none).
     pub native: String,
+    /// The chain's top-level `var`s with a known starting value (a subclass's wins).
+    pub vars: BTreeMap<String, Variant>,
 }
 
 /// The name Godot's `TransferMode` constants use, lowercase.
@@ -98,6 +100,9 @@ impl GodotProject {
                     rpc.method.clone(),
                     (rpc.config, format!("{}:{}", script.file, rpc.line)),
                 );
+            }
+            for (name, value) in &script.vars {
+                out.vars.insert(name.clone(), value.clone());
             }
             for line in &script.runtime_rpc_config {
                 out.runtime_rpc_config

@@ -6,6 +6,7 @@
 //! reported, never guessed.
 
 use netscene::{RpcConfig, RpcMode, TransferMode};
+use netscene_variant::{Variant, str_to_var};
 
 use crate::error::{ProjectError, Result};
 use crate::gdscript_lex::{Tok, Token, tokenize};
@@ -32,7 +33,7 @@ pub struct RpcDecl {
 }
 
 /// What a script declares.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Script {
     /// The script (`res://...`, or `res://scene.tscn::GDScript_id` for a built-in script).
     pub file: String,
@@ -44,6 +45,9 @@ pub struct Script {
     pub rpcs: Vec<RpcDecl>,
     /// Lines calling `rpc_config(...)`: configs only known at run time.
     pub runtime_rpc_config: Vec<usize>,
+    /// Top-level `var`s with the value they start with, when it is a literal (or the type's
+    /// default when only a built-in type is given): what a spawned node holds before code runs.
+    pub vars: Vec<(String, Variant)>,
 }
 
 /// Parses a script's source. `file` names it in errors and resolves relative `extends` paths;
@@ -59,7 +63,9 @@ pub fn parse(file: &str, source: &str, first_line: usize) -> Result<Script> {
         extends: None,
         rpcs: Vec::new(),
         runtime_rpc_config: Vec::new(),
+        vars: Vec::new(),
     };
+    let lines: Vec<&str> = source.lines().collect();
     for (i, t) in tokens.iter().enumerate() {
         if t.tok == Tok::Ident("rpc_config".into())
             && tokens.get(i + 1).is_some_and(|n| n.tok == Tok::Punct('('))
@@ -113,6 +119,29 @@ pub fn parse(file: &str, source: &str, first_line: usize) -> Result<Script> {
                 i = skip_line(&tokens, i);
             }
             Tok::Ident(word) if word == "static" => i += 1,
+            Tok::Ident(word) if word == "var" => {
+                if let Some((_, line)) = pending {
+                    return Err(ProjectError::at(
+                        file,
+                        line,
+                        "@rpc can only be applied to functions",
+                    ));
+                }
+                if let Some(Token {
+                    tok: Tok::Ident(name),
+                    ..
+                }) = tokens.get(i + 1)
+                {
+                    let source_line = lines
+                        .get(t.line.saturating_sub(first_line))
+                        .copied()
+                        .unwrap_or("");
+                    if let Some(value) = var_default(source_line, &tokens[i + 2..]) {
+                        script.vars.push((name.clone(), value));
+                    }
+                }
+                i = skip_line(&tokens, i);
+            }
             Tok::Ident(word) if word == "class_name" => {
                 let Some(Token {
                     tok: Tok::Ident(name),
@@ -155,6 +184,51 @@ pub fn parse(file: &str, source: &str, first_line: usize) -> Result<Script> {
         ));
     }
     Ok(script)
+}
+
+/// The value a `var` starts with: a literal initializer read as Godot's text form (converted
+/// to a declared `float`), or the default of a declared built-in type; `None` otherwise.
+fn var_default(source_line: &str, after_name: &[Token]) -> Option<Variant> {
+    let declared = match after_name {
+        [
+            Token {
+                tok: Tok::Punct(':'),
+                ..
+            },
+            Token {
+                tok: Tok::Ident(ty),
+                ..
+            },
+            ..,
+        ] => Some(ty.as_str()),
+        _ => None,
+    };
+    let init = source_line.split_once('=').map(|(_, rest)| rest.trim());
+    let value = match init {
+        Some(text) => {
+            let text = text.strip_suffix(':').unwrap_or(text).trim();
+            let text = match text.find('#') {
+                Some(i) if !text[..i].contains('"') => text[..i].trim(),
+                _ => text,
+            };
+            str_to_var(text).ok()?
+        }
+        None => match declared? {
+            "int" => Variant::Int(0),
+            "float" => Variant::Float(0.0),
+            "bool" => Variant::Bool(false),
+            "String" => Variant::String(String::new()),
+            "Vector2" => Variant::Vector2(Default::default()),
+            "Vector2i" => Variant::Vector2i(Default::default()),
+            "Vector3" => Variant::Vector3(Default::default()),
+            "Vector3i" => Variant::Vector3i(Default::default()),
+            _ => return None,
+        },
+    };
+    Some(match (declared, value) {
+        (Some("float"), Variant::Int(n)) => Variant::Float(n as f64),
+        (_, v) => v,
+    })
 }
 
 fn skip_line(tokens: &[Token], mut i: usize) -> usize {
@@ -409,6 +483,28 @@ mod tests {
         assert_eq!(s.rpcs.len(), 1);
         assert_eq!(s.rpcs[0].method, "s");
         assert_eq!(s.runtime_rpc_config, vec![11]);
+    }
+
+    #[test]
+    fn var_defaults() {
+        let s = parse(
+            "res://t.gd",
+            "extends Node\n@export var score := 0:\n\tset(v): score = v\nvar speed: float = 2 # px\nvar name_: String\nvar pos = Vector2(1, 2)\nvar later = compute()\nfunc f():\n\tvar local := 5\n",
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            s.vars,
+            vec![
+                ("score".to_string(), Variant::Int(0)),
+                ("speed".to_string(), Variant::Float(2.0)),
+                ("name_".to_string(), Variant::String(String::new())),
+                (
+                    "pos".to_string(),
+                    Variant::Vector2(netscene_variant::Vector2::new(1.0, 2.0))
+                ),
+            ]
+        );
     }
 
     #[test]

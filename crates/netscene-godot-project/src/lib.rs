@@ -9,11 +9,14 @@
 //! # Ok::<(), netscene_godot_project::ProjectError>(())
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod build;
 pub mod diff;
 pub mod error;
 pub mod gdscript;
 mod gdscript_lex;
+mod load;
 pub mod project;
 pub mod replication;
 pub mod resource;
@@ -24,5 +27,12 @@ pub mod value;
 
 pub use diff::{Difference, diff};
 pub use error::{ProjectError, Result};
+pub use load::{AttachError, LoadedProject};
 pub use project::GodotProject;
 pub use table::WireTable;
+
+// The README's example is one of this crate's doc tests, so `cargo test` compiles and runs it
+// and the README cannot drift from the API; the crate documentation above stays its own text.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
