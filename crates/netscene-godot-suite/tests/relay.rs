@@ -144,6 +144,11 @@ fn relay_carries_rpcs_and_bytes_between_godot_clients() {
     });
 
     sync_with(&mut a, &mut server, id_a, "relay-a");
+    // A's get_peers(): the server and B.
+    server.command(id_a, "peers", vec![]);
+    let mut both = [1, id_b];
+    both.sort_unstable();
+    a.wait_for(&format!("did peers {both:?}"), STEP, || server.poll());
     sync_with(&mut b, &mut server, id_b, "relay-b");
     // What must not have crossed.
     assert!(!printed(&mut a, "signal peer_packet 1 raw-server-but-a"));
@@ -247,6 +252,8 @@ fn without_relay_clients_reach_only_the_server() {
     );
 
     sync_with(&mut a, &mut server, id_a, "norelay-a");
+    server.command(id_a, "peers", vec![]);
+    a.wait_for("did peers [1]", STEP, || server.poll());
     sync_with(&mut b, &mut server, id_b, "norelay-b");
     assert!(!printed(&mut a, &format!("signal peer_connected {id_b}")));
     assert!(!printed(&mut b, &format!("signal peer_connected {id_a}")));

@@ -366,3 +366,33 @@ fn method_ids_names_paths_and_argument_shapes_agree() {
         server.events
     );
 }
+
+#[test]
+fn a_multiplayer_branch_names_nodes_relative_to_its_root() {
+    let mut server = Server::start_branch();
+    let mut godot = launch(&server, "branch", &net_project(), &["--scenario=branch"]);
+    let id = wait_joined(&mut godot, &mut server);
+    wait_admitted(&mut server, id);
+    // The branch root itself (Main, "." on the wire) and a node under it, both ways.
+    server.command_rpc(id, "Main/Rpc", "any_reliable", Some(1), "g-branch");
+    server.wait_call("a call in the branch", |c| {
+        c.node == "Main/Rpc" && c.from == id && c.value == "g-branch"
+    });
+    server.rpc(server.scene.rpc, id, "any_reliable", "s-branch");
+    godot.wait_for(
+        &rpc_line("any_reliable", "Rpc", 1, "s-branch"),
+        STEP,
+        || server.poll(),
+    );
+    server.command(id, "quit", vec![]);
+    assert_eq!(godot.wait_exit(STEP, || server.poll()), 0);
+    godot.assert_clean();
+    assert!(
+        !server.events.iter().any(|e| matches!(
+            e,
+            MultiplayerEvent::PacketRejected { .. } | MultiplayerEvent::RpcRejected { .. }
+        )),
+        "{:#?}",
+        server.events
+    );
+}

@@ -1,6 +1,7 @@
 # /root/Main: a Godot client of netscene's RPC and connection suite.
 #
-# User args: --port=N (the netscene server), --scenario=plain|auth|auth_silent|auth_leave,
+# User args: --port=N (the netscene server),
+# --scenario=plain|auth|auth_silent|auth_leave|branch (branch: a custom multiplayer at /root/Main),
 # --token=T (the auth token sent in scenario auth*), --relay=off (server_relay off here),
 # --cells=N (cells under Many, default 60).
 # Every multiplayer signal is printed as "signal NAME ARGS". Once admitted, the netscene server
@@ -15,6 +16,9 @@ var cell_hits := {}
 
 
 func _ready() -> void:
+	if "--scenario=branch" in OS.get_cmdline_user_args():
+		# This subtree gets its own SceneMultiplayer: wire paths are relative to /root/Main.
+		get_tree().set_multiplayer(SceneMultiplayer.new(), get_path())
 	var port := 0
 	var relay := true
 	var cells := CELLS

@@ -161,6 +161,8 @@ pub struct Server {
     pub event_times: Vec<Instant>,
     /// Every packet on the wire, when started with [`Server::start_tapped`].
     pub wire: Option<Arc<Mutex<Vec<Wire>>>>,
+    /// The root path of the multiplayer branch that serves the clients (`""`: the default).
+    pub branch: String,
 }
 
 impl Server {
@@ -168,6 +170,24 @@ impl Server {
     pub fn start(configure: impl FnOnce(&mut SceneMultiplayer)) -> Self {
         let WsServer { tree, port } = WsServer::start(configure);
         Self::with_tree(tree, port, None)
+    }
+
+    /// A server whose clients are served by a SceneMultiplayer of the branch `/root/Main`
+    /// (Godot's `get_tree().set_multiplayer(api, ^"/root/Main")`): wire paths are relative
+    /// to `/root/Main`. The tree's default multiplayer stays offline.
+    pub fn start_branch() -> Self {
+        let mut peer = WebSocketMultiplayerPeer::new();
+        peer.create_server(0, "127.0.0.1", None)
+            .expect("WebSocket server on 127.0.0.1");
+        let port = peer.bound_port().expect("a bound port");
+        let mut server = Self::with_tree(SceneTree::new(), port, None);
+        let multiplayer = SceneMultiplayer::with_peer(Box::new(peer)).expect("the server peer");
+        server
+            .tree
+            .set_multiplayer(Box::new(multiplayer), "/root/Main")
+            .expect("a branch at /root/Main");
+        server.branch = "/root/Main".into();
+        server
     }
 
     /// The same server with its WebSocket peer wrapped in a [`TappedPeer`] that records every
@@ -227,6 +247,7 @@ impl Server {
             events: Vec::new(),
             event_times: Vec::new(),
             wire,
+            branch: String::new(),
         };
         server.add_cells(60);
         server
@@ -252,7 +273,7 @@ impl Server {
     /// One network frame; the SceneMultiplayer's events are kept in [`events`](Self::events).
     pub fn poll(&mut self) {
         self.tree.poll().expect("server poll");
-        let events = self.tree.drain_events("");
+        let events = self.tree.drain_events(&self.branch);
         let now = Instant::now();
         self.event_times.extend(events.iter().map(|_| now));
         self.events.extend(events);
@@ -265,7 +286,10 @@ impl Server {
 
     /// The server's SceneMultiplayer.
     pub fn multiplayer(&mut self) -> &mut SceneMultiplayer {
-        self.tree.scene_multiplayer("").expect("a SceneMultiplayer")
+        let branch = self.branch.clone();
+        self.tree
+            .scene_multiplayer(&branch)
+            .expect("a SceneMultiplayer")
     }
 
     /// The ids of the admitted peers.
