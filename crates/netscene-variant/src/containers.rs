@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
 
+use crate::key_identity::same_key;
 use crate::math::{Vector2, Vector3, Vector4};
 use crate::variant::{ObjectValue, Variant, VariantType};
 
@@ -74,10 +75,12 @@ impl Array {
 
 /// Godot `Dictionary`: insertion-ordered, optionally typed.
 ///
-/// Keys compare with `Variant`'s `PartialEq`; [`insert`](Self::insert) and [`get`](Self::get) are
-/// linear, which suits the small dictionaries that cross the network (the decoder uses a hashed
-/// index internally so hostile input with many keys stays linear). Equality ignores order, as
-/// Godot's `==` on dictionaries does.
+/// Keys match as in Godot 4.6: a `String` and a `StringName` of the same text are one key
+/// (GDScript's `{hp = 10}` has `StringName` keys, and `get(&"hp".into())` finds them), and NaN
+/// matches NaN; otherwise by `Variant`'s `==`. [`insert`](Self::insert) and [`get`](Self::get)
+/// are linear, which suits the small dictionaries that cross the network (the decoder uses a
+/// hashed index internally so hostile input with many keys stays linear). Equality ignores
+/// order, as Godot's `==` on dictionaries does.
 #[derive(Debug, Clone, Default)]
 pub struct Dictionary {
     /// Key type (`ContainerType::None` for a plain `Dictionary`).
@@ -102,11 +105,11 @@ impl Dictionary {
         }
     }
 
-    /// Inserts or replaces (keeping the original position, as Godot does).
+    /// Inserts or replaces (keeping the original key and position, as Godot does).
     pub fn insert(&mut self, key: impl Into<Variant>, value: impl Into<Variant>) {
         let key = key.into();
         let value = value.into();
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+        match self.entries.iter_mut().find(|(k, _)| same_key(k, &key)) {
             Some(entry) => entry.1 = value,
             None => self.entries.push((key, value)),
         }
@@ -114,14 +117,17 @@ impl Dictionary {
 
     /// The value for `key`.
     pub fn get(&self, key: &Variant) -> Option<&Variant> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| same_key(k, key))
+            .map(|(_, v)| v)
     }
 
     /// The value for `key`, mutable.
     pub fn get_mut(&mut self, key: &Variant) -> Option<&mut Variant> {
         self.entries
             .iter_mut()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| same_key(k, key))
             .map(|(_, v)| v)
     }
 
@@ -132,7 +138,7 @@ impl Dictionary {
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &Variant) -> Option<Variant> {
-        let index = self.entries.iter().position(|(k, _)| k == key)?;
+        let index = self.entries.iter().position(|(k, _)| same_key(k, key))?;
         Some(self.entries.remove(index).1)
     }
 
@@ -187,7 +193,7 @@ impl PartialEq for Dictionary {
             .entries
             .iter()
             .zip(&other.entries)
-            .take_while(|((k, _), (ok, _))| k == ok)
+            .take_while(|((k, _), (ok, _))| same_key(k, ok))
             .count();
         if self.entries[..same_keys]
             .iter()
@@ -202,7 +208,7 @@ impl PartialEq for Dictionary {
             other_rest
                 .iter()
                 .enumerate()
-                .find(|&(j, (ok, _))| (i, j) != (0, 0) && ok == k)
+                .find(|&(j, (ok, _))| (i, j) != (0, 0) && same_key(ok, k))
                 .is_some_and(|(_, (_, ov))| ov == v)
         })
     }
@@ -257,14 +263,6 @@ impl DictionaryBuilder {
     }
 
     pub(crate) fn insert(&mut self, key: Variant, value: Variant) {
-        // A key holding NaN equals nothing, itself included, so it cannot be a duplicate: keep
-        // it out of the hash chains (a peer sending many NaN keys would make them quadratic).
-        #[allow(clippy::eq_op)]
-        if key != key {
-            self.dict.entries.push((key, value));
-            self.next.push(NO_NEXT);
-            return;
-        }
         let mut hasher = self.hash_state.build_hasher();
         hash_variant(&key, &mut hasher);
         let hash = hasher.finish();
@@ -273,7 +271,7 @@ impl DictionaryBuilder {
             Some(&head) => {
                 let mut i = head;
                 loop {
-                    if self.dict.entries[i].0 == key {
+                    if same_key(&self.dict.entries[i].0, &key) {
                         self.dict.entries[i].1 = value;
                         return;
                     }
@@ -304,10 +302,27 @@ impl DictionaryBuilder {
 
 fn hash_reals(values: &[f32], h: &mut impl Hasher) {
     for &x in values {
-        // 0.0 == -0.0 under PartialEq, so both must hash alike.
-        let bits = if x == 0.0 { 0 } else { x.to_bits() };
+        // 0.0 == -0.0, and every NaN is the same key: each group must hash alike.
+        let bits = if x == 0.0 {
+            0
+        } else if x.is_nan() {
+            f32::NAN.to_bits()
+        } else {
+            x.to_bits()
+        };
         h.write_u32(bits);
     }
+}
+
+fn hash_f64(x: f64, h: &mut impl Hasher) {
+    let bits = if x == 0.0 {
+        0
+    } else if x.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        x.to_bits()
+    };
+    h.write_u64(bits);
 }
 
 fn hash_vec2(v: &Vector2, h: &mut impl Hasher) {
@@ -322,17 +337,22 @@ fn hash_vec4(v: &Vector4, h: &mut impl Hasher) {
     hash_reals(&[v.x, v.y, v.z, v.w], h);
 }
 
-/// A hash consistent with `Variant`'s `PartialEq` (equal values hash alike) that covers every
-/// component: values differing anywhere hash apart, so a peer cannot make a decoded
-/// dictionary's keys collide (which made decoding quadratic). Dictionaries, equal in any
-/// order, add up their entries' hashes.
+/// A hash consistent with `Variant`'s `PartialEq` and with dictionary key identity (equal
+/// values and same keys hash alike: a `StringName` hashes as the `String` of its text, every
+/// NaN alike) that covers every component: values differing anywhere hash apart, so a peer
+/// cannot make a decoded dictionary's keys collide (which made decoding quadratic).
+/// Dictionaries, equal in any order, add up their entries' hashes.
 pub(crate) fn hash_variant(v: &Variant, h: &mut impl Hasher) {
-    h.write_u8(v.get_type().id());
+    let tag = match v {
+        Variant::StringName(_) => VariantType::String,
+        other => other.get_type(),
+    };
+    h.write_u8(tag.id());
     match v {
         Variant::Nil | Variant::Callable => {}
         Variant::Bool(b) => b.hash(h),
         Variant::Int(i) => i.hash(h),
-        Variant::Float(f) => h.write_u64(if *f == 0.0 { 0 } else { f.to_bits() }),
+        Variant::Float(f) => hash_f64(*f, h),
         Variant::String(s) => s.hash(h),
         Variant::StringName(s) => s.as_str().hash(h),
         Variant::NodePath(p) => p.hash(h),
@@ -400,7 +420,7 @@ pub(crate) fn hash_variant(v: &Variant, h: &mut impl Hasher) {
         Variant::PackedFloat64Array(a) => {
             a.len().hash(h);
             for &x in a {
-                h.write_u64(if x == 0.0 { 0 } else { x.to_bits() });
+                hash_f64(x, h);
             }
         }
         Variant::PackedVector2Array(a) => {
@@ -477,16 +497,36 @@ mod hash_tests {
     }
 
     #[test]
-    fn nan_keys_are_kept_apart_without_chaining() {
+    fn nan_keys_and_string_like_keys_merge_as_in_godot() {
         let mut builder = DictionaryBuilder::new(ContainerType::None, ContainerType::None, 3);
-        for _ in 0..3 {
-            builder.insert(Variant::Float(f64::NAN), Variant::Nil);
+        for i in 0..3 {
+            builder.insert(Variant::Float(f64::NAN), Variant::Int(i));
         }
+        builder.insert(Variant::Float(-f64::NAN), Variant::Int(3));
         builder.insert(Variant::Int(1), Variant::Nil);
         builder.insert(Variant::Int(1), Variant::Bool(true));
+        builder.insert("a".into(), Variant::Int(1));
+        builder.insert(Variant::StringName("a".into()), Variant::Int(2));
         let dict = builder.finish();
-        // NaN equals nothing (Variant's PartialEq), so the three NaN keys stay separate.
-        assert_eq!(dict.len(), 4);
+        // One NaN key (the last value), one 1, one "a" (first key kept, last value).
+        assert_eq!(dict.len(), 3);
+        assert_eq!(dict.get(&Variant::Float(f64::NAN)), Some(&Variant::Int(3)));
         assert_eq!(dict.get(&Variant::Int(1)), Some(&Variant::Bool(true)));
+        assert_eq!(
+            dict.iter().nth(2),
+            Some((&Variant::String("a".into()), &Variant::Int(2)))
+        );
+    }
+
+    #[test]
+    fn string_and_string_name_keys_hash_alike() {
+        assert_eq!(
+            hash_of(&"a".into()),
+            hash_of(&Variant::StringName("a".into()))
+        );
+        assert_eq!(
+            hash_of(&Variant::Float(f64::NAN)),
+            hash_of(&Variant::Float(-f64::NAN))
+        );
     }
 }

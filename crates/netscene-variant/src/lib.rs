@@ -19,6 +19,7 @@ mod encode;
 mod error;
 mod error_code;
 mod from_variant;
+mod key_identity;
 mod math;
 mod node_path;
 mod reader;

@@ -203,6 +203,10 @@ fn hostile_keys_sort_without_panicking() {
         });
     }
     let v = dict(keys);
-    assert_eq!(written_keys(&v).len(), 300);
+    let Variant::Dictionary(d) = &v else {
+        unreachable!()
+    };
+    // The NaN keys are one key, as in Godot.
+    assert_eq!(d.len(), 300 - 24);
+    assert_eq!(written_keys(&v).len(), d.len());
 }
-

@@ -88,6 +88,8 @@ static func all(node: Node) -> Array:
 		["dict_strings", {"b": 1, "a": 2, "c": {"z": 1, "y": 2}}],
 		["dict_mixed_keys", {"b": 1, &"a": 2, 3: 3, 2.5: 4, null: 5, true: 6, Vector2(1, 2): 7, [1]: 8, "A": 9, Vector2i(0, 0): 10, -7: 11, &"z": 12}],
 		["dict_many_keys", many_keys()],
+		["dict_lua_style", {hp = 10, name = "x"}],
+		["dict_string_like_merged", string_like_merged()],
 		["dict_nan_key", {NAN: 1, 1.5: 2, -1.5: 3}],
 		["dict_container_keys", {[1, [2]]: "a", {"x": 1}: "b", [1]: "c", [0, 5]: "d"}],
 		# Typed containers.
@@ -190,3 +192,13 @@ static func random_cases() -> Array:
 		["random_decimals", decimals],
 		["random_vectors", vectors],
 	]
+
+
+## Godot's Dictionary takes a String and a StringName of the same text as one key: the
+## second assignment replaces the value and keeps the first key.
+static func string_like_merged() -> Dictionary:
+	var d := {"a": 1}
+	d[&"a"] = 2
+	d[&"b"] = 3
+	d["b"] = 4
+	return d
