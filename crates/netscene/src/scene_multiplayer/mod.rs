@@ -315,7 +315,8 @@ impl SceneMultiplayer {
         }
         self.pending.remove(&id);
         if self.link.connected.contains(id) {
-            // Unlike Godot (which leaves the others unaware), tell relayed clients it left.
+            // As Godot 4.6 (its disconnect_peer runs _del_peer with signals blocked): relayed
+            // clients are told it left (DEL_PEER), only this side stays silent.
             if self.link.relay_active() && self.link.unique_id() == 1 {
                 self.announce_gone_peer(id);
             }
