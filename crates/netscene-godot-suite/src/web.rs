@@ -2,9 +2,11 @@
 //! pack, and the lines each client's Godot prints (POSTed back by its page, in order).
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use crate::template::{TEMPLATE_FILES, template_dir};
 
@@ -23,7 +25,7 @@ pub(crate) enum Report {
 
 struct Client {
     page: String,
-    pack: Vec<u8>,
+    pack: Arc<Vec<u8>>,
     reports: Sender<Report>,
 }
 
@@ -31,8 +33,9 @@ struct Client {
 pub(crate) struct WebHost {
     port: u16,
     clients: Arc<Mutex<HashMap<u64, Client>>>,
-    template: Arc<HashMap<&'static str, Vec<u8>>>,
 }
+
+type Template = HashMap<&'static str, Vec<u8>>;
 
 impl WebHost {
     /// The server, started on first use.
@@ -43,29 +46,35 @@ impl WebHost {
 
     fn start() -> WebHost {
         let dir = template_dir();
-        let template: HashMap<&'static str, Vec<u8>> = TEMPLATE_FILES
-            .iter()
-            .map(|&name| {
-                let bytes = std::fs::read(dir.join(name))
-                    .unwrap_or_else(|e| panic!("cannot read the template's {name}: {e}"));
-                (name, bytes)
-            })
-            .collect();
-        let server = tiny_http::Server::http("127.0.0.1:0").expect("HTTP server on 127.0.0.1");
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
+        let template: Arc<Template> = Arc::new(
+            TEMPLATE_FILES
+                .iter()
+                .map(|&name| {
+                    let bytes = std::fs::read(dir.join(name))
+                        .unwrap_or_else(|e| panic!("cannot read the template's {name}: {e}"));
+                    (name, bytes)
+                })
+                .collect(),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").expect("HTTP server on 127.0.0.1");
+        let port = listener.local_addr().expect("bound").port();
         let host = WebHost {
             port,
             clients: Arc::default(),
-            template: Arc::new(template),
         };
         let clients = Arc::clone(&host.clients);
-        let template = Arc::clone(&host.template);
-        // Requests are small and local; one thread answers them in turn.
+        // One thread per connection and one request per connection: several browsers start
+        // at once, and a keep-alive connection held by one must never delay another's request
+        // (a pooled server queued one client's page behind another's idle connection).
         std::thread::Builder::new()
             .name("godot-suite-http".into())
             .spawn(move || {
-                for request in server.incoming_requests() {
-                    answer(request, &clients, &template);
+                for stream in listener.incoming().flatten() {
+                    let clients = Arc::clone(&clients);
+                    let template = Arc::clone(&template);
+                    let _ = std::thread::Builder::new()
+                        .name("godot-suite-http-conn".into())
+                        .spawn(move || answer(stream, &clients, &template));
                 }
             })
             .expect("HTTP thread");
@@ -78,7 +87,7 @@ impl WebHost {
             id,
             Client {
                 page,
-                pack,
+                pack: Arc::new(pack),
                 reports,
             },
         );
@@ -95,46 +104,112 @@ impl WebHost {
     }
 }
 
-fn answer(
-    mut request: tiny_http::Request,
-    clients: &Mutex<HashMap<u64, Client>>,
-    template: &HashMap<&'static str, Vec<u8>>,
-) {
-    let url = request.url().to_owned();
-    let parts: Vec<&str> = url.trim_start_matches('/').splitn(3, '/').collect();
-    let response = match parts.as_slice() {
-        ["t", name] => template
-            .get(name)
-            .map(|bytes| (bytes.clone(), content_type(name))),
+/// Largest request head and body the suite's pages send (a printed line is far smaller).
+const MAX_REQUEST: usize = 1 << 20;
+
+/// A request: method, path and body.
+struct Request {
+    method: String,
+    path: String,
+    body: Vec<u8>,
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let mut data = Vec::new();
+    let mut buf = [0u8; 8192];
+    let head_end = loop {
+        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        if data.len() > MAX_REQUEST {
+            return None;
+        }
+        let n = stream.read(&mut buf).ok().filter(|&n| n > 0)?;
+        data.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+    let mut words = head.split_whitespace();
+    let method = words.next()?.to_owned();
+    let path = words.next()?.to_owned();
+    let length = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(MAX_REQUEST);
+    let mut body = data.split_off(head_end);
+    while body.len() < length {
+        let n = stream.read(&mut buf).ok().filter(|&n| n > 0)?;
+        body.extend_from_slice(&buf[..n]);
+    }
+    body.truncate(length);
+    Some(Request { method, path, body })
+}
+
+/// What a request gets: the status line's code and, for 200, a body and its type.
+enum Answer {
+    Found(Arc<Vec<u8>>, &'static str),
+    Static(&'static [u8], &'static str),
+    Template(&'static str),
+    NotFound,
+}
+
+fn answer(mut stream: TcpStream, clients: &Mutex<HashMap<u64, Client>>, template: &Template) {
+    let Some(request) = read_request(&mut stream) else {
+        return;
+    };
+    let parts: Vec<&str> = request
+        .path
+        .trim_start_matches('/')
+        .splitn(3, '/')
+        .collect();
+    let answer = match parts.as_slice() {
+        ["t", name] if request.method == "GET" => {
+            match template.keys().find(|known| **known == *name) {
+                Some(known) => Answer::Template(known),
+                None => Answer::NotFound,
+            }
+        }
         ["c", id, rest] => {
             let id: u64 = id.parse().unwrap_or(u64::MAX);
-            let mut body = String::new();
-            if *rest == "log" {
-                // Bounded: a page posts one printed line at a time.
-                let _ = request.as_reader().take(1 << 20).read_to_string(&mut body);
-            }
             let clients = clients.lock().expect("clients");
-            clients.get(&id).and_then(|client| match *rest {
-                "" => Some((client.page.clone().into_bytes(), "text/html; charset=utf-8")),
-                "pack.zip" => Some((client.pack.clone(), "application/zip")),
-                "log" => {
-                    let _ = client.reports.send(parse_report(&body));
-                    Some((Vec::new(), "text/plain"))
+            match (clients.get(&id), *rest) {
+                (Some(client), "") => Answer::Found(
+                    Arc::new(client.page.clone().into_bytes()),
+                    "text/html; charset=utf-8",
+                ),
+                (Some(client), "pack.zip") => {
+                    Answer::Found(Arc::clone(&client.pack), "application/zip")
                 }
-                _ => None,
-            })
+                (Some(client), "log") => {
+                    let text = String::from_utf8_lossy(&request.body);
+                    let _ = client.reports.send(parse_report(&text));
+                    Answer::Static(b"", "text/plain")
+                }
+                _ => Answer::NotFound,
+            }
         }
-        _ => None,
+        _ => Answer::NotFound,
     };
-    let result = match response {
-        Some((body, kind)) => {
-            let header = tiny_http::Header::from_bytes("Content-Type", kind).expect("header");
-            request.respond(tiny_http::Response::from_data(body).with_header(header))
-        }
-        None => request.respond(tiny_http::Response::empty(404)),
+    let (status, body, kind): (&str, &[u8], &str) = match &answer {
+        Answer::Found(body, kind) => ("200 OK", body.as_slice(), kind),
+        Answer::Static(body, kind) => ("200 OK", body, kind),
+        Answer::Template(name) => ("200 OK", template[*name].as_slice(), content_type(name)),
+        Answer::NotFound => ("404 Not Found", b"", "text/plain"),
     };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
     // A browser that went away mid-answer is not the test's concern.
-    let _ = result;
+    let _ = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body));
 }
 
 fn content_type(name: &str) -> &'static str {
