@@ -1,7 +1,7 @@
 //! The wire table: what a Godot project puts on the wire, node by node — RPC method ids in
 //! Godot's order with their configs and the node's RPC checksum, spawners with their scene
 //! ids, synchronizers with their property order and modes. Serializable as JSON, comparable
-//! with [`crate::diff`].
+//! with [`diff()`](crate::diff()).
 
 use std::fmt::{self, Write as _};
 
