@@ -6,6 +6,8 @@
 //! * [`WebRtcMultiplayerPeer`]: Godot's `WebRTCMultiplayerPeer` (`create_server`,
 //!   `create_client(id)`, `create_mesh(id)`, `add_peer`), with Godot's data-channel layout
 //!   ([`layout`]), so a Godot game and a netscene peer interoperate.
+//! * [`signaling`]: a small WebSocket lobby protocol (the `netscene signal` server and its
+//!   client), and [`LobbyPeer`], a `MultiplayerPeer` that joins a lobby and connects itself.
 //!
 //! No async runtime: everything happens in `poll()`.
 
@@ -15,6 +17,7 @@ mod error;
 pub mod layout;
 mod multiplayer_peer;
 mod session;
+pub mod signaling;
 
 pub use connection::{
     ConnectionConfig, ConnectionEvent, ConnectionState, SdpType, WebRtcPeerConnection,
@@ -22,3 +25,4 @@ pub use connection::{
 pub use data_channel::{ChannelState, DataChannelConfig, WebRtcDataChannel, WriteMode};
 pub use error::WebRtcError;
 pub use multiplayer_peer::{MAX_PACKET_SIZE, NetworkMode, PeerInfo, WebRtcMultiplayerPeer};
+pub use signaling::{LobbyOptions, LobbyPeer, SignalingClient, SignalingError, SignalingServer};
