@@ -208,6 +208,39 @@ impl Node {
         self.table.id_of(method)
     }
 
+    /// The RPC methods the wire knows on this node, in id order, as `(id, name, config)`:
+    /// node-level configs ([`rpc_config`](Self::rpc_config), ids with bit 15) first, then
+    /// script-level ones. What a tool needs to print or compare a node's RPC table.
+    ///
+    /// ```
+    /// use netscene::{RpcConfig, SceneTree, handler};
+    /// let mut tree = SceneTree::new();
+    /// let id = tree.add_path("/root/Lobby").unwrap();
+    /// let node = tree.node_mut(id).unwrap();
+    /// node.add_rpc("chat", RpcConfig::any_peer(), handler(|_, _| Ok(())));
+    /// node.set_rpc_config("kick", RpcConfig::authority());
+    /// let ids: Vec<(u16, &str)> = node.rpc_methods().map(|(id, name, _)| (id, name)).collect();
+    /// assert_eq!(ids, [(0x8000, "kick"), (0, "chat")]);
+    /// ```
+    pub fn rpc_methods(&self) -> impl Iterator<Item = (u16, &str, RpcConfig)> + '_ {
+        let node_level = self
+            .table
+            .node_level
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (name, e))| {
+                let id = u16::try_from(i).ok()? | NODE_LEVEL_ID_FLAG;
+                Some((id, name.as_str(), e.as_ref()?.config))
+            });
+        let script_level = self
+            .table
+            .script_level
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((u16::try_from(i).ok()?, e.name.as_str(), e.config)));
+        node_level.chain(script_level)
+    }
+
     /// The RPC checksum (32 lowercase hex digits) sent in SIMPLIFY_PATH.
     pub fn rpc_checksum(&self) -> &str {
         // Only ASCII hex digits are ever stored.
