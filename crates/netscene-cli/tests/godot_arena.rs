@@ -41,18 +41,8 @@ fn wait_printed(client: &mut GodotClient, server: &mut Server, needle: &str) -> 
 /// The server's auth token: only admitted players get an avatar.
 const TOKEN: &str = "arena-token";
 
-/// How long a client gets to print its first line before it is started again. The harness's
-/// HTTP server (tiny_http) can leave a new browser connection unserved while the other
-/// browsers hold their keep-alive connections (its thread pool loses a wake-up when
-/// connections arrive in a burst); killing the browser frees its connections, so a second
-/// launch loads. See the report of this test's author.
-const FIRST_LINE: Duration = Duration::from_secs(20);
-/// Launches before a client that never prints fails the test.
-const LAUNCHES: usize = 3;
-
-/// Starts `name`'s Godot client and waits for its first printed line (the engine banner),
-/// starting it again when the page never loaded.
-fn launch(name: &str, port: &str, extra: &[&str], server: &mut Server) -> GodotClient {
+/// Starts `name`'s Godot client of the arena server on `port`.
+fn launch(name: &str, port: &str, extra: &[&str]) -> GodotClient {
     let project = GodotProject::from_dir(workspace_root().join("examples/godot-arena-client"));
     let mut args = vec![
         "--transport=ws".to_owned(),
@@ -62,21 +52,7 @@ fn launch(name: &str, port: &str, extra: &[&str], server: &mut Server) -> GodotC
         format!("--token={TOKEN}"),
     ];
     args.extend(extra.iter().map(|arg| (*arg).to_owned()));
-    for attempt in 1..=LAUNCHES {
-        let mut client = GodotClient::launch(name, &project, &args);
-        let start = Instant::now();
-        while start.elapsed() < FIRST_LINE {
-            server.pump();
-            client.update();
-            if !client.transcript().is_empty() {
-                return client;
-            }
-            thread::sleep(Duration::from_millis(5));
-        }
-        eprintln!("{name}: no output within {FIRST_LINE:?} (launch {attempt}), starting it again");
-        client.kill();
-    }
-    panic!("{name}: Godot printed nothing in {LAUNCHES} launches");
+    GodotClient::launch(name, &project, &args)
 }
 
 /// The id a client printed on `connected as ID`.
@@ -93,7 +69,7 @@ fn godot_clients_play_the_arena() {
 
     // Alice joins first (spawn cell (3,3) = 112,112) and moves right, right, up: (5,2), three
     // new cells.
-    let mut alice = launch("alice", &port, &["--moves=right,right,up"], &mut server);
+    let mut alice = launch("alice", &port, &["--moves=right,right,up"]);
     let alice_id = connected_id(&mut alice, &mut server);
     wait_printed(
         &mut alice,
@@ -118,12 +94,7 @@ fn godot_clients_play_the_arena() {
     // Zoë joins later (spawn cell (16,3) = 528,112): she gets Alice's avatar with its whole
     // state in the SPAWN, moves down and left to (15,4) = 496,144 (two new cells), then leaves.
     // A non-ASCII name travels in the lobby RPC and in the avatar's ON_CHANGE delta.
-    let mut zoe = launch(
-        "Zoë ✓",
-        &port,
-        &["--moves=down,left", "--leave-after=2"],
-        &mut server,
-    );
+    let mut zoe = launch("Zoë ✓", &port, &["--moves=down,left", "--leave-after=2"]);
     let zoe_id = connected_id(&mut zoe, &mut server);
     assert_ne!(alice_id, zoe_id);
     wait_printed(&mut zoe, &mut server, &format!("spawned avatar {alice_id}"));
@@ -153,7 +124,7 @@ fn godot_clients_play_the_arena() {
 
     // Carol's game crashes (her browser is killed, no goodbye): the server notices the dead
     // connection and despawns her avatar on Alice's side too. Third join: cell (3,11).
-    let mut carol = launch("carol", &port, &[], &mut server);
+    let mut carol = launch("carol", &port, &[]);
     let carol_id = connected_id(&mut carol, &mut server);
     wait_printed(&mut carol, &mut server, &alice_final);
     wait_printed(
