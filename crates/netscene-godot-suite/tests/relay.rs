@@ -286,6 +286,16 @@ fn without_relay_clients_reach_only_the_server() {
         a.transcript_text()
     );
 
+    // Godot 4.6 lets server_relay change on an active peer (B turns its own on) and so does
+    // netscene now (it used to refuse): the server takes A's RELAY once its relay is on.
+    server.command(id_b, "set_relay", vec![true.into()]);
+    b.wait_for("did set_relay true: now true", STEP, || server.poll());
+    server.multiplayer().set_server_relay_enabled(true).unwrap();
+    send_bytes(&mut server, &mut a, id_a, -id_b, "raw-a-late");
+    server.wait_event("A's RELAY once relay is on", |e| {
+        matches!(e, MultiplayerEvent::PeerPacket { from, data } if *from == id_a && data == b"raw-a-late")
+    });
+
     server.command(0, "quit", vec![]);
     assert_eq!(a.wait_exit(STEP, || server.poll()), 0);
     assert_eq!(b.wait_exit(STEP, || server.poll()), 0);

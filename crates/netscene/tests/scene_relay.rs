@@ -243,12 +243,28 @@ fn with_relay_off_clients_only_see_the_server() {
             }
         }]
     );
-    // Changing the option on an active peer is refused, as in Godot.
-    assert!(
-        w.tree
-            .scene_multiplayer(SERVER)
-            .unwrap()
-            .set_server_relay_enabled(true)
-            .is_err()
-    );
+    // Real Godot 4.6 lets the option change on an active peer (found by the real-Godot suite,
+    // relay::without_relay_clients_reach_only_the_server): turned on, the same RELAY is now
+    // processed by the server.
+    w.tree
+        .scene_multiplayer(SERVER)
+        .unwrap()
+        .set_server_relay_enabled(true)
+        .unwrap();
+    w.tree
+        .multiplayer(&p1)
+        .unwrap()
+        .get_multiplayer_peer_mut()
+        .unwrap()
+        .send(
+            1,
+            TransferMode::Reliable,
+            0,
+            // RELAY to all but c2: the server processes it and forwards it to nobody.
+            &[&[0x07, 0x03][..], &(-c2).to_le_bytes(), &[0x03, 0x07]].concat(),
+        )
+        .unwrap();
+    w.pump();
+    assert_eq!(packets(&mut w, SERVER), vec![(c1, vec![7])]);
+    assert!(packets(&mut w, &p2).is_empty());
 }

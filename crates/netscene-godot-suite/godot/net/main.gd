@@ -158,6 +158,10 @@ func command(what: String, args: Array) -> void:
 			fresh.set_script(script)
 			parent.add_child(fresh)
 			print("did recreate %s" % fresh.get_path())
+		"set_relay":
+			# [enabled]
+			mp.server_relay = args[0]
+			print("did set_relay %s: now %s" % [args[0], mp.server_relay])
 		"peers":
 			var peers := multiplayer.get_peers()
 			peers.sort()

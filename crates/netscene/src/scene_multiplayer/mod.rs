@@ -200,18 +200,12 @@ impl SceneMultiplayer {
         self.link.server_relay
     }
 
-    /// Sets `server_relay`; like Godot, only while the peer is disconnected (or offline/absent).
+    /// Sets `server_relay`. As in Godot 4.6, this may change at any time, also on an active
+    /// peer (older Godot versions refused that): from then on the server forwards (or refuses)
+    /// RELAY packets and announces (or not) the peers it admits and loses; peers announced
+    /// before stay known. Never fails; the `Result` is kept for the callers written against
+    /// the earlier check.
     pub fn set_server_relay_enabled(&mut self, enabled: bool) -> Result<(), MultiplayerError> {
-        let offline = self
-            .link
-            .peer
-            .as_deref()
-            .is_some_and(|p| (p as &dyn std::any::Any).is::<OfflineMultiplayerPeer>());
-        if !offline && self.link.status() != ConnectionStatus::Disconnected {
-            return Err(MultiplayerError::InvalidState(
-                "cannot change the server relay option while the multiplayer peer is active",
-            ));
-        }
         self.link.server_relay = enabled;
         Ok(())
     }
