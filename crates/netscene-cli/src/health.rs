@@ -1,52 +1,111 @@
-//! The dedicated server's HTTP probe endpoint: `/healthz` for orchestrators (Agones, Kubernetes)
-//! and `/metrics` in Prometheus text format.
+//! The dedicated server's HTTP probe endpoint for orchestrators (Agones, Kubernetes):
 //!
-//! It runs on its own small thread so a slow prober can never stall the game loop; the game loop
-//! only bumps atomic counters in [`ServerMetrics`].
+//! * `GET /healthz` (liveness): 200 while the game loop polls (its last poll is no older than
+//!   the stall threshold) and the transport is open; 503 with the reason otherwise;
+//! * `GET /readyz` (readiness): 200 once the transport is bound and while not draining; 503
+//!   otherwise;
+//! * `GET /metrics`: every [`ServerMetrics`] in the OpenMetrics text format;
+//! * `POST /drain`: starts a graceful drain, only with `--http-drain` (403 otherwise).
+//!
+//! It runs on its own small thread so a slow prober can never stall the game loop, and so a
+//! stalled game loop is seen: the loop only stores a heartbeat and flags in [`HealthState`].
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Counters the server loop updates and the probe endpoint reports.
-#[derive(Debug, Default)]
-pub struct ServerMetrics {
-    /// Peers currently admitted.
-    pub peers: AtomicU64,
-    /// Peers admitted since start.
-    pub connects: AtomicU64,
-    /// Peers that left since start.
-    pub disconnects: AtomicU64,
-    /// Packets the server took from its transport.
-    pub packets_received: AtomicU64,
-    /// RPCs or packets the server refused.
-    pub rejected: AtomicU64,
+use crate::metrics::ServerMetrics;
+
+/// What the game loop tells the probes.
+#[derive(Debug)]
+pub struct HealthState {
+    started: Instant,
+    /// Milliseconds since `started` of the last game-loop poll.
+    last_poll_ms: AtomicU64,
+    transport_open: AtomicBool,
+    ready: AtomicBool,
+    draining: AtomicBool,
+    drain_requested: AtomicBool,
+    http_drain: bool,
+    stall_after: Duration,
 }
 
-impl ServerMetrics {
-    fn render(&self) -> String {
-        let rows = [
-            ("netscene_peers", "gauge", &self.peers),
-            ("netscene_connects_total", "counter", &self.connects),
-            ("netscene_disconnects_total", "counter", &self.disconnects),
-            (
-                "netscene_packets_received_total",
-                "counter",
-                &self.packets_received,
-            ),
-            ("netscene_rejected_total", "counter", &self.rejected),
-        ];
-        let mut out = String::new();
-        for (name, kind, value) in rows {
-            out.push_str(&format!(
-                "# TYPE {name} {kind}\n{name} {}\n",
-                value.load(Ordering::Relaxed)
-            ));
+impl HealthState {
+    /// A state for a loop that counts as stalled after `stall_after` without a poll;
+    /// `http_drain` enables `POST /drain`.
+    pub fn new(stall_after: Duration, http_drain: bool) -> Self {
+        Self {
+            started: Instant::now(),
+            last_poll_ms: AtomicU64::new(0),
+            transport_open: AtomicBool::new(false),
+            ready: AtomicBool::new(false),
+            draining: AtomicBool::new(false),
+            drain_requested: AtomicBool::new(false),
+            http_drain,
+            stall_after,
         }
-        out
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// The game loop polled just now.
+    pub fn heartbeat(&self) {
+        self.last_poll_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// The transport is listening (or no longer is).
+    pub fn set_transport_open(&self, open: bool) {
+        self.transport_open.store(open, Ordering::Relaxed);
+    }
+
+    /// The server takes players (bound) or not.
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Relaxed);
+    }
+
+    /// The server is draining.
+    pub fn set_draining(&self, draining: bool) {
+        self.draining.store(draining, Ordering::Relaxed);
+    }
+
+    /// Asks the game loop to drain (what `POST /drain` does).
+    pub fn request_drain(&self) {
+        self.drain_requested.store(true, Ordering::Relaxed);
+    }
+
+    /// True once after [`request_drain`](Self::request_drain).
+    pub fn take_drain_request(&self) -> bool {
+        self.drain_requested.swap(false, Ordering::Relaxed)
+    }
+
+    /// `Ok` while alive, else why not.
+    pub fn liveness(&self) -> Result<(), String> {
+        if !self.transport_open.load(Ordering::Relaxed) {
+            return Err("transport closed".into());
+        }
+        let silent = self
+            .now_ms()
+            .saturating_sub(self.last_poll_ms.load(Ordering::Relaxed));
+        if silent > self.stall_after.as_millis() as u64 {
+            return Err(format!("game loop stalled: no poll for {silent} ms"));
+        }
+        Ok(())
+    }
+
+    /// `Ok` while ready for players, else why not.
+    pub fn readiness(&self) -> Result<(), String> {
+        if self.draining.load(Ordering::Relaxed) {
+            return Err("draining".into());
+        }
+        if !self.ready.load(Ordering::Relaxed) {
+            return Err("not bound yet".into());
+        }
+        self.liveness()
     }
 }
 
@@ -59,7 +118,11 @@ pub struct HealthServer {
 
 impl HealthServer {
     /// Listens on `address` (port 0 picks a free port) and answers probes until dropped.
-    pub fn start(address: SocketAddr, metrics: Arc<ServerMetrics>) -> io::Result<Self> {
+    pub fn start(
+        address: SocketAddr,
+        state: Arc<HealthState>,
+        metrics: Arc<ServerMetrics>,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind(address)?;
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
@@ -67,7 +130,7 @@ impl HealthServer {
         let thread_stop = Arc::clone(&stop);
         let thread = thread::Builder::new()
             .name("health".into())
-            .spawn(move || serve(listener, &metrics, &thread_stop))?;
+            .spawn(move || serve(listener, &state, &metrics, &thread_stop))?;
         Ok(Self {
             address,
             stop,
@@ -90,11 +153,11 @@ impl Drop for HealthServer {
     }
 }
 
-fn serve(listener: TcpListener, metrics: &ServerMetrics, stop: &AtomicBool) {
+fn serve(listener: TcpListener, state: &HealthState, metrics: &ServerMetrics, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Err(error) = answer(stream, metrics) {
+                if let Err(error) = answer(stream, state, metrics) {
                     tracing::debug!(%error, "health probe connection failed");
                 }
             }
@@ -112,7 +175,45 @@ fn serve(listener: TcpListener, metrics: &ServerMetrics, stop: &AtomicBool) {
 /// Largest request head read; probes send a few hundred bytes at most.
 const MAX_REQUEST_BYTES: usize = 4096;
 
-fn answer(mut stream: TcpStream, metrics: &ServerMetrics) -> io::Result<()> {
+const TEXT: &str = "text/plain; charset=utf-8";
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// A response: status line, content type, body.
+type Response = (&'static str, &'static str, String);
+
+fn probe(result: Result<(), String>) -> Response {
+    match result {
+        Ok(()) => ("200 OK", TEXT, "ok\n".into()),
+        Err(reason) => ("503 Service Unavailable", TEXT, format!("{reason}\n")),
+    }
+}
+
+/// The response to `method target`.
+fn route(method: &str, target: &str, state: &HealthState, metrics: &ServerMetrics) -> Response {
+    match (method, target) {
+        ("GET" | "HEAD", "/healthz") => probe(state.liveness()),
+        ("GET" | "HEAD", "/readyz") => probe(state.readiness()),
+        ("GET" | "HEAD", "/metrics") => ("200 OK", OPENMETRICS, metrics.encode()),
+        ("POST", "/drain") if state.http_drain => {
+            state.request_drain();
+            tracing::info!("drain requested over HTTP");
+            ("202 Accepted", TEXT, "draining\n".into())
+        }
+        ("POST", "/drain") => (
+            "403 Forbidden",
+            TEXT,
+            "POST /drain is off (serve --http-drain)\n".into(),
+        ),
+        (_, "/healthz" | "/readyz" | "/metrics" | "/drain") => (
+            "405 Method Not Allowed",
+            TEXT,
+            "method not allowed\n".into(),
+        ),
+        _ => ("404 Not Found", TEXT, "not found\n".into()),
+    }
+}
+
+fn answer(mut stream: TcpStream, state: &HealthState, metrics: &ServerMetrics) -> io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     stream.set_write_timeout(Some(Duration::from_secs(2)))?;
@@ -126,41 +227,123 @@ fn answer(mut stream: TcpStream, metrics: &ServerMetrics) -> io::Result<()> {
         request.extend_from_slice(&chunk[..read]);
     }
     let head = String::from_utf8_lossy(&request);
-    let target = head.split_whitespace().nth(1).unwrap_or("");
-    let (status, body) = match target {
-        "/healthz" => ("200 OK", "ok\n".to_string()),
-        "/metrics" => ("200 OK", metrics.render()),
-        _ => ("404 Not Found", "not found\n".to_string()),
-    };
+    let mut words = head.split_whitespace();
+    let method = words.next().unwrap_or("");
+    let target = words.next().unwrap_or("");
+    let (status, content_type, body) = route(method, target, state, metrics);
     write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
-    )
+    )?;
+    if method != "HEAD" {
+        stream.write_all(body.as_bytes())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn get(address: SocketAddr, path: &str) -> String {
+    fn request(address: SocketAddr, method: &str, path: &str) -> String {
         let mut stream = TcpStream::connect(address).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        )
+        .unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         response
     }
 
+    fn status(response: &str) -> &str {
+        response.lines().next().unwrap_or("")
+    }
+
     #[test]
-    fn answers_healthz_metrics_and_404() {
-        let metrics = Arc::new(ServerMetrics::default());
-        metrics.peers.store(3, Ordering::Relaxed);
-        let server = HealthServer::start("127.0.0.1:0".parse().unwrap(), metrics).unwrap();
-        let health = get(server.local_addr(), "/healthz");
-        assert!(health.starts_with("HTTP/1.1 200 OK\r\n"), "{health}");
-        assert!(health.ends_with("\r\n\r\nok\n"), "{health}");
-        let prometheus = get(server.local_addr(), "/metrics");
-        assert!(prometheus.contains("\nnetscene_peers 3\n"), "{prometheus}");
-        assert!(get(server.local_addr(), "/nope").starts_with("HTTP/1.1 404"));
+    fn liveness_fails_on_a_stalled_loop_and_a_closed_transport() {
+        let state = Arc::new(HealthState::new(Duration::from_millis(150), false));
+        let metrics = Arc::new(ServerMetrics::new("enet"));
+        let server = HealthServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            state.clone(),
+            metrics.clone(),
+        )
+        .unwrap();
+        let at = server.local_addr();
+        // Before bind: not alive (no transport), not ready.
+        assert_eq!(
+            status(&request(at, "GET", "/healthz")),
+            "HTTP/1.1 503 Service Unavailable"
+        );
+        state.set_transport_open(true);
+        state.heartbeat();
+        let alive = request(at, "GET", "/healthz");
+        assert!(alive.starts_with("HTTP/1.1 200 OK\r\n"), "{alive}");
+        assert!(alive.ends_with("\r\n\r\nok\n"), "{alive}");
+        // No heartbeat for longer than the threshold: the loop is stalled.
+        thread::sleep(Duration::from_millis(400));
+        let stalled = request(at, "GET", "/healthz");
+        assert!(stalled.starts_with("HTTP/1.1 503"), "{stalled}");
+        assert!(
+            stalled.contains("game loop stalled: no poll for"),
+            "{stalled}"
+        );
+        state.heartbeat();
+        assert_eq!(status(&request(at, "GET", "/healthz")), "HTTP/1.1 200 OK");
+        state.set_transport_open(false);
+        let closed = request(at, "GET", "/healthz");
+        assert!(closed.ends_with("transport closed\n"), "{closed}");
+    }
+
+    #[test]
+    fn readiness_after_bind_and_not_while_draining() {
+        let state = Arc::new(HealthState::new(Duration::from_secs(60), true));
+        let metrics = Arc::new(ServerMetrics::new("ws"));
+        let server =
+            HealthServer::start("127.0.0.1:0".parse().unwrap(), state.clone(), metrics).unwrap();
+        let at = server.local_addr();
+        state.set_transport_open(true);
+        state.heartbeat();
+        let before = request(at, "GET", "/readyz");
+        assert!(before.ends_with("not bound yet\n"), "{before}");
+        state.set_ready(true);
+        assert_eq!(status(&request(at, "GET", "/readyz")), "HTTP/1.1 200 OK");
+        assert_eq!(
+            status(&request(at, "GET", "/drain")),
+            "HTTP/1.1 405 Method Not Allowed"
+        );
+        assert!(!state.take_drain_request());
+        assert_eq!(
+            status(&request(at, "POST", "/drain")),
+            "HTTP/1.1 202 Accepted"
+        );
+        assert!(state.take_drain_request());
+        assert!(!state.take_drain_request(), "taken once");
+        state.set_draining(true);
+        let draining = request(at, "GET", "/readyz");
+        assert!(draining.ends_with("draining\n"), "{draining}");
+        // Still alive while draining: the orchestrator must not kill it.
+        assert_eq!(status(&request(at, "GET", "/healthz")), "HTTP/1.1 200 OK");
+        let metrics = request(at, "GET", "/metrics");
+        assert!(
+            metrics.contains("Content-Type: application/openmetrics-text"),
+            "{metrics}"
+        );
+        assert!(metrics.ends_with("# EOF\n"), "{metrics}");
+        assert!(status(&request(at, "GET", "/nope")).starts_with("HTTP/1.1 404"));
+    }
+
+    #[test]
+    fn drain_over_http_is_off_unless_asked() {
+        let state = Arc::new(HealthState::new(Duration::from_secs(60), false));
+        let metrics = Arc::new(ServerMetrics::new("enet"));
+        let server =
+            HealthServer::start("127.0.0.1:0".parse().unwrap(), state.clone(), metrics).unwrap();
+        let refused = request(server.local_addr(), "POST", "/drain");
+        assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
+        assert!(!state.take_drain_request());
     }
 }

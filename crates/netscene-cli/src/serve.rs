@@ -5,13 +5,17 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
+use netscene::peer::TappedPeer;
 use netscene::{MultiplayerApi, MultiplayerEvent, MultiplayerPeer, SceneMultiplayer, SceneTree};
 
 use crate::arena::server::{self as arena, ServerArenaNodes};
 use crate::counting::{Traffic, counting_peer, sleep_if_idle};
-use crate::health::{HealthServer, ServerMetrics};
+use crate::drain::{self, Drain};
+use crate::health::{HealthServer, HealthState};
 use crate::logging::{self, LogFormat, LogTarget};
+use crate::metrics::{MetricsTap, ServerMetrics};
 use crate::transport::{self, NetTransport, TransportKind};
 use crate::wss::{CertificateRenewal, LoadedCertificate, WssArgs};
 use crate::{lobby, token_auth};
@@ -46,9 +50,19 @@ pub struct ServeArgs {
     /// Log line format.
     #[arg(long, env = "NETSCENE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
-    /// Serve HTTP `/healthz` and `/metrics` on this port (0: any free port, logged).
+    /// Serve HTTP `/healthz`, `/readyz` and `/metrics` on this port (0: any free port, logged).
     #[arg(long, env = "NETSCENE_HEALTH_PORT")]
     health_port: Option<u16>,
+    /// `/healthz` fails when the game loop has not polled for this many milliseconds.
+    #[arg(long, env = "NETSCENE_STALL_TIMEOUT_MS", default_value_t = 5000)]
+    stall_timeout_ms: u64,
+    /// Also accept `POST /drain` on the health port (as SIGTERM: drain, then exit).
+    #[arg(long, env = "NETSCENE_HTTP_DRAIN")]
+    http_drain: bool,
+    /// On SIGTERM, SIGINT or `POST /drain`: seconds the players may stay before they are
+    /// disconnected and the server exits (new connections are refused meanwhile).
+    #[arg(long, env = "NETSCENE_DRAIN_TIMEOUT", default_value_t = 25)]
+    drain_timeout: u64,
     #[command(flatten)]
     wss: WssArgs,
 }
@@ -63,7 +77,7 @@ pub enum Game {
     Arena,
 }
 
-/// Runs the server until SIGINT or SIGTERM.
+/// Runs the server until SIGINT or SIGTERM (then drains: see [`crate::drain`]).
 pub fn run(args: ServeArgs) -> ExitCode {
     logging::init(args.log_format, LogTarget::Stdout, "info");
     // Unusable certificate files are a usage error, caught before anything listens.
@@ -147,7 +161,10 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
     if let Some(token) = &args.auth_token {
         token_auth::require_token(&mut mp, token.clone());
     }
-    mp.set_multiplayer_peer(Some(Box::new(counting_peer(peer, traffic.clone()))))
+    let metrics = Arc::new(ServerMetrics::new(&kind.to_string()));
+    let counted = Box::new(counting_peer(peer, traffic.clone()));
+    let measured = TappedPeer::new(counted, MetricsTap::new(metrics.clone()));
+    mp.set_multiplayer_peer(Some(Box::new(measured)))
         .map_err(|e| format!("cannot start the server: {e}"))?;
     let mut tree = SceneTree::with_multiplayer(Box::new(mp));
     let lobby = lobby::install_server(&mut tree);
@@ -168,7 +185,13 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
         "listening"
     );
 
-    let metrics = Arc::new(ServerMetrics::default());
+    let health_state = Arc::new(HealthState::new(
+        Duration::from_millis(args.stall_timeout_ms),
+        args.http_drain,
+    ));
+    health_state.heartbeat();
+    health_state.set_transport_open(true);
+    health_state.set_ready(true);
     let _health = match args.health_port {
         Some(health_port) => {
             let ip = match args.bind.as_str() {
@@ -177,7 +200,8 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
                     .parse()
                     .map_err(|_| format!("invalid bind address {other:?}"))?,
             };
-            let health = HealthServer::start(SocketAddr::new(ip, health_port), metrics.clone())
+            let address = SocketAddr::new(ip, health_port);
+            let health = HealthServer::start(address, health_state.clone(), metrics.clone())
                 .map_err(|e| format!("cannot listen for health probes on {health_port}: {e}"))?;
             tracing::info!(
                 port = health.local_addr().port(),
@@ -188,8 +212,23 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
         None => None,
     };
 
+    let drain_timeout = Duration::from_secs(args.drain_timeout);
+    let mut drain = Drain::new(drain_timeout, health_state.clone(), metrics.clone());
+    let mut last_sample = Instant::now();
     let mut last_received = 0;
-    while !stop.load(Ordering::SeqCst) {
+    loop {
+        let began = Instant::now();
+        health_state.heartbeat();
+        if stop.swap(false, Ordering::SeqCst) {
+            if drain.is_draining() {
+                tracing::warn!("second stop signal: ending the drain now");
+                break;
+            }
+            drain.start(&mut tree, "stop signal");
+        }
+        if health_state.take_drain_request() {
+            drain.start(&mut tree, "POST /drain");
+        }
         if let Some(renewal) = &renewal {
             renewal.poll();
         }
@@ -202,13 +241,21 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
         if let Some(arena) = arena {
             arena::server_sync_names(&mut tree, arena, lobby);
         }
-        metrics.packets_received.store(
-            traffic.packets_received.load(Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
+        let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
+        if let Some(end) = drain.end(peers) {
+            tracing::info!(?end, peers, "drain over");
+            break;
+        }
+        if last_sample.elapsed() >= Duration::from_secs(1) {
+            last_sample = Instant::now();
+            sample_peer_statistics(&mut tree, &metrics);
+        }
+        metrics.observe_loop(began.elapsed());
         sleep_if_idle(&traffic, &mut last_received);
     }
 
+    drain::disconnect_everyone(&mut tree);
+    health_state.set_ready(false);
     tracing::info!("shutting down");
     if let Some(peer) = tree
         .multiplayer("")
@@ -216,14 +263,30 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
     {
         peer.close();
     }
+    health_state.set_transport_open(false);
     let (sent, received) = traffic.bytes();
     tracing::info!(
-        connects = metrics.connects.load(Ordering::Relaxed),
+        connects = metrics.connects.get(),
         bytes_sent = sent,
         bytes_received = received,
         "stopped"
     );
     Ok(())
+}
+
+/// Adds every admitted peer's round-trip time and loss to the metrics' histograms.
+fn sample_peer_statistics(tree: &mut SceneTree, metrics: &ServerMetrics) {
+    let Some(mp) = tree.multiplayer("") else {
+        return;
+    };
+    let Some(peer) = mp.get_multiplayer_peer() else {
+        return;
+    };
+    for id in mp.get_peers() {
+        if let Some(statistics) = peer.peer_statistics(id) {
+            metrics.observe_peer(&statistics);
+        }
+    }
 }
 
 fn handle_event(
@@ -240,6 +303,7 @@ fn handle_event(
             if peers > max_clients {
                 // ENet refuses extra clients itself; WebSocket has no limit of its own.
                 tracing::warn!(peer, max_clients, "refused: server full");
+                metrics.refused_full.inc();
                 if let Some(mp) = tree.scene_multiplayer("") {
                     let _ = mp.disconnect_peer(peer);
                 }
@@ -248,8 +312,8 @@ fn handle_event(
                 lobby::server_peer_left(tree, lobby, peer);
                 return;
             }
-            metrics.connects.fetch_add(1, Ordering::Relaxed);
-            metrics.peers.store(peers as u64, Ordering::Relaxed);
+            metrics.connects.inc();
+            metrics.peers.set(peers as i64);
             tracing::info!(peer, peers, "peer connected");
             if let Some(arena) = arena {
                 arena::server_peer_joined(tree, arena, peer);
@@ -257,8 +321,8 @@ fn handle_event(
         }
         MultiplayerEvent::PeerDisconnected(peer) => {
             let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
-            metrics.disconnects.fetch_add(1, Ordering::Relaxed);
-            metrics.peers.store(peers as u64, Ordering::Relaxed);
+            metrics.disconnects.inc();
+            metrics.peers.set(peers as i64);
             tracing::info!(peer, peers, "peer disconnected");
             lobby::server_peer_left(tree, lobby, peer);
             if let Some(arena) = arena {
@@ -269,7 +333,7 @@ fn handle_event(
             tracing::info!(peer, "peer authenticating");
         }
         MultiplayerEvent::PeerAuthenticationFailed(peer) => {
-            metrics.rejected.fetch_add(1, Ordering::Relaxed);
+            metrics.auth_failures.inc();
             tracing::warn!(peer, "authentication failed");
         }
         MultiplayerEvent::RpcRejected {
@@ -278,19 +342,22 @@ fn handle_event(
             method,
             reason,
         } => {
-            metrics.rejected.fetch_add(1, Ordering::Relaxed);
+            metrics.record_rpc_rejected(&reason);
             tracing::warn!(peer = from, node = %node, method = %method, %reason, "refused RPC");
         }
         MultiplayerEvent::PacketRejected { from, error } => {
-            metrics.rejected.fetch_add(1, Ordering::Relaxed);
+            metrics.packets_rejected.inc();
             tracing::warn!(peer = from, %error, "dropped packet");
         }
         MultiplayerEvent::ReplicationRejected { from, error } => {
-            metrics.rejected.fetch_add(1, Ordering::Relaxed);
+            metrics.replication_rejected.inc();
             tracing::warn!(peer = from, %error, "refused replication");
         }
         MultiplayerEvent::PeerPacket { from, data } => {
             tracing::debug!(peer = from, bytes = data.len(), "raw packet for the server");
+        }
+        MultiplayerEvent::DrainStarted => {
+            tracing::info!("the game was told the server drains");
         }
         MultiplayerEvent::ConnectedToServer
         | MultiplayerEvent::ConnectionFailed

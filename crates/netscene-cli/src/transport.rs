@@ -150,6 +150,9 @@ pub fn start_ws_server(
 ) -> Result<(WebSocketMultiplayerPeer, Endpoint), String> {
     let mut peer = WebSocketMultiplayerPeer::new();
     peer.set_allowed_origins(allowed_origins);
+    // Round-trip times for the server's per-peer statistics (browsers and Godot answer pings
+    // by themselves).
+    peer.set_rtt_ping_interval(Some(std::time::Duration::from_secs(1)));
     let secure = tls.is_some();
     peer.create_server(port, bind, tls)
         .map_err(|e| format!("cannot listen on WebSocket port {port}: {e}"))?;

@@ -91,7 +91,9 @@ fn bench_with_50_clients_loses_nothing() {
 }
 
 fn lobby_round(transport: &str) {
-    let (server, port) = serve(&["--transport", transport, "--auth-token", "s3cret"], &[]);
+    // A short drain: bob is still connected when the server is stopped.
+    let args = ["--transport", transport, "--auth-token", "s3cret"];
+    let (server, port) = serve(&[&args[..], &["--drain-timeout", "1"]].concat(), &[]);
     let auth = ["--transport", transport, "--auth-token", "s3cret"];
     let (mut alice, alice_id) = client(port, "alice", &auth);
     alice.expect_line(&["players:", &format!("{alice_id}=alice")]);
@@ -124,7 +126,8 @@ fn lobby_round(transport: &str) {
     bob.expect_line(&[&format!("peer disconnected: {alice_id}")]);
     bob.expect_line(&["players:", &format!("{bob_id}=bob")]);
 
-    // The server stops cleanly on SIGTERM; bob notices and fails with a clear message.
+    // The server stops cleanly on SIGTERM (after the drain); bob notices and fails with a
+    // clear message.
     server.terminate();
     let (code, stdout, stderr) = server.wait();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
