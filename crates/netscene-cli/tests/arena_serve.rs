@@ -3,12 +3,11 @@
 //! built from the contract in examples/godot-arena-client/README.md alone (no code shared
 //! with the server) join, move, get named, send bad input and leave.
 
-mod arena_support;
+mod support;
 
 use std::thread;
 use std::time::{Duration, Instant};
 
-use arena_support::{STEP, Server};
 use netscene::replication::MultiplayerSpawner;
 use netscene::variant::{Dictionary, Vector2, Vector2i};
 use netscene::{
@@ -17,6 +16,7 @@ use netscene::{
 };
 use netscene_enet::{ClientOptions, ENetMultiplayerPeer};
 use netscene_websocket::WebSocketMultiplayerPeer;
+use support::*;
 
 /// `player.tscn`: the avatar and its synchronizer, config in the README's order.
 fn player_scene(tree: &mut SceneTree, request: &SpawnRequest) -> Result<NodeId, TreeError> {
@@ -132,7 +132,7 @@ impl Client {
 /// Polls the clients (and reads the server's log) until `done` holds.
 fn until(
     what: &str,
-    server: &mut Server,
+    server: &mut Running,
     clients: &mut [&mut Client],
     mut done: impl FnMut(&mut [&mut Client]) -> bool,
 ) {
@@ -147,9 +147,9 @@ fn until(
             return;
         }
         assert!(
-            start.elapsed() < STEP,
+            start.elapsed() < WAIT,
             "never: {what}\nserver log:\n{}",
-            server.log.join("\n")
+            server.seen().join("\n")
         );
         thread::sleep(Duration::from_millis(2));
     }
@@ -170,7 +170,7 @@ fn netscene_clients_play_the_arena_over_enet() {
 }
 
 fn play(transport: &str) {
-    let (mut server, port) = Server::arena(transport, &[]);
+    let (mut server, port) = serve_arena(transport, &[]);
     let mut ann = Client::join(transport, port);
     until("ann's avatar spawned", &mut server, &mut [&mut ann], |c| {
         let id = c[0].id();
@@ -216,7 +216,7 @@ fn play(transport: &str) {
     ben.send(arena, "move", &[]);
     ben.send(arena, "move", &args![Vector2i { x: 1, y: 0 }, 7]);
     ben.send(arena, "move", &args![Vector2 { x: 1.0, y: 0.0 }]);
-    server.wait_for(&["refused RPC", &format!("peer={ben_id} "), "method=move"]);
+    server.wait_logged(&["refused RPC", &format!("peer={ben_id} "), "method=move"]);
     ben.send(arena, "move", &args![Vector2i { x: -40, y: 0 }]);
     until(
         "ben's one step left",
@@ -228,11 +228,11 @@ fn play(transport: &str) {
         },
     );
     let refused = server
-        .log
+        .seen()
         .iter()
         .filter(|line| line.contains("refused RPC") && line.contains("method=move"))
         .count();
-    assert_eq!(refused, 4, "{}", server.log.join("\n"));
+    assert_eq!(refused, 4, "{}", server.seen().join("\n"));
 
     // Ann leaves: her avatar is despawned on ben's side and on the server.
     ann.leave();
@@ -242,7 +242,7 @@ fn play(transport: &str) {
         &mut [&mut ann, &mut ben],
         |c| c[1].avatar(ann_id).is_none(),
     );
-    server.wait_for(&["player despawned", &format!("peer={ann_id}")]);
+    server.wait_logged(&["player despawned", &format!("peer={ann_id}")]);
     assert!(ben.avatar(ben_id).is_some());
 }
 

@@ -3,18 +3,18 @@
 //! other's avatar spawned, moved as its inputs say, scored and named; one that leaves, or
 //! whose game crashes, is despawned on the others; none prints a Godot error.
 
-mod arena_support;
+mod support;
 
 use std::thread;
 use std::time::{Duration, Instant};
 
-use arena_support::{STEP, Server};
 use netscene_godot_suite::{GodotClient, GodotProject, workspace_root};
+use support::*;
 
 /// Waits until `client` has printed a line containing `needle` (anywhere in its transcript:
 /// the two clients' lines interleave in no fixed order), reading the server's log meanwhile.
 /// Fails on any Godot error line.
-fn wait_printed(client: &mut GodotClient, server: &mut Server, needle: &str) -> String {
+fn wait_printed(client: &mut GodotClient, server: &mut Running, needle: &str) -> String {
     let start = Instant::now();
     loop {
         server.pump();
@@ -28,11 +28,11 @@ fn wait_printed(client: &mut GodotClient, server: &mut Server, needle: &str) -> 
             return line;
         }
         assert!(
-            start.elapsed() < STEP,
-            "{} printed no line with {needle:?} within {STEP:?}\n{}\nserver log:\n{}",
+            start.elapsed() < WAIT,
+            "{} printed no line with {needle:?} within {WAIT:?}\n{}\nserver log:\n{}",
             client.name(),
             client.transcript_text(),
-            server.log.join("\n")
+            server.seen().join("\n")
         );
         thread::sleep(Duration::from_millis(5));
     }
@@ -56,7 +56,7 @@ fn launch(name: &str, port: &str, extra: &[&str]) -> GodotClient {
 }
 
 /// The id a client printed on `connected as ID`.
-fn connected_id(client: &mut GodotClient, server: &mut Server) -> String {
+fn connected_id(client: &mut GodotClient, server: &mut Running) -> String {
     let line = wait_printed(client, server, "connected as ");
     line["connected as ".len()..].trim().to_owned()
 }
@@ -64,7 +64,7 @@ fn connected_id(client: &mut GodotClient, server: &mut Server) -> String {
 #[test]
 fn godot_clients_play_the_arena() {
     let started = Instant::now();
-    let (mut server, port) = Server::arena_ws(&["--auth-token", TOKEN]);
+    let (mut server, port) = serve_arena("ws", &["--auth-token", TOKEN]);
     let port = port.to_string();
 
     // Alice joins first (spawn cell (3,3) = 112,112) and moves right, right, up: (5,2), three
@@ -80,16 +80,16 @@ fn godot_clients_play_the_arena() {
     let alice_final = format!("avatar {alice_id} 'alice' at 176,80 score=3");
     wait_printed(&mut alice, &mut server, &alice_final);
     // The server moved it there (its log), one step per input.
-    let moved = server.wait_for(&["player moved", &format!("peer={alice_id} ")]);
+    let moved = server.wait_logged(&["player moved", &format!("peer={alice_id} ")]);
     assert!(moved.contains("x=144"), "first step right: {moved}");
-    server.wait_for(&[
+    server.wait_logged(&[
         "player moved",
         &format!("peer={alice_id} "),
         "x=176",
         "y=80",
         "score=3",
     ]);
-    server.wait_for(&["player named", &format!("peer={alice_id} "), "name=alice"]);
+    server.wait_logged(&["player named", &format!("peer={alice_id} "), "name=alice"]);
 
     // Zoë joins later (spawn cell (16,3) = 528,112): she gets Alice's avatar with its whole
     // state in the SPAWN, moves down and left to (15,4) = 496,144 (two new cells), then leaves.
@@ -101,7 +101,7 @@ fn godot_clients_play_the_arena() {
     wait_printed(&mut zoe, &mut server, &alice_final);
     let zoe_final = format!("avatar {zoe_id} 'Zoë ✓' at 496,144 score=2");
     wait_printed(&mut zoe, &mut server, &zoe_final);
-    server.wait_for(&[
+    server.wait_logged(&[
         "player moved",
         &format!("peer={zoe_id} "),
         "x=496",
@@ -114,13 +114,13 @@ fn godot_clients_play_the_arena() {
     wait_printed(&mut alice, &mut server, &zoe_final);
     // ... and leave.
     wait_printed(&mut zoe, &mut server, "leaving");
-    assert_eq!(zoe.wait_exit(STEP, || server.pump()), 0);
+    assert_eq!(zoe.wait_exit(WAIT, || server.pump()), 0);
     wait_printed(
         &mut alice,
         &mut server,
         &format!("despawned avatar {zoe_id}"),
     );
-    server.wait_for(&["player despawned", &format!("peer={zoe_id}")]);
+    server.wait_logged(&["player despawned", &format!("peer={zoe_id}")]);
 
     // Carol's game crashes (her browser is killed, no goodbye): the server notices the dead
     // connection and despawns her avatar on Alice's side too. Third join: cell (3,11).
@@ -139,7 +139,7 @@ fn godot_clients_play_the_arena() {
         &mut server,
         &format!("despawned avatar {carol_id}"),
     );
-    server.wait_for(&["player despawned", &format!("peer={carol_id}")]);
+    server.wait_logged(&["player despawned", &format!("peer={carol_id}")]);
 
     // Alice's own avatar is still there and unchanged; nobody printed a Godot error.
     assert!(

@@ -3,12 +3,12 @@
 //! trusted through the browser's own certificate database, so Chromium validates the chain and
 //! the name as it would for a public CA; a browser without it refuses the server.
 
-mod arena_support;
+mod support;
 
 use std::path::PathBuf;
 
-use arena_support::{STEP, Server, field};
 use netscene_godot_suite::{GodotClient, GodotProject, LaunchOptions, TestPki, workspace_root};
+use support::*;
 
 const TOKEN: &str = "wss-token";
 
@@ -19,7 +19,7 @@ fn pki_dir(tag: &str) -> PathBuf {
 }
 
 /// `netscene serve` over wss:// on 127.0.0.1 with `pki`'s certificate; returns it and its port.
-fn wss_server(game: &str, dir: &std::path::Path, pki: &TestPki) -> (Server, String) {
+fn wss_server(game: &str, dir: &std::path::Path, pki: &TestPki) -> (Running, String) {
     let files = pki.write_to(dir);
     let (cert, key) = (files.cert.to_str().unwrap(), files.key.to_str().unwrap());
     let args = [
@@ -39,10 +39,10 @@ fn wss_server(game: &str, dir: &std::path::Path, pki: &TestPki) -> (Server, Stri
         "--auth-token",
         TOKEN,
     ];
-    let mut server = Server::start(&args);
-    let listening = server.wait_for(&["listening", "transport=ws"]);
-    let port = field(&listening, "port").to_owned();
-    server.wait_for(&["serving wss://"]);
+    let mut server = start(&args, &[]);
+    let listening = server.wait_logged(&["listening", "transport=ws"]);
+    let port = field(&listening, "port").to_string();
+    server.wait_logged(&["serving wss://"]);
     (server, port)
 }
 
@@ -76,15 +76,15 @@ fn the_godot_lobby_client_joins_over_wss_and_an_untrusting_browser_cannot() {
         &client_args(&port, "alice"),
         &trusting(&pki),
     );
-    let connected = alice.wait_for("connected as ", STEP, || server.pump());
+    let connected = alice.wait_for("connected as ", WAIT, || server.pump());
     let id = connected["connected as ".len()..].trim().to_owned();
-    alice.wait_for(&format!("{id}: \"alice\""), STEP, || server.pump());
-    alice.wait_for("[chat] alice", STEP, || server.pump());
-    server.wait_for(&["player registered", &format!("peer={id}"), "name=alice"]);
+    alice.wait_for(&format!("{id}: \"alice\""), WAIT, || server.pump());
+    alice.wait_for("[chat] alice", WAIT, || server.pump());
+    server.wait_logged(&["player registered", &format!("peer={id}"), "name=alice"]);
 
     // The same page in a browser that does not trust the test CA cannot connect.
     let mut stranger = GodotClient::launch("stranger", &project, &client_args(&port, "stranger"));
-    let code = stranger.wait_exit(STEP, || server.pump());
+    let code = stranger.wait_exit(WAIT, || server.pump());
     assert_eq!(code, 1, "{}", stranger.transcript_text());
     assert!(
         stranger
@@ -107,13 +107,13 @@ fn the_godot_arena_client_plays_over_wss() {
     let mut args = client_args(&port, "alice");
     args.push("--moves=right,right,up".into());
     let mut alice = GodotClient::launch_with("alice", &project, &args, &trusting(&pki));
-    let connected = alice.wait_for("connected as ", STEP, || server.pump());
+    let connected = alice.wait_for("connected as ", WAIT, || server.pump());
     let id = connected["connected as ".len()..].trim().to_owned();
-    alice.wait_for(&format!("spawned avatar {id}"), STEP, || server.pump());
+    alice.wait_for(&format!("spawned avatar {id}"), WAIT, || server.pump());
     // Spawn cell (3,3), then right, right, up: three new cells, replicated back over wss://.
     let moved = format!("avatar {id} 'alice' at 176,80 score=3");
-    alice.wait_for(&moved, STEP, || server.pump());
-    server.wait_for(&["player moved", &format!("peer={id} "), "x=176", "y=80"]);
+    alice.wait_for(&moved, WAIT, || server.pump());
+    server.wait_logged(&["player moved", &format!("peer={id} "), "x=176", "y=80"]);
     alice.assert_clean();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -86,6 +86,32 @@ impl Running {
         &self.seen
     }
 
+    /// Reads the stdout lines printed since the last read (never blocks).
+    pub fn pump(&mut self) {
+        self.seen.extend(self.stdout.try_iter());
+    }
+
+    /// Waits until some stdout line, old or new, contains every one of `parts`; returns it.
+    pub fn wait_logged(&mut self, parts: &[&str]) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            self.pump();
+            let found = self
+                .seen
+                .iter()
+                .find(|line| parts.iter().all(|part| line.contains(part)));
+            if let Some(line) = found {
+                return line.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no line with {parts:?}; stdout so far:\n{}",
+                self.seen.join("\n")
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     pub fn send(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin open");
         writeln!(stdin, "{line}").unwrap();
@@ -160,6 +186,21 @@ pub fn serve(extra: &[&str], env: &[(&str, &str)]) -> (Running, u16) {
     let line = server.expect_line(&["netscene::serve", "listening", "transport="]);
     let port = field(&line, "port");
     (server, port)
+}
+
+/// Starts `netscene serve --game arena --transport TRANSPORT` on a free port of 127.0.0.1
+/// (plus `extra` flags) and waits until it listens; returns it and the port.
+pub fn serve_arena(transport: &str, extra: &[&str]) -> (Running, u16) {
+    let mut args = vec![
+        "--game",
+        "arena",
+        "--transport",
+        transport,
+        "--bind",
+        "127.0.0.1",
+    ];
+    args.extend_from_slice(extra);
+    serve(&args, &[])
 }
 
 /// Starts a lobby client and waits until it is connected; returns it and its id.
