@@ -521,12 +521,23 @@ fn read_report(godot: &GodotClient) -> GodotReport {
     report
 }
 
-#[test]
-fn every_variant_type_crosses_as_rpc_arguments_both_ways_and_prints_as_godot_does() {
+/// What a run of the Godot project left: Godot's report, the values the server decoded (by
+/// case name, in arrival order), and Godot's DONE line.
+struct Run {
+    report: GodotReport,
+    received: Vec<(String, Variant)>,
+    done: String,
+}
+
+/// Runs godot/variants against a netscene server: `reply` picks the value echoed for each
+/// decoded case; `objects` lets both sides decode full objects (and Godot sends only those).
+fn run_godot(
+    objects: bool,
+    reply: impl Fn(&str, &Variant) -> Variant + Send + Sync + 'static,
+) -> Run {
     let received: Arc<Mutex<Vec<(String, Variant)>>> = Arc::default();
-    let mut server = WsServer::start(|_| {});
+    let mut server = WsServer::start(|multiplayer| multiplayer.set_allow_object_decoding(objects));
     let node = server.tree.add_path("/root/Variants").unwrap();
-    let expected = cases(0);
     let log = received.clone();
     let check = handler(move |ctx, args| {
         let [Variant::String(name), value] = args else {
@@ -537,15 +548,9 @@ fn every_variant_type_crosses_as_rpc_arguments_both_ways_and_prints_as_godot_doe
             });
         };
         log.lock().unwrap().push((name.clone(), value.clone()));
-        // Our own value goes back (built in Rust, not the one decoded), except where only
-        // Godot knows it (its node's instance id).
-        let reply = match expected.iter().find(|(n, _)| n == name) {
-            Some((n, v)) if !OBJECT_CASES.contains(n) => v.clone(),
-            _ => value.clone(),
-        };
         let from = ctx.remote_sender_id();
-        ctx.rpc_id(from, "echo", &[Variant::String(name.clone()), reply])
-            .expect("echo sent");
+        let echo = [Variant::String(name.clone()), reply(name, value)];
+        ctx.rpc_id(from, "echo", &echo).expect("echo sent");
         Ok(())
     });
     let tree = &mut server.tree;
@@ -555,13 +560,37 @@ fn every_variant_type_crosses_as_rpc_arguments_both_ways_and_prints_as_godot_doe
         .unwrap();
 
     let project = GodotProject::from_dir(suite_project_dir("variants"));
-    let mut godot = GodotClient::launch("variants", &project, &[server.port_arg()]);
+    let mut args = vec![server.port_arg()];
+    if objects {
+        args.push("--objects".into());
+    }
+    let mut godot = GodotClient::launch("variants", &project, &args);
     let done = godot.wait_for("DONE", DEADLINE, || server.poll());
     assert_eq!(godot.wait_exit(DEADLINE, || server.poll()), 0);
     godot.assert_clean();
+    let received = received.lock().unwrap().clone();
+    Run {
+        report: read_report(&godot),
+        received,
+        done,
+    }
+}
 
-    let report = read_report(&godot);
-    let received = received.lock().unwrap();
+#[test]
+fn every_variant_type_crosses_as_rpc_arguments_both_ways_and_prints_as_godot_does() {
+    let known = cases(0);
+    // Our own value goes back (built in Rust, not the one decoded), except where only Godot
+    // knows it (its node's instance id) or the value is random.
+    let Run {
+        report,
+        received,
+        done,
+    } = run_godot(false, move |name, decoded| {
+        match known.iter().find(|(n, _)| *n == name) {
+            Some((n, v)) if !OBJECT_CASES.contains(n) => v.clone(),
+            _ => decoded.clone(),
+        }
+    });
     let mut expected: Vec<(&str, Variant)> = cases(report.object_id);
     // Random bit patterns Godot drew (cases.gd's random_cases): taken as decoded; their
     // text and their echo are what they test.
@@ -638,4 +667,55 @@ fn every_variant_type_crosses_as_rpc_arguments_both_ways_and_prints_as_godot_doe
         problems.join("\n")
     );
     assert_eq!(done, format!("DONE {} passed, 0 failed", expected.len()));
+}
+
+/// With object decoding allowed on both sides, objects cross in full (class and stored
+/// properties) both ways, and netscene writes them as Godot's `var_to_str` does.
+#[test]
+fn full_objects_cross_both_ways_and_print_as_godot_does() {
+    // The decoded value goes back: netscene re-encodes what it understood.
+    let Run {
+        report,
+        received,
+        done,
+    } = run_godot(true, |_, decoded| decoded.clone());
+    let classes = [
+        ("obj_refcounted", "RefCounted"),
+        ("obj_resource", "Resource"),
+        ("obj_scripted", "RefCounted"),
+    ];
+    let mut problems = Vec::new();
+    for (name, class) in classes {
+        match received.iter().find(|(n, _)| n == name) {
+            Some((_, Variant::Object(ObjectValue::Full { class: got, .. }))) if got == class => {}
+            other => problems.push(format!(
+                "{name}: decoded {other:?}, expected a full {class}"
+            )),
+        }
+    }
+    for failure in &report.failed {
+        problems.push(format!("Godot: FAIL {failure}"));
+    }
+    for (name, godot_text) in report.sent_text.iter().chain(&report.echo_text) {
+        let ours = received
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| var_to_str(v))
+            .unwrap_or_else(|| panic!("Godot printed an unknown case {name}"));
+        if *godot_text != ours {
+            problems.push(format!(
+                "{name}: var_to_str{}",
+                text_difference(godot_text, &ours)
+            ));
+        }
+    }
+    assert_eq!(report.sent_text.len(), 4, "{done}");
+    assert_eq!(report.echo_text.len(), 4, "{done}");
+    assert!(
+        problems.is_empty(),
+        "{} disagreements with Godot ({done}):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert_eq!(done, "DONE 4 passed, 0 failed");
 }

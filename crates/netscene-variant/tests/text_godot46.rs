@@ -171,3 +171,28 @@ fn objects_callables_signals_and_ids_as_godot_writes_them() {
     // Control characters stay raw in Godot's layout.
     assert_eq!(var_to_str(&"a\u{1}b\r\nc".into()), "\"a\u{1}b\r\nc\"");
 }
+
+#[test]
+fn a_full_objects_script_is_a_resource_reference() {
+    // Measured: an object sent in full with a script, as Godot's var_to_str writes it.
+    let object = Variant::Object(ObjectValue::Full {
+        class: "RefCounted".into(),
+        properties: vec![("script".into(), "res://cases.gd".into())],
+    });
+    let text = "Object(RefCounted,\"script\":Resource(\"res://cases.gd\"))\n";
+    assert_eq!(var_to_str(&object), text);
+    assert_eq!(str_to_var(text.trim_end()).unwrap(), object);
+    // With the UID Godot adds when the script has one, the path is what netscene keeps.
+    assert_eq!(
+        str_to_var(r#"Object(RefCounted,"script":Resource("uid://b4x1", "res://cases.gd"))"#)
+            .unwrap(),
+        object
+    );
+    // No script, and `Resource(…)` anywhere else, stay as they were.
+    let bare = Variant::Object(ObjectValue::Full {
+        class: "RefCounted".into(),
+        properties: vec![("script".into(), Variant::Nil)],
+    });
+    assert_eq!(var_to_str(&bare), "Object(RefCounted,\"script\":null)\n");
+    assert!(str_to_var(r#"[Resource("res://x.gd")]"#).is_err());
+}

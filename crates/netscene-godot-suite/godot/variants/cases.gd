@@ -202,3 +202,17 @@ static func string_like_merged() -> Dictionary:
 	d[&"b"] = 3
 	d["b"] = 4
 	return d
+
+
+## Objects sent in full (class and stored properties), for a run where both sides allow
+## object decoding.
+static func object_cases() -> Array:
+	var resource := Resource.new()
+	resource.resource_name = "named ✓"
+	var scripted: RefCounted = load("res://cases.gd").new()
+	return [
+		["obj_refcounted", RefCounted.new()],
+		["obj_resource", resource],
+		["obj_scripted", scripted],
+		["obj_in_array", [RefCounted.new(), 1]],
+	]

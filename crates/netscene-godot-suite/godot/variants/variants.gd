@@ -8,6 +8,8 @@ const Cases := preload("res://cases.gd")
 var _expected := {}
 var _echoes := 0
 var _failed := 0
+## With --objects: both sides decode full objects, and only objects are sent.
+var _objects := false
 
 
 func _ready() -> void:
@@ -15,6 +17,9 @@ func _ready() -> void:
 	for arg in OS.get_cmdline_user_args():
 		if arg.begins_with("--port="):
 			port = int(arg.get_slice("=", 1))
+		elif arg == "--objects":
+			_objects = true
+			multiplayer.allow_object_decoding = true
 	var peer := WebSocketMultiplayerPeer.new()
 	var err := peer.create_client("ws://127.0.0.1:%d" % port)
 	if err != OK:
@@ -28,7 +33,7 @@ func _ready() -> void:
 
 func _on_connected() -> void:
 	print("OBJID %d" % get_instance_id())
-	var cases: Array = Cases.all(self)
+	var cases: Array = Cases.object_cases() if _objects else Cases.all(self)
 	for case in cases:
 		var name: String = case[0]
 		var value: Variant = case[1]
@@ -74,6 +79,8 @@ func _differs(name: String, sent: Variant, got: Variant) -> String:
 		if got is EncodedObjectAsID and got.get_object_id() == get_instance_id():
 			return ""
 		return "not this node's id"
+	if _objects:
+		return _differs_in_full(sent, got)
 	var reference: Variant = bytes_to_var(var_to_bytes(sent))
 	if typeof(got) != typeof(reference):
 		return "type %s, sent %s" % [type_string(typeof(got)), type_string(typeof(reference))]
@@ -102,3 +109,14 @@ func _has_node_path(value: Variant) -> bool:
 	if value is Dictionary:
 		return value.keys().any(_has_node_path) or value.values().any(_has_node_path)
 	return false
+
+
+## Objects sent in full come back as new instances: same text, same full bytes.
+func _differs_in_full(sent: Variant, got: Variant) -> String:
+	if typeof(got) != typeof(sent):
+		return "type %s, sent %s" % [type_string(typeof(got)), type_string(typeof(sent))]
+	if var_to_str(got) != var_to_str(sent):
+		return "other text"
+	if var_to_bytes_with_objects(got) != var_to_bytes_with_objects(sent):
+		return "other bytes: %s, sent %s" % [var_to_bytes_with_objects(got).hex_encode(), var_to_bytes_with_objects(sent).hex_encode()]
+	return ""

@@ -59,6 +59,11 @@ impl Open {
         }
     }
 
+    /// True when the next element is an object's `script` property.
+    fn reads_script(&self) -> bool {
+        matches!(&self.container, Container::Object { name: Some(n), .. } if n == "script")
+    }
+
     /// Takes the next element (a dictionary's key, then its value).
     fn accept(&mut self, value: Variant) {
         match &mut self.container {
@@ -121,6 +126,10 @@ impl Parser<'_> {
                     // The element sits inside `current` and every one of its parents.
                     if parents.len() + 1 > MAX_DECODE_DEPTH {
                         return Err(too_deep(pos));
+                    }
+                    if current.reads_script() && token == Token::Identifier("Resource".into()) {
+                        current.accept(Variant::String(self.script_reference()?));
+                        continue;
                     }
                     match self.start(token, pos)? {
                         Started::Done(value) => value,
@@ -267,6 +276,30 @@ impl Parser<'_> {
             properties: Vec::new(),
             name: None,
         })
+    }
+
+    /// An object's script as Godot writes it, `Resource("res://…")` or `Resource("uid://…",
+    /// "res://…")` (the identifier is read): its path, which is how netscene holds a script.
+    fn script_reference(&mut self) -> Result<String, ParseError> {
+        self.expect(Token::ParenOpen, "'('")?;
+        let first = self.string_token("a resource path")?;
+        let (token, pos) = self.next()?;
+        match token {
+            Token::ParenClose => Ok(first),
+            Token::Comma => {
+                let path = self.string_token("a resource path")?;
+                self.expect(Token::ParenClose, "')'")?;
+                Ok(path)
+            }
+            other => Err(unexpected(pos, "')' or ','", &other)),
+        }
+    }
+
+    fn string_token(&mut self, what: &str) -> Result<String, ParseError> {
+        match self.next()? {
+            (Token::String(s), _) => Ok(s),
+            (other, pos) => Err(unexpected(pos, what, &other)),
+        }
     }
 
     /// `Array[T]([` (the identifier is read).

@@ -270,7 +270,16 @@ impl Writer {
         for (name, value) in &properties {
             sep(&mut self.out, &mut first, ",");
             self.quoted("", name, ":");
-            self.value(value, depth + 1);
+            match value {
+                // netscene holds an object's script as its path; Godot writes the script
+                // resource as a reference to that path (without the UID netscene cannot know).
+                Variant::String(path) if *name == "script" && !path.is_empty() => {
+                    self.out.push_str("Resource(\"");
+                    escape_multiline(path, &mut self.out);
+                    self.out.push_str("\")");
+                }
+                _ => self.value(value, depth + 1),
+            }
         }
         self.out.push(')');
         if self.style == Style::Godot {
