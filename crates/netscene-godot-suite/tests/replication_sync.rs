@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use netscene::variant::Vector2;
 use netscene::{MultiplayerEvent, Variant};
-use replication_common::{Game, STEP, lines_starting, project};
+use replication_common::{Game, PlayerValues, STEP, lines_starting, project};
 
 /// Regression: netscene resolved the editor's `.:position` as a child named "." and sent
 /// `null` (Godot kept its defaults: `pos=0,0 hp=0 team=none`).
@@ -125,6 +125,79 @@ fn intervals_and_per_peer_visibility_hold_in_godot() {
         })
         .count();
     assert!(updates >= 3, "{updates} visibility updates");
+    game.assert_clean();
+    alice.assert_clean();
+    bob.assert_clean();
+}
+
+/// A spawned node's synchronizer that is not public gates its SPAWN: only the peers it is
+/// visible to get it, a peer made visible later gets it then (with the current state), and
+/// a peer it is hidden from again gets a DESPAWN.
+#[test]
+fn spawn_visibility_follows_the_synchronizer() {
+    let mut game = Game::start();
+    let (mut alice, alice_id) = game.join("alice", &project());
+    let (mut bob, bob_id) = game.join("bob", &project());
+    let hidden = game.spawn_player_with(
+        "P9",
+        PlayerValues {
+            x: 9.0,
+            y: 9.0,
+            hp: 9,
+            team: "ghost".into(),
+            visible_only_to: Some(alice_id),
+        },
+    );
+    // A public player after it: Bob gets that one, so he would have got P9 by now.
+    game.spawn_player("P10", 10.0, 10.0, 10, "red");
+    alice.wait_for(
+        "spawned PlayerSpawner P9 pos=9,9 hp=9 team=ghost",
+        STEP,
+        || game.pump(),
+    );
+    bob.wait_for("spawned PlayerSpawner P10", STEP, || game.pump());
+    game.pump_for(Duration::from_millis(300));
+    assert!(
+        !bob.stdout_lines().any(|l| l.contains("P9")),
+        "P9 hidden from Bob"
+    );
+
+    let sync = game
+        .server
+        .tree
+        .child_by_name(hidden, "MultiplayerSynchronizer")
+        .unwrap();
+    game.server
+        .tree
+        .node_mut(hidden)
+        .unwrap()
+        .set_property("position", Variant::Vector2(Vector2::new(19.0, 29.0)));
+    game.server
+        .tree
+        .synchronizer_mut(sync)
+        .unwrap()
+        .set_visibility_for(bob_id, true);
+    bob.wait_for(
+        "spawned PlayerSpawner P9 pos=19,29 hp=9 team=ghost",
+        STEP,
+        || game.pump(),
+    );
+    game.server
+        .tree
+        .synchronizer_mut(sync)
+        .unwrap()
+        .set_visibility_for(alice_id, false);
+    alice.wait_for("despawned PlayerSpawner P9", STEP, || game.pump());
+    // Bob keeps it, and its SYNCs.
+    game.server
+        .tree
+        .node_mut(hidden)
+        .unwrap()
+        .set_property("position", Variant::Vector2(Vector2::new(39.0, 49.0)));
+    bob.wait_for("pos P9 39,49", STEP, || game.pump());
+    game.pump_for(Duration::from_millis(300));
+    assert!(!bob.stdout_lines().any(|l| l.starts_with("despawned")));
+    assert!(!alice.stdout_lines().any(|l| l == "pos P9 39,49"));
     game.assert_clean();
     alice.assert_clean();
     bob.assert_clean();

@@ -64,6 +64,9 @@ pub struct PlayerValues {
     pub y: f32,
     pub hp: i64,
     pub team: String,
+    /// `Some(peer)`: the synchronizer is not public and only this peer sees it (so only it
+    /// gets the SPAWN).
+    pub visible_only_to: Option<PeerId>,
 }
 
 /// The values the server's player factory gives each player name (the SPAWN is sent as the
@@ -161,12 +164,20 @@ impl Game {
 
     /// Spawns player `name` from the scene list at (x, y) with `hp` and `team`.
     pub fn spawn_player(&mut self, name: &str, x: f32, y: f32, hp: i64, team: &str) -> NodeId {
-        let values = PlayerValues {
-            x,
-            y,
-            hp,
-            team: team.to_owned(),
-        };
+        self.spawn_player_with(
+            name,
+            PlayerValues {
+                x,
+                y,
+                hp,
+                team: team.to_owned(),
+                visible_only_to: None,
+            },
+        )
+    }
+
+    /// Spawns player `name` from the scene list with `values`.
+    pub fn spawn_player_with(&mut self, name: &str, values: PlayerValues) -> NodeId {
         self.presets.lock().unwrap().insert(name.to_owned(), values);
         self.server
             .tree
@@ -226,13 +237,16 @@ fn build_player(
         y: 0.0,
         hp: 0,
         team: "none".into(),
+        visible_only_to: None,
     });
     set_player(tree, player, values.x, values.y, values.hp, &values.team);
     let sync = tree.add_child(player, "MultiplayerSynchronizer")?;
-    tree.set_synchronizer(
-        sync,
-        scene("player.tscn").synchronizer("MultiplayerSynchronizer"),
-    )?;
+    let mut role = scene("player.tscn").synchronizer("MultiplayerSynchronizer");
+    if let Some(peer) = values.visible_only_to {
+        role.set_visibility_public(false)
+            .set_visibility_for(peer, true);
+    }
+    tree.set_synchronizer(sync, role)?;
     Ok(player)
 }
 
