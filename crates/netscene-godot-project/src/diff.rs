@@ -78,13 +78,17 @@ pub fn diff(ours: &WireTable, theirs: &WireTable) -> Vec<Difference> {
         };
         match (ours.scene(scene), theirs.scene(scene)) {
             (Some(a), Some(b)) => scene_diff(&mut out, a, b),
-            (Some(_), None) => {
-                out.push(true, ".", "this spawnable scene exists only in ours".into())
-            }
-            (None, Some(_)) => out.push(
-                true,
+            // A spawner's scene list already differs (breaking) when one side can spawn a
+            // scene the other cannot; a table read from a netscene tree has no scene tables.
+            (Some(_), None) => out.push(
+                false,
                 ".",
-                "this spawnable scene exists only in theirs".into(),
+                "only ours has a table for this spawnable scene".into(),
+            ),
+            (None, Some(_)) => out.push(
+                false,
+                ".",
+                "only theirs has a table for this spawnable scene".into(),
             ),
             (None, None) => {}
         }
@@ -240,9 +244,17 @@ fn rpc_diff(out: &mut Out<'_>, a: &RpcNode, b: &RpcNode) {
 
 fn spawner_diff(out: &mut Out<'_>, a: &Spawner, b: &Spawner) {
     let path = a.path.as_str();
+    // Scene ids are indexes: the lists must match in order. A netscene server names its
+    // scenes freely, so where names are not resource paths only the count is compared.
+    let paths = |list: &[String]| list.iter().all(|s| s.contains("://"));
+    let breaking = if paths(&a.scenes) && paths(&b.scenes) {
+        a.scenes != b.scenes
+    } else {
+        a.scenes.len() != b.scenes.len()
+    };
     if a.scenes != b.scenes {
         out.push(
-            true,
+            breaking,
             path,
             format!(
                 "spawnable scenes (ids in order) are [{}] in ours, [{}] in theirs",

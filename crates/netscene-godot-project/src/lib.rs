@@ -14,6 +14,7 @@
 pub mod build;
 pub mod diff;
 pub mod error;
+mod from_tree;
 pub mod gdscript;
 mod gdscript_lex;
 mod load;
