@@ -51,7 +51,7 @@ fn a_spawnable_scene_missing_from_godots_list_is_refused_by_godot() {
     alice.expect_error("\"node\" is null");
     game.server
         .tree
-        .spawn_scene(game.nodes.player_spawner, 1, "C1")
+        .spawn_scene(game.nodes.player_spawner, 2, "C1")
         .unwrap();
     let error = wait_for_error(&mut game, &mut alice, "out of bounds");
     assert!(error.contains("ERROR:"), "{error}");

@@ -65,3 +65,48 @@ fn scene_list_and_spawn_function_spawns_reach_late_joiners_in_creation_order() {
     alice.assert_clean();
     bob.assert_clean();
 }
+
+/// A spawn nested in another (a squad's own spawner spawned its members): removing the
+/// squad despawns the members first, as Godot does; the other order makes Godot fail on the
+/// members' DESPAWN (the squad's took them along).
+#[test]
+fn nested_spawns_despawn_children_first() {
+    let mut game = Game::start();
+    let (mut alice, _) = game.join("alice", &project());
+    let (squad, members) = game.spawn_squad("S1");
+    alice.wait_for("spawned PlayerSpawner S1", STEP, || game.pump());
+    game.spawn_member(members, "M1", 1.0, 2.0);
+    game.spawn_member(members, "M2", 3.0, 4.0);
+    alice.wait_for("spawned MemberSpawner M2 in S1", STEP, || game.pump());
+    // A late joiner builds the squad before its members.
+    let (mut bob, _) = game.join("bob", &project());
+    bob.wait_for("spawned MemberSpawner M2 in S1", STEP, || game.pump());
+    assert_eq!(
+        lines_starting(&bob, "spawned "),
+        [
+            "spawned PlayerSpawner S1",
+            "spawned MemberSpawner M1 in S1",
+            "spawned MemberSpawner M2 in S1"
+        ]
+    );
+    game.server.tree.remove_node(squad).unwrap();
+    for client in [&mut alice, &mut bob] {
+        client.wait_for("despawned PlayerSpawner S1", STEP, || game.pump());
+    }
+    game.pump_for(std::time::Duration::from_millis(300));
+    for client in [&alice, &bob] {
+        assert_eq!(
+            lines_starting(client, "despawned "),
+            [
+                "despawned MemberSpawner M2 in S1",
+                "despawned MemberSpawner M1 in S1",
+                "despawned PlayerSpawner S1"
+            ],
+            "{}",
+            client.name()
+        );
+    }
+    game.assert_clean();
+    alice.assert_clean();
+    bob.assert_clean();
+}

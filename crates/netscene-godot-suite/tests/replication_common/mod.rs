@@ -185,6 +185,32 @@ impl Game {
             .expect("spawn a player")
     }
 
+    /// Spawns squad `name` (scene 1) and returns it with its `MemberSpawner`.
+    pub fn spawn_squad(&mut self, name: &str) -> (NodeId, NodeId) {
+        let tree = &mut self.server.tree;
+        let squad = tree
+            .spawn_scene(self.nodes.player_spawner, 1, name)
+            .expect("spawn a squad");
+        let spawner = tree.child_by_name(squad, "MemberSpawner").unwrap();
+        (squad, spawner)
+    }
+
+    /// Spawns player `name` with `spawner` (scene 0 of a squad's `MemberSpawner`).
+    pub fn spawn_member(&mut self, spawner: NodeId, name: &str, x: f32, y: f32) -> NodeId {
+        let values = PlayerValues {
+            x,
+            y,
+            hp: 1,
+            team: "squad".into(),
+            visible_only_to: None,
+        };
+        self.presets.lock().unwrap().insert(name.to_owned(), values);
+        self.server
+            .tree
+            .spawn_scene(spawner, 0, name)
+            .expect("spawn a squad member")
+    }
+
     /// Spawns item `name` with the spawn function (`spawn(data)`).
     pub fn spawn_item(&mut self, name: &str, kind: &str, x: i64, y: i64) -> NodeId {
         let mut data = Dictionary::new();
@@ -250,6 +276,24 @@ fn build_player(
     Ok(player)
 }
 
+/// `squad.tscn`: `Members` and `MemberSpawner`, a spawner of players nested in the spawn.
+fn build_squad(
+    tree: &mut SceneTree,
+    request: &SpawnRequest,
+    presets: &Presets,
+) -> Result<NodeId, TreeError> {
+    let squad = tree.add_child(request.parent, request.name.clone())?;
+    tree.add_child(squad, "Members")?;
+    let spawner = tree.add_child(squad, "MemberSpawner")?;
+    let presets = presets.clone();
+    let mut role = MultiplayerSpawner::new("../Members");
+    role.add_spawnable_scene("res://player.tscn", move |tree, request| {
+        build_player(tree, request, &presets)
+    });
+    tree.set_spawner(spawner, role)?;
+    Ok(squad)
+}
+
 /// `main.gd`'s `_spawn_item`: a Node2D at the data's x, y.
 fn build_item(tree: &mut SceneTree, request: &SpawnRequest) -> Result<NodeId, TreeError> {
     let item = tree.add_child(request.parent, request.name.clone())?;
@@ -295,8 +339,12 @@ fn build_main(tree: &mut SceneTree, presets: Presets) -> Nodes {
     let avatars = child(tree, main, "Avatars");
     let player_spawner = child(tree, main, "PlayerSpawner");
     let mut role = MultiplayerSpawner::new("../Players");
+    let squad_presets = presets.clone();
     role.add_spawnable_scene("res://player.tscn", move |tree, request| {
         build_player(tree, request, &presets)
+    })
+    .add_spawnable_scene("res://squad.tscn", move |tree, request| {
+        build_squad(tree, request, &squad_presets)
     });
     tree.set_spawner(player_spawner, role).unwrap();
     let item_spawner = child(tree, main, "ItemSpawner");
