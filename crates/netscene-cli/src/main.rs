@@ -19,6 +19,7 @@ macro_rules! out {
     }};
 }
 
+mod agones;
 mod arena;
 mod bench;
 mod connect;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use netscene::peer::TappedPeer;
 use netscene::{MultiplayerApi, MultiplayerEvent, MultiplayerPeer, SceneMultiplayer, SceneTree};
 
+use crate::agones::Agones;
 use crate::arena::server::{self as arena, ServerArenaNodes};
 use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::drain::{self, Drain};
@@ -63,6 +64,13 @@ pub struct ServeArgs {
     /// disconnected and the server exits (new connections are refused meanwhile).
     #[arg(long, env = "NETSCENE_DRAIN_TIMEOUT", default_value_t = 25)]
     drain_timeout: u64,
+    /// Talk to the Agones SDK sidecar: Ready once bound, Health from the game loop, the
+    /// `players` list, labels, Shutdown when the server stops (cargo feature `agones`).
+    #[arg(long, env = "NETSCENE_AGONES")]
+    agones: bool,
+    /// With --agones: once every player has left, drain and stop (one match per server).
+    #[arg(long, env = "NETSCENE_AGONES_SHUTDOWN_WHEN_EMPTY", requires = "agones")]
+    agones_shutdown_when_empty: bool,
     #[command(flatten)]
     wss: WssArgs,
 }
@@ -80,6 +88,11 @@ pub enum Game {
 /// Runs the server until SIGINT or SIGTERM (then drains: see [`crate::drain`]).
 pub fn run(args: ServeArgs) -> ExitCode {
     logging::init(args.log_format, LogTarget::Stdout, "info");
+    #[cfg(not(feature = "agones"))]
+    if args.agones {
+        eprintln!("error: {}", crate::agones::NOT_BUILT);
+        return ExitCode::from(2);
+    }
     // Unusable certificate files are a usage error, caught before anything listens.
     let certificate = match load_certificate(&args) {
         Ok(certificate) => certificate,
@@ -212,6 +225,10 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
         None => None,
     };
 
+    let mut agones = match args.agones {
+        true => Some(Agones::start(&kind.to_string(), max_clients)?),
+        false => None,
+    };
     let drain_timeout = Duration::from_secs(args.drain_timeout);
     let mut drain = Drain::new(drain_timeout, health_state.clone(), metrics.clone());
     let mut last_sample = Instant::now();
@@ -241,7 +258,17 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
         if let Some(arena) = arena {
             arena::server_sync_names(&mut tree, arena, lobby);
         }
-        let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
+        let ids = tree
+            .multiplayer("")
+            .map(|mp| mp.get_peers())
+            .unwrap_or_default();
+        let peers = ids.len();
+        if let Some(agones) = &mut agones {
+            agones.tick(&ids);
+            if args.agones_shutdown_when_empty && agones.emptied() {
+                drain.start(&mut tree, "every player left");
+            }
+        }
         if let Some(end) = drain.end(peers) {
             tracing::info!(?end, peers, "drain over");
             break;
@@ -264,6 +291,9 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
         peer.close();
     }
     health_state.set_transport_open(false);
+    if let Some(agones) = agones {
+        agones.shutdown();
+    }
     let (sent, received) = traffic.bytes();
     tracing::info!(
         connects = metrics.connects.get(),
