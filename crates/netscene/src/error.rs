@@ -99,6 +99,20 @@ pub enum PacketError {
     /// The multiplayer root path is not set (the API is not installed in a tree).
     #[error("multiplayer root path is not set")]
     NoRootPath,
+    /// The sender exceeded one of its per-peer limits
+    /// ([`SceneMultiplayer::set_peer_limits`](crate::SceneMultiplayer::set_peer_limits)).
+    #[error("peer over its limit of {limit}")]
+    RateLimited {
+        /// The limit it exceeded.
+        limit: crate::PeerLimitKind,
+    },
+    /// The sender kept exceeding its limits and was disconnected (a `PeerDisconnected` or
+    /// `PeerAuthenticationFailed` event follows).
+    #[error("peer disconnected for exceeding its limit of {limit} for too long")]
+    AbusiveDisconnect {
+        /// The limit it exceeded last.
+        limit: crate::PeerLimitKind,
+    },
 }
 
 impl PacketError {
@@ -112,6 +126,9 @@ impl PacketError {
             PacketError::CacheFull(_) | PacketError::TooLarge { .. } => ErrorCode::OutOfMemory,
             PacketError::ReplicationUnsupported(_) => ErrorCode::Unavailable,
             PacketError::NoRootPath => ErrorCode::Unconfigured,
+            PacketError::RateLimited { .. } | PacketError::AbusiveDisconnect { .. } => {
+                ErrorCode::Busy
+            }
             _ => ErrorCode::InvalidData,
         }
     }

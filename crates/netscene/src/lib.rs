@@ -52,7 +52,7 @@ pub use replication::{
     SceneReplicationConfig, SpawnRequest,
 };
 pub use rpc_config::{RpcConfig, RpcMode};
-pub use scene_multiplayer::{AuthCallback, SceneMultiplayer};
+pub use scene_multiplayer::{AuthCallback, PeerLimitKind, PeerLimits, SceneMultiplayer};
 pub use tree::{Node, NodeId, SceneTree, TreeError};
 pub use typed::FromRpcArgs;
 

@@ -7,6 +7,8 @@
 //!   unread, and each peer may announce at most
 //!   [`get_max_cache_entries_per_peer`](SceneMultiplayer::get_max_cache_entries_per_peer)
 //!   path cache ids;
+//! * a server may cap what each peer sends per second (RPCs, bytes, relayed copies) and
+//!   disconnect peers that keep exceeding it ([`PeerLimits`], off by default);
 //! * node paths from the wire must name a node inside this API's branch and may not go up
 //!   (`..`), so they cannot reach another branch of the same tree nor cost more than a walk
 //!   down the tree, whatever their length;
@@ -27,6 +29,7 @@ mod auth;
 pub(crate) mod cache;
 mod drain;
 mod id_hash;
+mod limits;
 pub(crate) mod link;
 mod resolve;
 mod rpc;
@@ -34,6 +37,7 @@ mod sys;
 
 pub use auth::AuthCallback;
 pub use cache::DEFAULT_MAX_CACHE_ENTRIES_PER_PEER;
+pub use limits::{PeerLimitKind, PeerLimits};
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -118,6 +122,7 @@ pub struct SceneMultiplayer {
     pub(crate) max_delta_packet_size: usize,
     max_packet_size: usize,
     draining: bool,
+    pub(crate) limits: limits::LimitState,
 }
 
 impl Default for SceneMultiplayer {
@@ -153,6 +158,7 @@ impl SceneMultiplayer {
             max_delta_packet_size: DEFAULT_MAX_DELTA_PACKET_SIZE,
             max_packet_size: DEFAULT_MAX_PACKET_SIZE,
             draining: false,
+            limits: limits::LimitState::default(),
         };
         let offline: Box<dyn MultiplayerPeer> = Box::new(OfflineMultiplayerPeer::new());
         // An offline peer is always connected, so this cannot fail.
@@ -299,6 +305,7 @@ impl SceneMultiplayer {
         self.link.connected.clear();
         self.cache.clear();
         self.replication.clear();
+        self.limits.clear();
     }
 
     /// `disconnect_peer(id)`: drops the peer without signals on this side, then asks the
@@ -413,6 +420,9 @@ impl SceneMultiplayer {
     fn receive(&mut self, tree: &mut SceneTree, packet: Packet) {
         let from = packet.from;
         let data = &packet.data;
+        if self.limits.is_kicked(from) {
+            return;
+        }
         if data.len() > self.max_packet_size {
             self.reject_packet(
                 from,
@@ -421,6 +431,9 @@ impl SceneMultiplayer {
                     limit: self.max_packet_size,
                 },
             );
+            return;
+        }
+        if !self.charge_peer(from, PeerLimitKind::Bytes, data.len() as u64) {
             return;
         }
         if self.receive_pending(from, data) {
@@ -503,7 +516,10 @@ impl SceneMultiplayer {
         while let Some(event) = self.link.peer.as_mut().and_then(|p| p.pop_event()) {
             match event {
                 PeerEvent::PeerConnected(id) => self.add_peer(id),
-                PeerEvent::PeerDisconnected(id) => self.del_peer(id),
+                PeerEvent::PeerDisconnected(id) => {
+                    self.del_peer(id);
+                    self.limits.forget(id);
+                }
             }
         }
         self.update_status();

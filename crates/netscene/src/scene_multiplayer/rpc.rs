@@ -259,6 +259,9 @@ impl SceneMultiplayer {
         from: PeerId,
         packet: &[u8],
     ) -> Result<(), PacketError> {
+        if !self.charge_peer(from, super::PeerLimitKind::Rpcs, 1) {
+            return Ok(());
+        }
         let call = RemoteCall::parse(packet)?;
         let node = match call.node {
             NodeTarget::CacheId(id) => self.cache.resolve_recv(tree, &self.root_path, from, id)?,

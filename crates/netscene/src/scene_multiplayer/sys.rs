@@ -129,6 +129,14 @@ impl SceneMultiplayer {
             tracing::debug!(peer = from, destination, "relay to an unknown peer dropped");
             return;
         }
+        let copies = if destination > 0 {
+            u64::from(destination != 1)
+        } else {
+            self.link.connected.as_slice().len().saturating_sub(1) as u64
+        };
+        if copies > 0 && !self.charge_peer(from, super::PeerLimitKind::Relays, copies) {
+            return;
+        }
         let mut forward = Vec::with_capacity(packet.len() + 6);
         SysPacket::Relay { peer: from, packet }.emit(&mut forward);
         if destination > 0 {
