@@ -240,6 +240,12 @@ impl GodotProject {
         if let Some(file) = self.resources.get(res) {
             return Ok(file.clone());
         }
+        if res.ends_with(".scn") || res.ends_with(".res") {
+            return Err(ProjectError::file(
+                res,
+                "a binary scene or resource: netscene reads text files (save it as .tscn / .tres)",
+            ));
+        }
         let text = self.read(res)?;
         let file = Arc::new(resource::parse(res, &text)?);
         self.resources.insert(res.to_string(), file.clone());
@@ -250,6 +256,12 @@ impl GodotProject {
     pub fn script(&mut self, res: &str) -> Result<Arc<Script>> {
         if let Some(script) = self.scripts.get(res) {
             return Ok(script.clone());
+        }
+        if !res.ends_with(".gd") {
+            return Err(ProjectError::file(
+                res,
+                "not a GDScript file: netscene reads the @rpc annotations of .gd scripts only (C# [Rpc] attributes are not read)",
+            ));
         }
         let text = self.read(res)?;
         let script = Arc::new(gdscript::parse(res, &text, 1)?);

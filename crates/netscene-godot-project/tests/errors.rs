@@ -155,6 +155,32 @@ fn script_errors_name_file_and_line() {
 }
 
 #[test]
+fn unsupported_files_say_so() {
+    let scene = "[gd_scene format=3]\n[ext_resource type=\"Script\" path=\"res://Main.cs\" id=\"1\"]\n[node name=\"Main\" type=\"Node\"]\nscript = ExtResource(\"1\")\n";
+    let err = error(
+        "csharp",
+        &[
+            ("project.godot", PROJECT),
+            ("main.tscn", scene),
+            ("Main.cs", "class Main {}"),
+        ],
+    );
+    assert!(
+        err.starts_with("res://Main.cs: not a GDScript file"),
+        "{err}"
+    );
+    let project = "config_version=5\n[application]\nrun/main_scene=\"res://main.scn\"\n";
+    let err = error(
+        "binary-scene",
+        &[("project.godot", project), ("main.scn", "RSRC")],
+    );
+    assert!(
+        err.starts_with("res://main.scn: a binary scene or resource"),
+        "{err}"
+    );
+}
+
+#[test]
 fn project_errors_name_file_and_line() {
     let err = error("config3", &[("project.godot", "config_version=4\n")]);
     assert!(

@@ -245,6 +245,7 @@ fn json_round_trips() {
         "extends_chain",
         "instancing",
         "replication",
+        "godot46_format",
     ] {
         let t = table(name);
         let json = serde_json::to_string(&t).unwrap();
@@ -274,4 +275,33 @@ fn the_examples_match_the_servers_contract() {
         n.checksum,
         md5_of(&["chat", "receive_chat", "register", "update_players"])
     );
+}
+
+#[test]
+fn what_godot_4_6_editors_write() {
+    let t = table("godot46_format");
+    let l = live(&t);
+    // The autoload and the main scene are named by uid:// (a .uid file, a scene header).
+    let net = node(l, "/root/Net");
+    assert_eq!(
+        methods(net),
+        [(0, "state", "any_peer", false, "unreliable_ordered", 1)]
+    );
+    // unique_id, parent_id_path, node_paths, groups and index fields do not disturb the tree;
+    // the instanced mob's Sync child is overridden through its parent path.
+    let boss = node(l, "/root/Main/Mobs/Boss");
+    assert_eq!(
+        methods(boss),
+        [(0, "hurt", "authority", true, "reliable", 0)]
+    );
+    let sync = sync(l, "/root/Main/Mobs/Boss/Sync");
+    assert_eq!(sync.replication_interval, 0.2);
+    assert_eq!(sync.root_node.as_deref(), Some("/root/Main/Mobs/Boss"));
+    assert_eq!(sync.sync_order(), [".:position"]);
+    assert_eq!(sync.watch_order(), [".:hp"]);
+    assert_eq!(l.spawners[0].scenes, ["uid://cmobscene"]);
+    assert!(t.scene("res://mob.tscn").is_some());
+    // A built-in script without @rpc is no RPC node.
+    assert!(l.rpc_nodes.iter().all(|n| n.path != "/root/Main"));
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
 }

@@ -119,7 +119,7 @@ proptest! {
 
     #[test]
     fn damaged_projects_never_panic(
-        project in prop_oneof![Just("autoloads"), Just("rpc_annotations"), Just("extends_chain"), Just("instancing"), Just("replication")],
+        project in prop_oneof![Just("autoloads"), Just("rpc_annotations"), Just("extends_chain"), Just("instancing"), Just("replication"), Just("godot46_format")],
         file_index in any::<usize>(),
         at in any::<usize>(),
         mode in any::<u8>(),
