@@ -564,7 +564,13 @@ impl ConnectionInner {
             return Err(WebRtcError::ChannelNotOpen);
         };
         match channel.write(binary, data) {
-            Ok(true) => Ok(()),
+            Ok(true) => {
+                // Transmit now rather than at the next poll: a packet on a channel with a
+                // 1 ms maxPacketLifetime (Godot's default) would otherwise often be abandoned
+                // by SCTP before it ever left.
+                self.drain();
+                Ok(())
+            }
             Ok(false) => Err(WebRtcError::BufferFull),
             Err(e) => Err(WebRtcError::Rtc(e.to_string())),
         }

@@ -14,7 +14,7 @@ pub const MAX_MESSAGE_SIZE: usize = 64 * 1024;
 
 /// A message from a client to the signaling server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// Joins lobby `lobby`, or creates a new lobby when `lobby` is empty. The creator of a
     /// non-mesh lobby is its server (id 1); everyone else gets a random id.
@@ -184,10 +184,14 @@ mod tests {
             r#"{"type":"offer","to":"x","sdp":""}"#,
             r#"{"type":"offer","sdp":""}"#,
             r#"{"type":"join","lobby":7}"#,
-            r#"{"type":"seal","extra":1}"#,
         ] {
             assert!(parse::<ClientMessage>(bad).is_err(), "{bad}");
         }
         assert!(parse::<ClientMessage>(&" ".repeat(MAX_MESSAGE_SIZE + 1)).is_err());
+        // Unknown fields are ignored (newer clients may send more).
+        assert_eq!(
+            parse::<ClientMessage>(r#"{"type":"seal","extra":1}"#),
+            Ok(ClientMessage::Seal)
+        );
     }
 }
