@@ -40,6 +40,9 @@ func _on_connected() -> void:
 		_expected[name] = value
 		if name != "object_self":
 			print("TEXT %s %s" % [name, _hex_text(value)])
+		if not _objects and name != "object_self":
+			# What Godot's own str_to_var makes of that text, in binary.
+			print("PARSED %s %s" % [name, var_to_bytes(str_to_var(var_to_str(value))).hex_encode()])
 		check.rpc_id(1, name, value)
 	print("SENT %d" % cases.size())
 
