@@ -33,6 +33,7 @@ mod logging;
 mod metrics;
 mod serve;
 mod stats;
+mod status_line;
 mod token_auth;
 mod transport;
 mod variant_cmd;

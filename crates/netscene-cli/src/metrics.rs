@@ -227,6 +227,21 @@ impl ServerMetrics {
         }
     }
 
+    /// RPCs received and sent so far.
+    pub fn rpc_count(&self) -> u64 {
+        [Direction::In, Direction::Out]
+            .into_iter()
+            .map(|direction| {
+                self.messages
+                    .get_or_create(&MessageLabels {
+                        command: "remote_call",
+                        direction: direction.label(),
+                    })
+                    .get()
+            })
+            .sum()
+    }
+
     /// Counts one refused RPC.
     pub fn record_rpc_rejected(&self, reason: &RpcRejection) {
         let reason = snake_case_variant(&format!("{reason:?}"));
@@ -325,6 +340,7 @@ mod tests {
         metrics.record_packet(Direction::Out, 2, &[0x04, 9]);
         metrics.record_rpc_rejected(&RpcRejection::NoHandler);
         metrics.observe_loop(Duration::from_micros(70));
+        assert_eq!(metrics.rpc_count(), 1);
         let text = metrics.encode();
         for line in [
             "# HELP netscene_peers Peers currently admitted.",

@@ -15,8 +15,9 @@ use crate::arena::server::{self as arena, ServerArenaNodes};
 use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::drain::{self, Drain};
 use crate::health::{HealthServer, HealthState};
-use crate::logging::{self, LogFormat, LogTarget};
+use crate::logging::LogFormat;
 use crate::metrics::{MetricsTap, ServerMetrics};
+use crate::status_line::{StatusLine, Totals};
 use crate::transport::{self, NetTransport, TransportKind};
 use crate::wss::{CertificateRenewal, LoadedCertificate, WssArgs};
 use crate::{lobby, token_auth};
@@ -87,7 +88,9 @@ pub enum Game {
 
 /// Runs the server until SIGINT or SIGTERM (then drains: see [`crate::drain`]).
 pub fn run(args: ServeArgs) -> ExitCode {
-    logging::init(args.log_format, LogTarget::Stdout, "info");
+    // On a terminal, a live status line (logs are written around it); else logs only.
+    let status = StatusLine::for_terminal();
+    status.init_logging(args.log_format);
     #[cfg(not(feature = "agones"))]
     if args.agones {
         eprintln!("error: {}", crate::agones::NOT_BUILT);
@@ -101,7 +104,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match serve(&args, certificate) {
+    match serve(&args, certificate, status) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
@@ -149,7 +152,11 @@ fn start_websocket(
     Ok((Box::new(peer), endpoint, renewal))
 }
 
-fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(), String> {
+fn serve(
+    args: &ServeArgs,
+    certificate: Option<LoadedCertificate>,
+    mut status: StatusLine,
+) -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
     // SIGINT and SIGTERM stop the server (an orchestrator's stop); SIGHUP is left to the
     // certificate renewal.
@@ -277,10 +284,20 @@ fn serve(args: &ServeArgs, certificate: Option<LoadedCertificate>) -> Result<(),
             last_sample = Instant::now();
             sample_peer_statistics(&mut tree, &metrics);
         }
-        metrics.observe_loop(began.elapsed());
+        let loop_time = began.elapsed();
+        metrics.observe_loop(loop_time);
+        let (bytes_out, bytes_in) = traffic.bytes();
+        let rpcs = metrics.rpc_count();
+        let totals = Totals {
+            rpcs,
+            bytes_in,
+            bytes_out,
+        };
+        status.update(peers, totals, loop_time);
         sleep_if_idle(&traffic, &mut last_received);
     }
 
+    status.finish();
     drain::disconnect_everyone(&mut tree);
     health_state.set_ready(false);
     tracing::info!("shutting down");
