@@ -98,6 +98,21 @@ fn damaged_project(name: &str, file_index: usize, at: usize, mode: u8, byte: u8)
     }
     std::fs::write(target, bytes).unwrap();
     let _ = GodotProject::open(&dir).and_then(|mut p| p.wire_table());
+    // Loading into a tree (and spawning each spawnable scene) must not panic either.
+    let mut tree = netscene::SceneTree::new();
+    if let Ok(loaded) = GodotProject::open(&dir).and_then(|mut p| p.load_into(&mut tree)) {
+        let table = loaded.table().clone();
+        for spawner in table
+            .scenes
+            .iter()
+            .flat_map(|s| s.spawners.iter())
+            .filter(|s| s.path.starts_with('/'))
+        {
+            for id in 0..spawner.scenes.len() {
+                let _ = loaded.spawn(&mut tree, &spawner.path, id as u8, "Spawned", |_, _| {});
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
