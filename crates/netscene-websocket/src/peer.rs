@@ -260,6 +260,33 @@ impl WebSocketMultiplayerPeer {
         self.settings.allowed_origins = origins;
     }
 
+    /// Most peers a server keeps open at once (`None`, the default: no limit, as Godot, which
+    /// has no such setting). A netscene addition: while the server is full, a new client's
+    /// handshake is answered `503 Service Unavailable` (a Godot client reports
+    /// `connection_failed`), so no peer is admitted and then dropped, and the connected
+    /// players see nothing. Applies from the next poll.
+    pub fn set_max_peers(&mut self, max: Option<usize>) {
+        self.settings.max_peers = max;
+    }
+
+    /// The limit set by [`set_max_peers`](Self::set_max_peers).
+    pub fn get_max_peers(&self) -> Option<usize> {
+        self.settings.max_peers
+    }
+
+    /// Most connections one IP address may have in their handshake at once (`None`, the
+    /// default: no limit, as in Godot). A netscene addition against handshake floods: further
+    /// connections from that address are closed as soon as they are accepted, so one address
+    /// cannot take every pending slot (at most 1024 in total) from legitimate clients.
+    pub fn set_max_pending_per_address(&mut self, max: Option<usize>) {
+        self.settings.max_pending_per_address = max.map(|m| m.max(1));
+    }
+
+    /// The limit set by [`set_max_pending_per_address`](Self::set_max_pending_per_address).
+    pub fn get_max_pending_per_address(&self) -> Option<usize> {
+        self.settings.max_pending_per_address
+    }
+
     /// The origins set by [`set_allowed_origins`](Self::set_allowed_origins).
     pub fn get_allowed_origins(&self) -> &[String] {
         &self.settings.allowed_origins

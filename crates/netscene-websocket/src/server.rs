@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -32,6 +33,8 @@ type ServerMidHandshake = MidHandshake<ServerHandshake<NetStream, Negotiation>>;
 /// A TCP connection that is not yet an open WebSocket (Godot's `PendingPeer`).
 struct PendingPeer {
     id: PeerId,
+    /// The remote IP address (canonical: IPv4 clients of a dual-stack socket as IPv4).
+    ip: Option<IpAddr>,
     started: Instant,
     handshake: ServerMidHandshake,
 }
@@ -87,6 +90,8 @@ pub(crate) struct Server {
     pending: Vec<PendingPeer>,
     pub(crate) peers: BTreeMap<PeerId, Connection>,
     lingering: Vec<Lingering>,
+    /// Set while `max_peers` peers are open: handshakes read meanwhile are refused.
+    full: Arc<AtomicBool>,
 }
 
 /// Opens the listening socket. `bind_address` is Godot's: `"*"` for every address (IPv6 and
@@ -138,7 +143,20 @@ impl Server {
             pending: Vec::new(),
             peers: BTreeMap::new(),
             lingering: Vec::new(),
+            full: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Whether `max_peers` peers are open.
+    fn is_full(&self, settings: &Settings) -> bool {
+        settings
+            .max_peers
+            .is_some_and(|max| self.peers.len() >= max)
+    }
+
+    /// Publishes [`is_full`](Self::is_full) to the handshakes' callbacks.
+    fn update_full(&self, settings: &Settings) {
+        self.full.store(self.is_full(settings), Ordering::Relaxed);
     }
 
     /// The address the server listens on (its port is the OS's pick after port 0).
@@ -155,6 +173,7 @@ impl Server {
         events: &mut VecDeque<PeerEvent>,
     ) {
         let now = Instant::now();
+        self.update_full(settings);
         if !refusing {
             self.accept_new(settings, now);
         }
@@ -192,19 +211,27 @@ impl Server {
             if self.pending.len() >= MAX_PENDING_PEERS {
                 return;
             }
-            let tcp = match self.listener.accept() {
-                Ok((tcp, _)) => tcp,
+            let (tcp, ip) = match self.listener.accept() {
+                Ok((tcp, addr)) => (tcp, addr.ip().to_canonical()),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(error) => {
                     tracing::debug!(%error, "accept failed");
                     return;
                 }
             };
+            if let Some(max) = settings.max_pending_per_address
+                && self.pending.iter().filter(|p| p.ip == Some(ip)).count() >= max
+            {
+                // Closed at once (dropping the socket): one address cannot hold every slot.
+                tracing::debug!(%ip, max, "too many pending websocket handshakes from one address");
+                continue;
+            }
             match self.start_handshake(tcp, settings) {
                 Ok(handshake) => {
                     let id = self.fresh_id();
                     self.pending.push(PendingPeer {
                         id,
+                        ip: Some(ip),
                         started: now,
                         handshake,
                     });
@@ -239,7 +266,7 @@ impl Server {
                 NetStream::tls(tls, tcp)
             }
         };
-        let negotiation = Negotiation::new(settings);
+        let negotiation = Negotiation::new(settings, Arc::clone(&self.full));
         let config = settings.websocket_config();
         Ok(ServerHandshake::start(stream, negotiation, Some(config)))
     }
@@ -262,13 +289,18 @@ impl Server {
             }
             let PendingPeer {
                 id,
+                ip,
                 started,
                 handshake,
             } = pending;
             match handshake.handshake() {
-                Ok(ws) => self.open(id, ws, settings, refusing, events),
+                Ok(ws) => {
+                    self.open(id, ws, settings, refusing, events);
+                    self.update_full(settings);
+                }
                 Err(HandshakeError::Interrupted(handshake)) => self.pending.push(PendingPeer {
                     id,
+                    ip,
                     started,
                     handshake,
                 }),
@@ -291,6 +323,19 @@ impl Server {
         let mut connection = Connection::new(ws);
         if refusing {
             // Godot drops peers that finish their handshake while new connections are refused.
+            connection.abort();
+            return;
+        }
+        if self.is_full(settings) {
+            // Upgraded before the server filled up (handshakes finishing in one poll): closed
+            // before the id message, so the client reports a failed connection and nobody a
+            // peer.
+            tracing::debug!(
+                peer = id,
+                "websocket server full; connection closed before its id"
+            );
+            connection.start_close();
+            let _ = connection.flush();
             connection.abort();
             return;
         }
@@ -328,10 +373,11 @@ pub(crate) struct Negotiation {
     supported: Vec<String>,
     headers: Vec<(String, String)>,
     allowed_origins: Vec<String>,
+    full: Arc<AtomicBool>,
 }
 
 impl Negotiation {
-    fn new(settings: &Settings) -> Self {
+    fn new(settings: &Settings, full: Arc<AtomicBool>) -> Self {
         let headers = settings.parsed_headers().unwrap_or_else(|| {
             tracing::warn!("ignoring handshake_headers: each line must be \"Name: value\"");
             Vec::new()
@@ -340,6 +386,7 @@ impl Negotiation {
             supported: settings.supported_protocols.clone(),
             headers,
             allowed_origins: settings.allowed_origins.clone(),
+            full,
         }
     }
 
@@ -395,6 +442,12 @@ impl Callback for Negotiation {
             tracing::debug!(origin = ?request.headers().get("Origin"), "websocket origin refused");
             let mut refusal = ErrorResponse::new(Some("origin not allowed".into()));
             *refusal.status_mut() = StatusCode::FORBIDDEN;
+            return Err(refusal);
+        }
+        if self.full.load(Ordering::Relaxed) {
+            tracing::debug!("websocket server full: handshake refused");
+            let mut refusal = ErrorResponse::new(Some("server full".into()));
+            *refusal.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
             return Err(refusal);
         }
         let Ok(selected) = self.select(request) else {

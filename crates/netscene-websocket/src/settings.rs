@@ -38,6 +38,12 @@ pub(crate) struct Settings {
     /// How often each connection sends a ping to measure its round-trip time (`None`: never,
     /// as Godot's peer; see `set_rtt_ping_interval`).
     pub rtt_ping_interval: Option<Duration>,
+    /// Server: most open peers at once (`None`: no limit, as in Godot); handshakes beyond it
+    /// are refused with `503 Service Unavailable`.
+    pub max_peers: Option<usize>,
+    /// Server: most connections from one IP address still in their handshake (`None`: no
+    /// limit, as in Godot); more are closed as soon as they are accepted.
+    pub max_pending_per_address: Option<usize>,
 }
 
 impl Default for Settings {
@@ -51,6 +57,8 @@ impl Default for Settings {
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             allowed_origins: Vec::new(),
             rtt_ping_interval: None,
+            max_peers: None,
+            max_pending_per_address: None,
         }
     }
 }
