@@ -10,7 +10,11 @@ use net_support::{
     NODE_LEVEL_METHOD, STEP, Server, launch, net_project, printed, rpc_line, rpc_methods,
     sync_with, wait_admitted, wait_joined,
 };
-use netscene::{MultiplayerEvent, RpcRejection, Variant};
+use netscene::{
+    MultiplayerApi, MultiplayerEvent, RpcConfig, RpcRejection, SceneMultiplayer, SceneTree,
+    TransferMode, Variant,
+};
+use netscene_websocket::WebSocketMultiplayerPeer;
 
 /// The methods any peer may call (the rest are authority methods).
 fn any_peer_methods() -> Vec<&'static str> {
@@ -395,4 +399,106 @@ fn a_multiplayer_branch_names_nodes_relative_to_its_root() {
         "{:#?}",
         server.events
     );
+}
+
+/// The calls `api_errors` makes on a Godot client, made by a netscene client of the same
+/// server; returns `name=code` pairs as Godot prints them.
+fn netscene_api_errors(server: &mut Server) -> Vec<String> {
+    let mut peer = WebSocketMultiplayerPeer::new();
+    peer.create_client(&format!("ws://127.0.0.1:{}", server.port), None)
+        .unwrap();
+    let multiplayer = SceneMultiplayer::with_peer(Box::new(peer)).unwrap();
+    let mut client = SceneTree::with_multiplayer(Box::new(multiplayer));
+    let rpc = client.add_path("/root/Main/Rpc").unwrap();
+    client
+        .on_rpc_dynamic(
+            rpc,
+            "any_reliable",
+            RpcConfig::any_peer(),
+            netscene::handler(|_, _| Ok(())),
+        )
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !client
+        .drain_events("")
+        .contains(&MultiplayerEvent::ConnectedToServer)
+    {
+        assert!(start.elapsed() < STEP, "the netscene client did not join");
+        server.poll();
+        client.poll().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let code = |result: Result<(), netscene::MultiplayerError>| match result {
+        Ok(()) => 0,
+        Err(e) => e.code().code(),
+    };
+    let me = client.multiplayer("").unwrap().get_unique_id();
+    let mut out = Vec::new();
+    let mp = client.scene_multiplayer("").unwrap();
+    let empty = mp.send_bytes(&[], 1, TransferMode::Reliable, 0);
+    out.push(format!("send_bytes_empty={}", code(empty)));
+    out.push(format!(
+        "send_auth_not_pending={}",
+        code(mp.send_auth(1, b"x"))
+    ));
+    out.push(format!(
+        "complete_auth_not_pending={}",
+        code(mp.complete_auth(1))
+    ));
+    let args = [Variant::from(1)];
+    let unknown = client.rpc_id(rpc, 12345, "any_reliable", &args);
+    out.push(format!("rpc_unknown_peer={}", code(unknown)));
+    let own = client.rpc_id(rpc, me, "any_reliable", &args);
+    out.push(format!("rpc_self_remote={}", code(own)));
+    let unconfigured = client.rpc_id(rpc, 1, "_got", &args);
+    out.push(format!("rpc_no_config={}", code(unconfigured)));
+    let mp = client.scene_multiplayer("").unwrap();
+    mp.get_multiplayer_peer_mut().unwrap().close();
+    let closed = mp.send_bytes(b"x", 1, TransferMode::Reliable, 0);
+    out.push(format!("closed_send_bytes={}", code(closed)));
+    out.push(format!("closed_send_auth={}", code(mp.send_auth(1, b"x"))));
+    out.push(format!(
+        "closed_complete_auth={}",
+        code(mp.complete_auth(1))
+    ));
+    let closed_rpc = client.rpc_id(rpc, 1, "any_reliable", &args);
+    out.push(format!("closed_rpc={}", code(closed_rpc)));
+    out
+}
+
+#[test]
+fn refused_calls_return_godot_error_codes() {
+    let mut server = Server::start(|_| {});
+    let mut godot = launch(&server, "codes", &net_project(), &["--scenario=plain"]);
+    let id = wait_joined(&mut godot, &mut server);
+    wait_admitted(&mut server, id);
+    // Each refused call prints its reason; only the codes matter here.
+    for reason in [
+        "Trying to send an empty raw packet",
+        "pending_peers.has",
+        "Attempt to call RPC with unknown peer ID: 12345",
+        "on yourself is not allowed by selected mode",
+        "Unable to get the RPC configuration for the function \"_got\"",
+        "Trying to send a raw packet via a multiplayer peer which is not connected",
+        "get_connection_status() != MultiplayerPeer::CONNECTION_CONNECTED",
+        "Trying to call an RPC via a multiplayer peer which is not connected",
+    ] {
+        godot.expect_error(reason);
+    }
+    server.command(id, "api_errors", vec![]);
+    let line = godot.wait_for("did api_errors ", STEP, || server.poll());
+    let godot_codes: Vec<&str> = line["did api_errors ".len()..].split(' ').collect();
+    let ours = netscene_api_errors(&mut server);
+    assert_eq!(godot_codes.len(), ours.len(), "{line}");
+    for (theirs, ours) in godot_codes.iter().zip(&ours) {
+        if theirs.starts_with("rpc_unknown_peer=") {
+            // Godot only prints an error and returns OK; netscene returns the error.
+            assert_eq!(*theirs, "rpc_unknown_peer=0");
+            assert_eq!(ours, "rpc_unknown_peer=31");
+            continue;
+        }
+        assert_eq!(theirs, ours, "Godot's code vs netscene's");
+    }
+    godot.wait_for("signal server_disconnected", STEP, || server.poll());
+    godot.assert_clean();
 }

@@ -166,10 +166,16 @@ pub enum MultiplayerError {
     /// No multiplayer peer is set: `ERR_UNCONFIGURED`.
     #[error("no multiplayer peer is active")]
     NoPeer,
-    /// The peer is connecting or disconnected: `ERR_CONNECTION_ERROR` (RPC) /
-    /// `ERR_UNCONFIGURED` (other calls).
+    /// The peer is connecting or disconnected (`send_bytes`, `send_auth`, `complete_auth`,
+    /// `disconnect_peer`): `ERR_UNCONFIGURED`.
     #[error("the multiplayer peer is not connected")]
     NotConnected,
+    /// An RPC while the peer is connecting or disconnected: `ERR_CONNECTION_ERROR`.
+    #[error("cannot call an RPC: the multiplayer peer is not connected")]
+    RpcNotConnected,
+    /// `send_bytes` with no bytes: `ERR_INVALID_DATA`.
+    #[error("trying to send an empty raw packet")]
+    EmptyPacket,
     /// The node id does not name a live node, or the node is outside this API's branch:
     /// `ERR_INVALID_PARAMETER`.
     #[error("the node is not in the tree (or not under this multiplayer's root)")]
@@ -197,8 +203,8 @@ pub enum MultiplayerError {
     /// An invalid argument to the call: `ERR_INVALID_PARAMETER` (or the code given).
     #[error("invalid parameter: {0}")]
     InvalidParameter(String),
-    /// The call is not valid in the current state (e.g. auth already completed):
-    /// `ERR_FILE_CANT_WRITE` / `ERR_UNAVAILABLE` as in Godot.
+    /// The call is not valid in the current state of authentication (`send_auth` or
+    /// `complete_auth` after a side completed): `ERR_FILE_CANT_WRITE`, as in Godot.
     #[error("invalid state: {0}")]
     InvalidState(&'static str),
     /// The transport refused the packet.
@@ -218,9 +224,10 @@ impl MultiplayerError {
     pub fn code(&self) -> ErrorCode {
         match self {
             MultiplayerError::NoPeer | MultiplayerError::NoMultiplayer => ErrorCode::Unconfigured,
-            MultiplayerError::NotConnected => ErrorCode::ConnectionError,
-            MultiplayerError::Encode(_) => ErrorCode::InvalidData,
-            MultiplayerError::InvalidState(_) => ErrorCode::Unavailable,
+            MultiplayerError::NotConnected => ErrorCode::Unconfigured,
+            MultiplayerError::RpcNotConnected => ErrorCode::ConnectionError,
+            MultiplayerError::Encode(_) | MultiplayerError::EmptyPacket => ErrorCode::InvalidData,
+            MultiplayerError::InvalidState(_) => ErrorCode::FileCantWrite,
             MultiplayerError::UnknownInterface(_) => ErrorCode::DoesNotExist,
             MultiplayerError::Peer(e) => e.code(),
             _ => ErrorCode::InvalidParameter,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use netscene::MultiplayerEvent::*;
+use netscene::variant::ErrorCode;
 use netscene::{MultiplayerEvent, PacketError, RpcConfig, SceneMultiplayer};
 use support::{SERVER, World};
 
@@ -199,9 +200,20 @@ fn auth_calls_check_their_preconditions() {
     let mp = w.tree.scene_multiplayer(SERVER).unwrap();
     assert_eq!(mp.get_auth_timeout(), 3.0);
     assert!(mp.set_auth_timeout(-1.0).is_err());
-    assert!(mp.send_auth(c1, b"").is_err());
-    assert!(mp.send_auth(12345, b"x").is_err());
+    // With Godot's error codes (real Godot 4.6 and its source agree).
+    let code = |r: Result<(), netscene::MultiplayerError>| r.unwrap_err().code();
+    assert_eq!(code(mp.send_auth(c1, b"")), ErrorCode::InvalidParameter);
+    assert_eq!(code(mp.send_auth(12345, b"x")), ErrorCode::InvalidParameter);
+    assert_eq!(code(mp.complete_auth(12345)), ErrorCode::InvalidParameter);
     mp.complete_auth(c1).unwrap();
-    assert!(mp.complete_auth(c1).is_err(), "completed twice");
-    assert!(mp.send_auth(c1, b"late").is_err(), "data after completion");
+    assert_eq!(
+        code(mp.complete_auth(c1)),
+        ErrorCode::FileCantWrite,
+        "completed twice"
+    );
+    assert_eq!(
+        code(mp.send_auth(c1, b"late")),
+        ErrorCode::FileCantWrite,
+        "data after completion"
+    );
 }

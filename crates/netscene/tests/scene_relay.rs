@@ -54,10 +54,10 @@ fn raw_bytes_from_the_server_p1() {
     let p2 = w.client_path(1).to_owned();
     assert_eq!(packets(&mut w, &p1), vec![(1, vec![0xaa, 0xbb])]);
     assert!(packets(&mut w, &p2).is_empty());
-    assert!(matches!(
+    assert_eq!(
         send_bytes(&mut w, SERVER, &[], 0),
-        Err(MultiplayerError::InvalidParameter(_))
-    ));
+        Err(MultiplayerError::EmptyPacket)
+    );
 }
 
 #[test]
@@ -211,6 +211,10 @@ fn with_relay_off_clients_only_see_the_server() {
         send_bytes(&mut w, &p1, &[1], c2),
         Err(MultiplayerError::UnknownPeer(c2))
     );
+    // Nothing to send: Godot's ERR_INVALID_DATA (real Godot 4.6 returns 30).
+    let empty = send_bytes(&mut w, &p1, &[], 0).unwrap_err();
+    assert_eq!(empty, MultiplayerError::EmptyPacket);
+    assert_eq!(empty.code().code(), 30);
     send_bytes(&mut w, &p1, &[2], 0).unwrap();
     // Sent directly to the server, no RELAY.
     assert_eq!(w.take_sent(1)[0].data, vec![0x03, 0x02]);

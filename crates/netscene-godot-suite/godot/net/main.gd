@@ -162,6 +162,23 @@ func command(what: String, args: Array) -> void:
 			# [enabled]
 			mp.server_relay = args[0]
 			print("did set_relay %s: now %s" % [args[0], mp.server_relay])
+		"api_errors":
+			# Godot's return codes for refused calls, as "name=code" pairs; the last four after
+			# closing the peer (this client is gone then).
+			var out := []
+			out.append("send_bytes_empty=%d" % mp.send_bytes(PackedByteArray(), 1))
+			out.append("send_auth_not_pending=%d" % mp.send_auth(1, "x".to_utf8_buffer()))
+			out.append("complete_auth_not_pending=%d" % mp.complete_auth(1))
+			out.append("rpc_unknown_peer=%d" % $Rpc.rpc_id(12345, "any_reliable", 1))
+			var me := multiplayer.get_unique_id()
+			out.append("rpc_self_remote=%d" % $Rpc.rpc_id(me, "any_reliable", 1))
+			out.append("rpc_no_config=%d" % $Rpc.rpc_id(1, "_got", "a", 1))
+			multiplayer.multiplayer_peer.close()
+			out.append("closed_send_bytes=%d" % mp.send_bytes("x".to_utf8_buffer(), 1))
+			out.append("closed_send_auth=%d" % mp.send_auth(1, "x".to_utf8_buffer()))
+			out.append("closed_complete_auth=%d" % mp.complete_auth(1))
+			out.append("closed_rpc=%d" % $Rpc.rpc_id(1, "any_reliable", 1))
+			print("did api_errors %s" % " ".join(out))
 		"peers":
 			var peers := multiplayer.get_peers()
 			peers.sort()

@@ -46,7 +46,7 @@ impl SceneMultiplayer {
         }
         let n = tree.node(node).ok_or(MultiplayerError::InvalidNode)?;
         if self.link.status() != ConnectionStatus::Connected {
-            return Err(MultiplayerError::NotConnected);
+            return Err(MultiplayerError::RpcNotConnected);
         }
         let caller_id = self.link.unique_id();
         let Some(method_id) = n.table.id_of(method) else {

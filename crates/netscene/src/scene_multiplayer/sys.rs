@@ -199,9 +199,7 @@ impl SceneMultiplayer {
         channel: i32,
     ) -> Result<(), MultiplayerError> {
         if bytes.is_empty() {
-            return Err(MultiplayerError::InvalidParameter(
-                "trying to send an empty raw packet".into(),
-            ));
+            return Err(MultiplayerError::EmptyPacket);
         }
         if self.link.peer.is_none() {
             return Err(MultiplayerError::NoPeer);
