@@ -39,6 +39,7 @@ mod unresolved;
 mod values;
 mod visibility;
 mod visibility_update;
+mod watch;
 pub mod wire;
 
 pub use config::{
