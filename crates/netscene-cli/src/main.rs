@@ -28,6 +28,7 @@ mod demo;
 mod drain;
 mod health;
 mod inspect;
+mod limits;
 mod lobby;
 mod logging;
 mod metrics;

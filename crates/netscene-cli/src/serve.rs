@@ -15,6 +15,7 @@ use crate::arena::server::{self as arena, ServerArenaNodes};
 use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::drain::{self, Drain};
 use crate::health::{HealthServer, HealthState};
+use crate::limits::LimitArgs;
 use crate::logging::LogFormat;
 use crate::metrics::{MetricsTap, ServerMetrics};
 use crate::status_line::{StatusLine, Totals};
@@ -74,6 +75,8 @@ pub struct ServeArgs {
     agones_shutdown_when_empty: bool,
     #[command(flatten)]
     wss: WssArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// `--game`.
@@ -142,7 +145,9 @@ fn start_websocket(
         None => (None, String::new()),
     };
     let origins = args.wss.allowed_origins.clone();
-    let (peer, endpoint) = transport::start_ws_server(&args.bind, args.port, tls, origins)?;
+    let (mut peer, endpoint) = transport::start_ws_server(&args.bind, args.port, tls, origins)?;
+    args.limits
+        .apply_websocket(&mut peer, usize::from(args.max_clients));
     let mut renewal = None;
     if let (Some(files), Some(current)) = (args.wss.certificate_files(), peer.server_certificate())
     {
@@ -178,6 +183,7 @@ fn serve(
     let mut mp = SceneMultiplayer::new();
     mp.set_server_relay_enabled(!args.no_relay)
         .map_err(|e| format!("cannot configure the relay: {e}"))?;
+    args.limits.apply(&mut mp);
     if let Some(token) = &args.auth_token {
         token_auth::require_token(&mut mp, token.clone());
     }
@@ -348,7 +354,8 @@ fn handle_event(
         MultiplayerEvent::PeerConnected(peer) => {
             let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
             if peers > max_clients {
-                // ENet refuses extra clients itself; WebSocket has no limit of its own.
+                // ENet and WebSocket (max_peers) refuse extra clients before admission; this
+                // only guards against a transport that does not.
                 tracing::warn!(peer, max_clients, "refused: server full");
                 metrics.refused_full.inc();
                 if let Some(mp) = tree.scene_multiplayer("") {
