@@ -74,10 +74,14 @@ impl RootPathWatch {
 }
 
 /// True when the path climbs only before it descends: a resolved root then stays valid while
-/// the synchronizer and the root live.
+/// the synchronizer and the root live. `.` stays where it is, so it does not count.
 fn is_tidy(path: &NodePath) -> bool {
-    let descends_at = path.names().iter().position(|n| n.as_str() != "..");
-    descends_at.is_none_or(|at| path.names()[at..].iter().all(|n| n.as_str() != ".."))
+    let mut moves = path.names().iter().filter(|n| n.as_str() != ".");
+    let mut descending = false;
+    moves.all(|n| {
+        descending |= n.as_str() != "..";
+        !(descending && n.as_str() == "..")
+    })
 }
 
 /// A synchronizer's root now.
@@ -364,10 +368,21 @@ mod tests {
 
     #[test]
     fn tidy_paths_climb_before_they_descend() {
-        for path in ["..", "../..", "../Body", "Body/Head", "", "../../A/B"] {
+        for path in [
+            "..",
+            "../..",
+            "../Body",
+            "Body/Head",
+            "",
+            "../../A/B",
+            ".",
+            "./..",
+            "../.",
+            "./A",
+        ] {
             assert!(is_tidy(&NodePath::new(path)), "{path}");
         }
-        for path in ["A/..", "../A/../B", "A/B/.."] {
+        for path in ["A/..", "../A/../B", "A/B/..", "A/./.."] {
             assert!(!is_tidy(&NodePath::new(path)), "{path}");
         }
     }
