@@ -2,16 +2,18 @@
 //! token, a wrong one (the server drops the peer) and a refused one the client walks away from;
 //! the auth timeout (clients that never finish are dropped); `disconnect_peer` (the client sees
 //! `server_disconnected`, the other client `peer_disconnected`); `refuse_new_connections` (a
-//! client cannot join: `connection_failed`). Every connection signal of Godot is asserted here
-//! or in the relay test.
+//! client cannot join: `connection_failed`); and netscene clients next to a Godot client see the
+//! signals it sees, in its order. Every connection signal of Godot is asserted here or in the
+//! relay test.
 
 mod net_support;
 
 use std::time::Duration;
 
 use net_support::{STEP, Server, launch, net_project, rpc_line, wait_admitted, wait_joined};
-use netscene::{MultiplayerApi, MultiplayerEvent, PeerId, SceneMultiplayer};
+use netscene::{MultiplayerApi, MultiplayerEvent, PeerId, SceneMultiplayer, SceneTree};
 use netscene_godot_suite::GodotClient;
+use netscene_websocket::WebSocketMultiplayerPeer;
 
 /// The id a pending client prints in its `peer_authenticating` line.
 fn authenticating(client: &mut GodotClient, server: &mut Server) -> PeerId {
@@ -249,4 +251,132 @@ fn disconnect_peer_and_refuse_new_connections() {
     for client in [&mut a, &mut b, &mut c] {
         client.assert_clean();
     }
+}
+
+/// A netscene client of `server` (WebSocket, an empty scene).
+fn netscene_client(server: &Server) -> SceneTree {
+    let mut peer = WebSocketMultiplayerPeer::new();
+    peer.create_client(&format!("ws://127.0.0.1:{}", server.port), None)
+        .unwrap();
+    let multiplayer = SceneMultiplayer::with_peer(Box::new(peer)).unwrap();
+    SceneTree::with_multiplayer(Box::new(multiplayer))
+}
+
+/// One frame of the server and the netscene clients; their events are appended.
+fn pump(server: &mut Server, clients: &mut [(&mut SceneTree, &mut Vec<MultiplayerEvent>)]) {
+    server.poll();
+    for (tree, events) in clients.iter_mut() {
+        tree.poll().expect("netscene client poll");
+        events.extend(tree.drain_events(""));
+    }
+}
+
+#[test]
+fn netscene_clients_see_the_signals_godot_clients_see() {
+    use MultiplayerEvent::{
+        ConnectedToServer, PeerConnected, PeerDisconnected, ServerDisconnected,
+    };
+    let mut server = Server::start(|_| {});
+    let (mut n1, mut events1) = (netscene_client(&server), Vec::new());
+    let start = std::time::Instant::now();
+    while !events1.contains(&ConnectedToServer) {
+        assert!(start.elapsed() < STEP, "the netscene client did not join");
+        pump(&mut server, &mut [(&mut n1, &mut events1)]);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let id1 = n1.multiplayer("").unwrap().get_unique_id();
+
+    // A Godot client joins second: its signals, and what the first (netscene) client sees.
+    let mut godot = launch(&server, "g", &net_project(), &["--scenario=plain"]);
+    let line = godot.wait_for("signal ", STEP, || {
+        pump(&mut server, &mut [(&mut n1, &mut events1)])
+    });
+    let id_g: PeerId = line
+        .strip_prefix("signal connected_to_server as ")
+        .unwrap_or_else(|| panic!("Godot's first signal: {line}"))
+        .parse()
+        .unwrap();
+    for expected in [
+        "signal peer_connected 1".to_owned(),
+        format!("signal peer_connected {id1}"),
+    ] {
+        let next = godot.wait_for("signal ", STEP, || {
+            pump(&mut server, &mut [(&mut n1, &mut events1)])
+        });
+        assert_eq!(next, expected);
+    }
+    // A netscene client joining second sees the same, in the same order.
+    let (mut n2, mut events2) = (netscene_client(&server), Vec::new());
+    let start = std::time::Instant::now();
+    while events2.len() < 4 {
+        assert!(start.elapsed() < STEP, "n2 events: {events2:?}");
+        pump(
+            &mut server,
+            &mut [(&mut n1, &mut events1), (&mut n2, &mut events2)],
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let id2 = n2.multiplayer("").unwrap().get_unique_id();
+    assert_eq!(events2[..2], [ConnectedToServer, PeerConnected(1)]);
+    let mut others = events2[2..].to_vec();
+    others.sort_by_key(|e| format!("{e:?}"));
+    let mut expected = vec![PeerConnected(id1), PeerConnected(id_g)];
+    expected.sort_by_key(|e| format!("{e:?}"));
+    assert_eq!(others, expected);
+    godot.wait_for(&format!("signal peer_connected {id2}"), STEP, || {
+        pump(
+            &mut server,
+            &mut [(&mut n1, &mut events1), (&mut n2, &mut events2)],
+        )
+    });
+
+    // n2 leaves: both other clients see it go.
+    n2.multiplayer("")
+        .unwrap()
+        .get_multiplayer_peer_mut()
+        .unwrap()
+        .close();
+    godot.wait_for(&format!("signal peer_disconnected {id2}"), STEP, || {
+        pump(&mut server, &mut [(&mut n1, &mut events1)])
+    });
+    let start = std::time::Instant::now();
+    while !events1.contains(&PeerDisconnected(id2)) {
+        assert!(start.elapsed() < STEP, "n1 events: {events1:?}");
+        pump(&mut server, &mut [(&mut n1, &mut events1)]);
+    }
+
+    // The server closes: the server goes, and nothing is said of the other client (Godot
+    // prints no peer_disconnected for it either).
+    events1.clear();
+    server
+        .multiplayer()
+        .get_multiplayer_peer_mut()
+        .unwrap()
+        .close();
+    for expected in ["signal peer_disconnected 1", "signal server_disconnected"] {
+        let next = godot.wait_for("signal ", STEP, || {
+            pump(&mut server, &mut [(&mut n1, &mut events1)])
+        });
+        assert_eq!(next, expected);
+    }
+    let start = std::time::Instant::now();
+    while !events1.contains(&ServerDisconnected) {
+        assert!(start.elapsed() < STEP, "n1 events: {events1:?}");
+        pump(&mut server, &mut [(&mut n1, &mut events1)]);
+    }
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_millis(300) {
+        pump(&mut server, &mut [(&mut n1, &mut events1)]);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    godot.update();
+    assert_eq!(events1, [PeerDisconnected(1), ServerDisconnected]);
+    assert!(
+        !godot
+            .stdout_lines()
+            .any(|l| l == format!("signal peer_disconnected {id1}")),
+        "{}",
+        godot.transcript_text()
+    );
+    godot.assert_clean();
 }
