@@ -216,8 +216,8 @@ fn spawners_and_synchronizers_with_their_configs() {
     let score = sync(l, "/root/World/ScoreSync");
     assert_eq!(score.root_node.as_deref(), Some("/root/World"));
     assert_eq!(score.config.as_deref(), Some("res://configs/score.tres:1"));
-    assert_eq!(score.spawn_order(), [".:score", ".:round"]);
-    assert_eq!(score.sync_order(), [".:round"]);
+    assert_eq!(score.spawn_order(), [".:score", ".:wave"]);
+    assert_eq!(score.sync_order(), [".:wave"]);
     assert_eq!(score.watch_order(), [".:score"]);
 
     // Spawnable scenes get tables of their own, paths relative to their root.
