@@ -15,6 +15,9 @@ fn agones_fake_server() {
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
+    // Only this build's platform: offline, cargo has downloaded just its packages (a fresh
+    // machine has no Windows-only crates, and unfiltered metadata fails wanting them).
+    let target = std::env::var("TARGET").expect("cargo sets TARGET for build scripts");
     let output = Command::new(cargo)
         .args([
             "metadata",
@@ -22,6 +25,8 @@ fn agones_fake_server() {
             "1",
             "--offline",
             "--all-features",
+            "--filter-platform",
+            &target,
             "--manifest-path",
         ])
         .arg(manifest.join("Cargo.toml"))
