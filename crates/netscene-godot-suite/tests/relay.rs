@@ -1,14 +1,16 @@
 //! Server relay between two real Godot 4.6 clients through a netscene server: RPCs with
 //! `rpc_id(other)` and `rpc()` from a client, raw bytes (`send_bytes` / `peer_packet`) to one,
 //! to all and to all but one, relay announcements (`peer_connected` / `peer_disconnected` of the
-//! other client); and the same traffic with `server_relay` off, where nothing crosses.
+//! other client); the same between a Godot client and a netscene client; and the same traffic
+//! with `server_relay` off, where nothing crosses.
 
 mod net_support;
 
 use net_support::{
-    STEP, Server, launch, net_project, printed, rpc_line, sync_with, wait_admitted, wait_joined,
+    NODE_LEVEL_METHOD, NetsceneClient, STEP, Server, launch, net_project, printed, rpc_line,
+    sync_with, wait_admitted, wait_joined,
 };
-use netscene::{MultiplayerEvent, PacketError, PeerId, TransferMode, Variant};
+use netscene::{MultiplayerEvent, PacketError, PeerId, RpcRejection, TransferMode, Variant};
 use netscene_godot_suite::GodotClient;
 
 /// Tells `from` to `send_bytes(text, to)` (reliable, channel 0) and waits until it did.
@@ -301,4 +303,135 @@ fn without_relay_clients_reach_only_the_server() {
     assert_eq!(b.wait_exit(STEP, || server.poll()), 0);
     a.assert_clean();
     b.assert_clean();
+}
+
+#[test]
+fn a_godot_client_and_a_netscene_client_talk_through_the_relay() {
+    let mut server = Server::start(|_| {});
+    let mut godot = launch(&server, "g", &net_project(), &["--scenario=plain"]);
+    let id_g = wait_joined(&mut godot, &mut server);
+    let mut ns = NetsceneClient::connect(&server);
+    ns.wait(&mut server, "the announcement of the Godot client", |c| {
+        c.events.contains(&MultiplayerEvent::PeerConnected(id_g))
+    });
+    let id_n = ns.id();
+    godot.wait_for(&format!("signal peer_connected {id_n}"), STEP, || {
+        server.poll();
+        ns.poll();
+    });
+
+    // Godot -> netscene client, twice (the second with the cached id), then rpc() to all.
+    for value in ["g-to-n-1", "g-to-n-2"] {
+        server.command_rpc(id_g, "Main/Rpc", "any_reliable", Some(id_n), value);
+        ns.wait(&mut server, value, |c| {
+            c.calls()
+                .iter()
+                .any(|call| call.from == id_g && call.value == value)
+        });
+    }
+    server.command_rpc(id_g, "Main/Rpc", NODE_LEVEL_METHOD, None, "g-to-all");
+    ns.wait(&mut server, "g-to-all", |c| {
+        c.calls()
+            .iter()
+            .any(|call| call.method == NODE_LEVEL_METHOD && call.value == "g-to-all")
+    });
+    server.wait_call("g-to-all on the server", |c| c.value == "g-to-all");
+
+    // netscene client -> Godot, twice, and an authority method Godot refuses (it is the
+    // server's), with the netscene client as the sender Godot names.
+    let rpc = ns.scene.rpc;
+    for value in ["n-to-g-1", "n-to-g-2"] {
+        ns.tree
+            .rpc_id(rpc, id_g, "any_reliable", &[value.into()])
+            .unwrap();
+        godot.wait_for(&rpc_line("any_reliable", "Rpc", id_n, value), STEP, || {
+            server.poll();
+            ns.poll();
+        });
+    }
+    let refusal = format!("RPC 'auth_remote' is not allowed on node /root/Main/Rpc from: {id_n}.");
+    godot.expect_error(&refusal);
+    ns.tree
+        .rpc_id(rpc, id_g, "auth_remote", &["n-refused".into()])
+        .unwrap();
+    // ... and the netscene client refuses Godot's call of its server-owned method.
+    server.command_rpc(id_g, "Main/Rpc", "auth_remote", Some(id_n), "g-refused");
+    ns.wait(&mut server, "the refusal of Godot's authority call", |c| {
+        c.events.iter().any(|e| {
+            matches!(e, MultiplayerEvent::RpcRejected { from, reason: RpcRejection::NotAuthority { authority: 1 }, .. } if *from == id_g)
+        })
+    });
+
+    // Raw bytes both ways.
+    ns.multiplayer()
+        .send_bytes(b"raw-n-to-g", id_g, TransferMode::Reliable, 0)
+        .unwrap();
+    godot.wait_for(
+        &format!("signal peer_packet {id_n} raw-n-to-g"),
+        STEP,
+        || {
+            server.poll();
+            ns.poll();
+        },
+    );
+    send_bytes_polling(&mut server, &mut godot, &mut ns, id_g, id_n, "raw-g-to-n");
+    ns.wait(&mut server, "raw-g-to-n", |c| {
+        c.events.iter().any(|e| {
+            matches!(e, MultiplayerEvent::PeerPacket { from, data } if *from == id_g && data == b"raw-g-to-n")
+        })
+    });
+
+    sync_with(&mut godot, &mut server, id_g, "mixed-relay");
+    godot.update();
+    assert!(
+        godot
+            .transcript()
+            .iter()
+            .any(|l| l.stderr && l.text.contains(&refusal)),
+        "Godot did not refuse\n{}",
+        godot.transcript_text()
+    );
+    assert!(!printed(
+        &mut godot,
+        &rpc_line("auth_remote", "Rpc", id_n, "n-refused")
+    ));
+    assert!(!ns.calls().iter().any(|c| c.value == "g-refused"));
+    server.command(id_g, "quit", vec![]);
+    assert_eq!(
+        godot.wait_exit(STEP, || {
+            server.poll();
+            ns.poll();
+        }),
+        0
+    );
+    ns.wait(&mut server, "the Godot client leaving", |c| {
+        c.events.contains(&MultiplayerEvent::PeerDisconnected(id_g))
+    });
+    godot.assert_clean();
+    let unexpected: Vec<_> = ns
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(e, MultiplayerEvent::PacketRejected { .. })
+                || matches!(e, MultiplayerEvent::RpcRejected { from, .. } if *from != id_g)
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+}
+
+/// [`send_bytes`] that keeps the netscene client polled while waiting.
+fn send_bytes_polling(
+    server: &mut Server,
+    client: &mut GodotClient,
+    ns: &mut NetsceneClient,
+    from: PeerId,
+    to: PeerId,
+    text: &str,
+) {
+    let mode = Variant::from(TransferMode::Reliable as i64);
+    server.command(from, "bytes", vec![to.into(), text.into(), mode, 0.into()]);
+    client.wait_for(&format!("did bytes {to} {text}: OK"), STEP, || {
+        server.poll();
+        ns.poll();
+    });
 }

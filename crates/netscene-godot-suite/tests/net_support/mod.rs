@@ -210,47 +210,17 @@ impl Server {
 
     fn with_tree(mut tree: SceneTree, port: u16, wire: Option<Arc<Mutex<Vec<Wire>>>>) -> Self {
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let main = tree.add_path("/root/Main").unwrap();
-        // The server only sends `command`; Godot's copy runs it.
-        tree.on_rpc_dynamic(
-            main,
-            "command",
-            RpcConfig::authority(),
-            handler(|_, _| Ok(())),
-        )
-        .unwrap();
-        let rpc = tree.add_path("/root/Main/Rpc").unwrap();
-        let owned = tree.add_path("/root/Main/Owned").unwrap();
-        let unicode = tree.add_path("/root/Main/Nœud ✓").unwrap();
-        for node in [rpc, owned, unicode] {
-            for (method, config) in rpc_methods() {
-                record_rpc(&mut tree, node, method, config, &calls);
-            }
-        }
-        // Godot's rpc_config: node level, not script level.
-        let node = tree.node_mut(rpc).unwrap();
-        let recorder = recording_handler(Arc::clone(&calls), "Main/Rpc".into(), NODE_LEVEL_METHOD);
-        node.add_method(NODE_LEVEL_METHOD, recorder);
-        node.set_rpc_config(NODE_LEVEL_METHOD, RpcConfig::any_peer());
-        tree.add_path("/root/Main/Many").unwrap();
-        let mut server = Server {
+        let scene = build_scene(&mut tree, &calls);
+        Server {
             tree,
             port,
-            scene: Scene {
-                main,
-                rpc,
-                owned,
-                unicode,
-                cells: Vec::new(),
-            },
+            scene,
             calls,
             events: Vec::new(),
             event_times: Vec::new(),
             wire,
             branch: String::new(),
-        };
-        server.add_cells(60);
-        server
+        }
     }
 
     /// Adds cells under `Main/Many` until there are `total` (`C00`, `C01`, ..., as main.gd
@@ -417,6 +387,118 @@ impl Server {
             .lock()
             .unwrap()
             .clone()
+    }
+}
+
+/// Builds the mirror of `godot/net`'s scene in `tree` (with 60 cells), recording calls in
+/// `calls`.
+fn build_scene(tree: &mut SceneTree, calls: &Arc<Mutex<Vec<Call>>>) -> Scene {
+    let main = tree.add_path("/root/Main").unwrap();
+    // A server only sends `command`; Godot's copy runs it.
+    tree.on_rpc_dynamic(
+        main,
+        "command",
+        RpcConfig::authority(),
+        handler(|_, _| Ok(())),
+    )
+    .unwrap();
+    let rpc = tree.add_path("/root/Main/Rpc").unwrap();
+    let owned = tree.add_path("/root/Main/Owned").unwrap();
+    let unicode = tree.add_path("/root/Main/Nœud ✓").unwrap();
+    for node in [rpc, owned, unicode] {
+        for (method, config) in rpc_methods() {
+            record_rpc(tree, node, method, config, calls);
+        }
+    }
+    // Godot's rpc_config: node level, not script level.
+    let node = tree.node_mut(rpc).unwrap();
+    let recorder = recording_handler(Arc::clone(calls), "Main/Rpc".into(), NODE_LEVEL_METHOD);
+    node.add_method(NODE_LEVEL_METHOD, recorder);
+    node.set_rpc_config(NODE_LEVEL_METHOD, RpcConfig::any_peer());
+    let many = tree.add_path("/root/Main/Many").unwrap();
+    let cells = (0..60)
+        .map(|i| {
+            let cell = tree.add_child(many, format!("C{i:02}")).unwrap();
+            record_rpc(tree, cell, "hit", RpcConfig::any_peer(), calls);
+            cell
+        })
+        .collect();
+    Scene {
+        main,
+        rpc,
+        owned,
+        unicode,
+        cells,
+    }
+}
+
+/// A netscene client (WebSocket) with the same scene as the Godot clients, for traffic
+/// between netscene and Godot clients through the server.
+pub struct NetsceneClient {
+    /// The client's tree.
+    pub tree: SceneTree,
+    /// The mirrored scene.
+    pub scene: Scene,
+    /// Every RPC its handlers ran.
+    pub calls: Arc<Mutex<Vec<Call>>>,
+    /// Every event of its SceneMultiplayer.
+    pub events: Vec<MultiplayerEvent>,
+}
+
+impl NetsceneClient {
+    /// Starts connecting to `server`.
+    pub fn connect(server: &Server) -> Self {
+        let mut peer = WebSocketMultiplayerPeer::new();
+        peer.create_client(&format!("ws://127.0.0.1:{}", server.port), None)
+            .expect("a WebSocket client");
+        let multiplayer = SceneMultiplayer::with_peer(Box::new(peer)).expect("the client peer");
+        let mut tree = SceneTree::with_multiplayer(Box::new(multiplayer));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let scene = build_scene(&mut tree, &calls);
+        NetsceneClient {
+            tree,
+            scene,
+            calls,
+            events: Vec::new(),
+        }
+    }
+
+    /// One frame of the client; its events are kept.
+    pub fn poll(&mut self) {
+        self.tree.poll().expect("netscene client poll");
+        let events = self.tree.drain_events("");
+        self.events.extend(events);
+    }
+
+    /// This client's id (0 before it joined).
+    pub fn id(&mut self) -> PeerId {
+        self.tree.multiplayer("").map_or(0, |mp| mp.get_unique_id())
+    }
+
+    /// The client's SceneMultiplayer.
+    pub fn multiplayer(&mut self) -> &mut SceneMultiplayer {
+        self.tree.scene_multiplayer("").expect("a SceneMultiplayer")
+    }
+
+    /// Copies of the recorded calls.
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    /// Polls it and `server` until `done` holds for this client.
+    pub fn wait(&mut self, server: &mut Server, what: &str, done: impl Fn(&Self) -> bool) {
+        let start = Instant::now();
+        while !done(self) {
+            assert!(
+                start.elapsed() < STEP,
+                "netscene client: no {what} within {STEP:?}; events {:#?}; calls {:#?}",
+                self.events,
+                self.calls()
+            );
+            server.poll();
+            self.poll();
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 }
 
