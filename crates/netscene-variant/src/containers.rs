@@ -180,38 +180,58 @@ impl Dictionary {
 
 impl PartialEq for Dictionary {
     fn eq(&self, other: &Self) -> bool {
-        if self.key_type != other.key_type
-            || self.value_type != other.value_type
-            || self.entries.len() != other.entries.len()
-        {
-            return false;
-        }
-        // Compared as maps, as Godot does. Keys are unique, so each pair of entries is compared
-        // at most once: comparing a pair twice (in order, then again by key lookup) doubles the
-        // work at every nesting level, which a peer can nest into hours of CPU.
-        let same_keys = self
-            .entries
-            .iter()
-            .zip(&other.entries)
-            .take_while(|((k, _), (ok, _))| same_key(k, ok))
-            .count();
-        if self.entries[..same_keys]
-            .iter()
-            .zip(&other.entries[..same_keys])
-            .any(|((_, v), (_, ov))| v != ov)
-        {
-            return false;
-        }
-        let (rest, other_rest) = (&self.entries[same_keys..], &other.entries[same_keys..]);
-        // rest[0] and other_rest[0] have different keys (already compared): skip that pair.
-        rest.iter().enumerate().all(|(i, (k, v))| {
-            other_rest
-                .iter()
-                .enumerate()
-                .find(|&(j, (ok, _))| (i, j) != (0, 0) && same_key(ok, k))
-                .is_some_and(|(_, (_, ov))| ov == v)
-        })
+        self.key_type == other.key_type
+            && self.value_type == other.value_type
+            && entries_match(self, other, |v, w| v == w)
     }
+}
+
+/// Compares two dictionaries as maps, as Godot does: the same number of entries, and for each
+/// entry of `a` the entry of `b` with the same key, whose value `values_match` accepts.
+///
+/// Each pair of entries is compared at most once, so the work is linear in the dictionaries'
+/// size at every nesting level: in order while the keys match (the common case), then through
+/// a hash of the remaining keys. Comparing a pair twice made nested reordered dictionaries
+/// 2^depth work, and looking keys up one by one made reordered ones quadratic, both of which a
+/// peer could send (as twin keys of one dictionary) to tie up the decoder.
+pub(crate) fn entries_match(
+    a: &Dictionary,
+    b: &Dictionary,
+    values_match: impl Fn(&Variant, &Variant) -> bool,
+) -> bool {
+    if a.entries.len() != b.entries.len() {
+        return false;
+    }
+    let mut in_order = 0;
+    for ((k, v), (l, w)) in a.entries.iter().zip(&b.entries) {
+        if !same_key(k, l) {
+            break;
+        }
+        if !values_match(v, w) {
+            return false;
+        }
+        in_order += 1;
+    }
+    let (rest, b_rest) = (&a.entries[in_order..], &b.entries[in_order..]);
+    if rest.is_empty() {
+        return true;
+    }
+    let state = RandomState::new();
+    let hash = |key: &Variant| {
+        let mut h = state.build_hasher();
+        hash_variant(key, &mut h);
+        h.finish()
+    };
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(b_rest.len());
+    for (j, (l, _)) in b_rest.iter().enumerate() {
+        by_hash.entry(hash(l)).or_default().push(j);
+    }
+    rest.iter().all(|(k, v)| {
+        by_hash
+            .get(&hash(k))
+            .and_then(|candidates| candidates.iter().find(|&&j| same_key(&b_rest[j].0, k)))
+            .is_some_and(|&j| values_match(v, &b_rest[j].1))
+    })
 }
 
 impl FromIterator<(Variant, Variant)> for Dictionary {
