@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use netscene::peer::TappedPeer;
+use netscene::peer::{ConnectionStatus, TappedPeer};
 use netscene::{MultiplayerApi, MultiplayerEvent, MultiplayerPeer, SceneMultiplayer, SceneTree};
 
 use crate::agones::Agones;
@@ -275,6 +275,12 @@ fn serve(
             .multiplayer("")
             .map(|mp| mp.get_peers())
             .unwrap_or_default();
+        // A transport that closed itself (socket error) fails /healthz.
+        let open = tree
+            .multiplayer("")
+            .and_then(|mp| mp.get_multiplayer_peer())
+            .is_some_and(|peer| peer.get_connection_status() == ConnectionStatus::Connected);
+        health_state.set_transport_open(open);
         let peers = ids.len();
         if let Some(agones) = &mut agones {
             agones.tick(&ids);
