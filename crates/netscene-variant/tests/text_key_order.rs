@@ -210,3 +210,27 @@ fn hostile_keys_sort_without_panicking() {
     assert_eq!(d.len(), 300 - 24);
     assert_eq!(written_keys(&v).len(), d.len());
 }
+
+#[test]
+fn keys_nesting_equal_arrays_sort_in_linear_time() {
+    // [X, 0] and [X, 1] with X = [[[…[0]…]]] 60 deep: Godot's Array `<` compares equal
+    // elements both ways, 2^60 steps; one three-way walk decides the same order.
+    let mut nested = Variant::Int(0);
+    for _ in 0..60 {
+        nested = Variant::Array(Array::from_vec(vec![nested]));
+    }
+    let key = |last: i64| Variant::Array(Array::from_vec(vec![nested.clone(), last.into()]));
+    let v = dict(vec![key(1), key(0)]);
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(var_to_str(&v)));
+    let text = result
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("var_to_str took over a minute: key comparison is exponential");
+    let zero = text
+        .find(&format!("{}, 0]: 1", "]".repeat(60)))
+        .expect("key ending in 0");
+    let one = text
+        .find(&format!("{}, 1]: 0", "]".repeat(60)))
+        .expect("key ending in 1");
+    assert!(zero < one, "{text}");
+}
