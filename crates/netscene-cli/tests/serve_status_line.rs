@@ -24,6 +24,9 @@ fn a_terminal_shows_the_status_line_between_the_logs() {
     let output = Command::new("timeout")
         .args(["60", "script", "-qfec", &inner, "/dev/null"])
         .env_remove("RUST_LOG")
+        // indicatif draws nothing when TERM is unset or "dumb" (CI shells, `env -i`): the
+        // pseudo-terminal gets a real terminal type whatever the caller's environment.
+        .env("TERM", "xterm")
         .output()
         .expect("run script");
     let text = String::from_utf8_lossy(&output.stdout);
