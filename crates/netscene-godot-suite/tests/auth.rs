@@ -10,7 +10,9 @@ mod net_support;
 
 use std::time::Duration;
 
-use net_support::{STEP, Server, launch, net_project, rpc_line, wait_admitted, wait_joined};
+use net_support::{
+    NetsceneClient, STEP, Server, launch, net_project, rpc_line, wait_admitted, wait_joined,
+};
 use netscene::{MultiplayerApi, MultiplayerEvent, PeerId, SceneMultiplayer, SceneTree};
 use netscene_godot_suite::GodotClient;
 use netscene_websocket::WebSocketMultiplayerPeer;
@@ -379,4 +381,145 @@ fn netscene_clients_see_the_signals_godot_clients_see() {
         godot.transcript_text()
     );
     godot.assert_clean();
+}
+
+/// A netscene client that authenticates as `godot/net`'s main.gd does: it sends `token` when
+/// the server is pending (unless empty) and completes when the server answers "welcome".
+fn authenticating_netscene_client(server: &Server, token: &'static [u8]) -> NetsceneClient {
+    let mut client = NetsceneClient::connect(server);
+    client.multiplayer().set_auth_callback(Some(Box::new(
+        |mp: &mut SceneMultiplayer, peer, data: &[u8]| {
+            if data == b"welcome" {
+                mp.complete_auth(peer).unwrap();
+            }
+        },
+    )));
+    client.token = token;
+    client
+}
+
+#[test]
+fn netscene_clients_authenticate_as_godot_clients_do() {
+    use MultiplayerEvent::{
+        ConnectedToServer, PeerAuthenticating, PeerAuthenticationFailed, PeerConnected,
+        ServerDisconnected,
+    };
+    let mut server = Server::start(|mp| {
+        // No server-side timeout: the silent clients drop the server themselves.
+        mp.set_auth_timeout(0.0).unwrap();
+        mp.set_auth_callback(Some(Box::new(
+            |mp: &mut SceneMultiplayer, peer, data: &[u8]| match data {
+                b"sesame" => {
+                    mp.send_auth(peer, b"welcome").unwrap();
+                    mp.complete_auth(peer).unwrap();
+                }
+                _ => mp.disconnect_peer(peer).unwrap(),
+            },
+        )));
+    });
+    let project = net_project();
+    let mut godot = [
+        launch(
+            &server,
+            "good",
+            &project,
+            &["--scenario=auth", "--token=sesame"],
+        ),
+        launch(
+            &server,
+            "bad",
+            &project,
+            &["--scenario=auth", "--token=wrong"],
+        ),
+        launch(&server, "silent", &project, &["--scenario=auth_silent"]),
+    ];
+    let mut ours = [
+        authenticating_netscene_client(&server, b"sesame"),
+        authenticating_netscene_client(&server, b"wrong"),
+        authenticating_netscene_client(&server, b""),
+    ];
+    let pump_all = |server: &mut Server, ours: &mut [NetsceneClient; 3]| {
+        server.poll();
+        for client in ours.iter_mut() {
+            client.poll();
+            if client.events.last() == Some(&PeerAuthenticating(1)) && !client.token_sent {
+                client.token_sent = true;
+                if !client.token.is_empty() {
+                    let token = client.token;
+                    client.multiplayer().send_auth(1, token).unwrap();
+                }
+            }
+        }
+    };
+    // Godot's signals, in order, for each kind of client ...
+    let expected: [&[&str]; 3] = [
+        &[
+            "signal peer_authenticating 1",
+            "signal connected_to_server as ",
+            "signal peer_connected 1",
+        ],
+        &[
+            "signal peer_authenticating 1",
+            "signal peer_authentication_failed 1",
+            "signal server_disconnected",
+        ],
+        &[
+            "signal peer_authenticating 1",
+            "signal peer_authentication_failed 1",
+            "signal server_disconnected",
+        ],
+    ];
+    for (client, lines) in godot.iter_mut().zip(expected) {
+        for line in lines {
+            let got = client.wait_for("signal ", STEP, || pump_all(&mut server, &mut ours));
+            assert!(
+                got.starts_with(line),
+                "{}: {got:?}, expected {line:?}",
+                client.name()
+            );
+        }
+    }
+    // ... are the events of the netscene client of the same kind.
+    let expected_events: [&[MultiplayerEvent]; 3] = [
+        &[PeerAuthenticating(1), ConnectedToServer, PeerConnected(1)],
+        &[
+            PeerAuthenticating(1),
+            PeerAuthenticationFailed(1),
+            ServerDisconnected,
+        ],
+        &[
+            PeerAuthenticating(1),
+            PeerAuthenticationFailed(1),
+            ServerDisconnected,
+        ],
+    ];
+    let start = std::time::Instant::now();
+    while ours
+        .iter()
+        .zip(expected_events)
+        .any(|(c, e)| c.events.len() < e.len())
+    {
+        assert!(
+            start.elapsed() < STEP,
+            "{:#?}",
+            ours.each_ref().map(|c| &c.events)
+        );
+        pump_all(&mut server, &mut ours);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    server.poll_for(Duration::from_millis(300));
+    for (client, events) in ours.iter().zip(expected_events) {
+        assert_eq!(client.events[..events.len()], *events);
+        // Besides: the two admitted clients learn of each other (relay), nothing else.
+        assert!(
+            client.events[events.len()..]
+                .iter()
+                .all(|e| matches!(e, PeerConnected(id) if *id > 1)),
+            "{:#?}",
+            client.events
+        );
+    }
+    for client in &mut godot {
+        client.assert_clean();
+    }
 }

@@ -443,6 +443,10 @@ pub struct NetsceneClient {
     pub calls: Arc<Mutex<Vec<Call>>>,
     /// Every event of its SceneMultiplayer.
     pub events: Vec<MultiplayerEvent>,
+    /// An auth token for the test to send (the auth tests' clients).
+    pub token: &'static [u8],
+    /// Whether the test sent [`token`](Self::token).
+    pub token_sent: bool,
 }
 
 impl NetsceneClient {
@@ -460,6 +464,8 @@ impl NetsceneClient {
             scene,
             calls,
             events: Vec::new(),
+            token: b"",
+            token_sent: false,
         }
     }
 
