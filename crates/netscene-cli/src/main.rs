@@ -33,6 +33,7 @@ mod lobby;
 mod logging;
 mod metrics;
 mod serve;
+mod signal;
 mod stats;
 mod status_line;
 mod token_auth;
@@ -66,6 +67,9 @@ enum Command {
     /// The wire contract of a Godot project (RPC ids, checksums, spawners, synchronizers);
     /// `--against` lists differences that break the wire.
     Inspect(inspect::InspectArgs),
+    /// The WebRTC lobby signaling server: games join lobbies and exchange their offers,
+    /// answers and ICE candidates here (JSON over WebSocket; see the README).
+    Signal(signal::SignalArgs),
 }
 
 /// Value parser for text flags where an empty value can only be a mistake (`--name ""`,
@@ -120,5 +124,6 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Variant(args) => variant_cmd::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Signal(args) => signal::run(args),
     }
 }

@@ -557,6 +557,7 @@ impl ConnectionInner {
             return Err(WebRtcError::ChannelNotOpen);
         }
         let binary = slot.write_mode == WriteMode::Binary;
+        let timed = slot.config.max_packet_lifetime.is_some();
         let Some(id) = slot.rtc_id else {
             return Err(WebRtcError::ChannelNotOpen);
         };
@@ -565,10 +566,13 @@ impl ConnectionInner {
         };
         match channel.write(binary, data) {
             Ok(true) => {
-                // Transmit now rather than at the next poll: a packet on a channel with a
-                // 1 ms maxPacketLifetime (Godot's default) would otherwise often be abandoned
-                // by SCTP before it ever left.
-                self.drain();
+                // A packet with a lifetime (Godot's unreliable channels: 1 ms by default) is
+                // transmitted at once: waiting for the next poll, SCTP would often abandon it
+                // before it ever left. Reliable packets wait for the poll, which sends them
+                // together (draining per packet made 2000 reliable packets 50x slower).
+                if timed {
+                    self.drain();
+                }
                 Ok(())
             }
             Ok(false) => Err(WebRtcError::BufferFull),

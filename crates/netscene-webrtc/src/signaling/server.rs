@@ -324,6 +324,7 @@ impl SignalingServer {
         if let Some(client) = self.clients.get_mut(&id) {
             client.member = Some((name.clone(), peer_id));
         }
+        tracing::info!(lobby = %name, peer = peer_id, mesh, "joined");
         self.send(
             id,
             &ServerMessage::Joined {
@@ -362,6 +363,7 @@ impl SignalingServer {
             return;
         };
         lobby.members.remove(&peer_id);
+        tracing::info!(lobby = %name, peer = peer_id, "left");
         let notify: Vec<u64> = lobby
             .members
             .iter()
