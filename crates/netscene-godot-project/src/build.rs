@@ -126,6 +126,7 @@ impl GodotProject {
                 file: "res://project.godot".into(),
                 line: 1,
             },
+            opaque: false,
         };
         for autoload in self.autoloads.clone() {
             let origin = Origin {
@@ -158,6 +159,7 @@ impl GodotProject {
                     scene: None,
                     placeholder: None,
                     origin,
+                    opaque: false,
                 }
             };
             root.children.push(node);
@@ -199,10 +201,15 @@ impl GodotProject {
                 scenes.push(self.scene_table(&tree, &path, &mut ids, &mut warnings)?);
             }
         }
+        // Scenes are instantiated more than once (live tree, spawnable scenes): say it once.
+        let mut seen = BTreeSet::new();
+        let mut all: Vec<String> = self.warnings.drain(..).collect();
+        all.extend(warnings);
+        all.retain(|w| seen.insert(w.clone()));
         Ok(WireTable {
             project: self.name.clone(),
             scenes,
-            warnings,
+            warnings: all,
         })
     }
 

@@ -36,6 +36,8 @@ pub struct GodotProject {
     class_names: HashMap<String, String>,
     resources: HashMap<String, Arc<ResourceFile>>,
     scripts: HashMap<String, Arc<Script>>,
+    /// What reading found but could go on with (file:line: message), drained by the table.
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Directories Godot itself skips (its cache, VCS data) are skipped; so are symlinks, so a
@@ -87,6 +89,7 @@ impl GodotProject {
             class_names: HashMap::new(),
             resources: HashMap::new(),
             scripts: HashMap::new(),
+            warnings: Vec::new(),
         };
         for assign in &settings.preamble {
             if assign.key == "config_version" {

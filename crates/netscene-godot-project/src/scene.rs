@@ -97,6 +97,9 @@ pub struct SceneNode {
     pub placeholder: Option<String>,
     /// Where the node was declared.
     pub origin: Origin,
+    /// An imported scene (`.glb`, `.blend`, ...) or a node inside one: netscene does not read
+    /// its nodes, so paths through it are taken on trust.
+    pub opaque: bool,
 }
 
 impl SceneNode {
@@ -109,12 +112,37 @@ impl SceneNode {
         Some(node)
     }
 
+    /// The node at `path`, mutable; inside an imported (opaque) scene, missing nodes are
+    /// added as opaque placeholders, since netscene cannot know the imported file's nodes.
     fn find_mut(&mut self, path: &str) -> Option<&mut SceneNode> {
         let mut node = self;
         for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
-            node = node.children.iter_mut().find(|c| c.name == part)?;
+            let index = match node.children.iter().position(|c| c.name == part) {
+                Some(i) => i,
+                None if node.opaque => {
+                    let child = node.opaque_child(part);
+                    node.children.push(child);
+                    node.children.len() - 1
+                }
+                None => return None,
+            };
+            node = &mut node.children[index];
         }
         Some(node)
+    }
+
+    fn opaque_child(&self, name: &str) -> SceneNode {
+        SceneNode {
+            name: name.to_string(),
+            class: None,
+            script: None,
+            props: BTreeMap::new(),
+            children: Vec::new(),
+            scene: None,
+            placeholder: None,
+            origin: self.origin.clone(),
+            opaque: true,
+        }
     }
 
     /// Calls `f` with each node and its path relative to this one (`.` for this node), parents
@@ -179,6 +207,28 @@ impl GodotProject {
                 ),
             ));
         }
+        if let Some((f, line)) = from
+            && !res.ends_with(".tscn")
+        {
+            // An imported model (.glb, .gltf, .blend, .fbx, ...) or a binary scene.
+            self.warnings.push(format!(
+                "{f}:{line}: {res} is an imported or binary scene: netscene does not read its nodes (taken to have no RPCs, spawners or synchronizers)"
+            ));
+            return Ok(SceneNode {
+                name: String::new(),
+                class: None,
+                script: None,
+                props: BTreeMap::new(),
+                children: Vec::new(),
+                scene: Some(res),
+                placeholder: None,
+                origin: Origin {
+                    file: f.to_string(),
+                    line,
+                },
+                opaque: true,
+            });
+        }
         let file = self.resource(&res).map_err(|e| match from {
             // A missing instanced scene is reported where it is instanced.
             Some((f, line)) if e.line.is_none() => {
@@ -223,6 +273,7 @@ impl GodotProject {
                 scene: None,
                 placeholder: None,
                 origin: origin.clone(),
+                opaque: false,
             };
             let instanced = match &decl.instance {
                 Some(id) => {
@@ -307,7 +358,15 @@ impl GodotProject {
                 parent.children.last_mut()
             } else {
                 // No type and no instance: new values for a node an instanced scene has.
-                parent.children.iter_mut().find(|c| c.name == decl.name)
+                match parent.children.iter().position(|c| c.name == decl.name) {
+                    Some(i) => parent.children.get_mut(i),
+                    None if parent.opaque => {
+                        let child = parent.opaque_child(&decl.name);
+                        parent.children.push(child);
+                        parent.children.last_mut()
+                    }
+                    None => None,
+                }
             };
             let Some(node) = node else {
                 return Err(ProjectError::at(

@@ -141,6 +141,18 @@ fn instanced_inherited_and_overridden_scenes() {
             "/root/Level/Scout/Weapon",
             "/root/Level/Tank",
             "/root/Level/Tank/Weapon",
+            // A script set on a node inside an imported model (editable children of a .glb).
+            "/root/Level/Tank/Model/Armature/Turret",
+        ]
+    );
+    assert_eq!(
+        methods(node(l, "/root/Level/Tank/Model/Armature/Turret")),
+        [(0, "aim", "any_peer", false, "unreliable", 0)]
+    );
+    assert_eq!(
+        t.warnings,
+        [
+            "res://level.tscn:30: res://models/tank.glb is an imported or binary scene: netscene does not read its nodes (taken to have no RPCs, spawners or synchronizers)"
         ]
     );
     assert_eq!(
@@ -155,7 +167,7 @@ fn instanced_inherited_and_overridden_scenes() {
     );
     assert_eq!(
         door.methods[0].declared_at,
-        "res://level.tscn::GDScript_door:10"
+        "res://level.tscn::GDScript_door:12"
     );
     // The editable child's script override applies to Tank's weapon only.
     assert_eq!(
@@ -173,6 +185,11 @@ fn instanced_inherited_and_overridden_scenes() {
     .unwrap();
     let tree = project.live_tree().unwrap();
     assert!(tree.find("Level/Tank/Weapon/Muzzle/Scope").is_some());
+    assert!(
+        tree.find("Level/Tank/Model/Armature/Turret/Light")
+            .is_some()
+    );
+    assert!(tree.find("Level/Tank/Model").unwrap().opaque);
     assert_eq!(
         tree.find("Level/Scout/Label")
             .and_then(|n| n.props.get("text"))

@@ -1,0 +1,4 @@
+extends Node3D
+
+@rpc("any_peer", "unreliable")
+func aim(_angle: float): pass
