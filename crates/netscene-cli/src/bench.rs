@@ -15,6 +15,7 @@ use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, RpcConfig, SceneMultipl
 
 use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::logging;
+use crate::netem::{self, Impairment, Relay};
 use crate::stats::{LatencySamples, format_ms, format_rate, thread_cpu_time};
 use crate::transport::{self, Endpoint, TransportKind};
 use crate::world::now_us;
@@ -34,6 +35,55 @@ pub struct BenchArgs {
     /// Seconds of measurement (after every client connected).
     #[arg(long, default_value_t = 10.0)]
     duration: f64,
+    /// Percent of packets a relay on 127.0.0.1 drops, each direction (ENet: datagrams lost;
+    /// WebSocket: chunks delayed as a TCP retransmission would).
+    #[arg(long, default_value_t = 0.0, value_name = "PCT")]
+    loss: f64,
+    /// One-way delay the relay adds, each direction.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    latency: u64,
+    /// Uniform variation of the relay's delay (± this much).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    jitter: u64,
+    /// What the clients do: answer pings, or play the arena as a soak (server in a child
+    /// process; RPCs in every mode, spawns and despawns, syncs; memory and CPU sampled).
+    #[arg(long, value_enum, default_value_t = BenchGame::Ping)]
+    game: BenchGame,
+    /// Arena: seconds between two samples of the server's memory and CPU.
+    #[arg(long, default_value_t = 10)]
+    sample_interval: u64,
+    /// Arena: mean seconds a bot plays before it leaves and joins again (0: never leaves).
+    #[arg(long, default_value_t = 60)]
+    session_seconds: u64,
+    /// Runs the arena soak's server (the bench starts it as its child process).
+    #[arg(long, hide = true)]
+    soak_server: bool,
+}
+
+/// `--game` of `bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchGame {
+    /// Ping/pong RPCs, latency and throughput.
+    Ping,
+    /// The arena as a soak: see `crate::soak`.
+    Arena,
+}
+
+impl BenchArgs {
+    /// The relay's impairment from `--loss`, `--latency` and `--jitter`.
+    fn impairment(&self) -> Result<Impairment, String> {
+        if !(0.0..=100.0).contains(&self.loss) {
+            return Err("--loss must be between 0 and 100".into());
+        }
+        if self.jitter > self.latency {
+            return Err("--jitter may not exceed --latency".into());
+        }
+        Ok(Impairment {
+            loss: self.loss / 100.0,
+            latency: Duration::from_millis(self.latency),
+            jitter: Duration::from_millis(self.jitter),
+        })
+    }
 }
 
 /// Phases, shared by every thread.
@@ -63,7 +113,20 @@ pub fn run(args: BenchArgs) -> ExitCode {
         logging::LogTarget::Stderr,
         "error",
     );
-    match bench(&args) {
+    if args.soak_server {
+        return match crate::soak::server::run(args.transport, usize::from(args.clients)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let result = match args.game {
+        BenchGame::Ping => bench(&args),
+        BenchGame::Arena => soak(&args),
+    };
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(message) => {
@@ -372,10 +435,66 @@ fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsRepo
     report
 }
 
+fn soak(args: &BenchArgs) -> Result<bool, String> {
+    if !(args.duration > 0.0 && args.duration <= 3600.0) {
+        return Err("--duration must be more than 0 and at most 3600 seconds".into());
+    }
+    let plan = crate::soak::bots::SoakPlan {
+        transport: args.transport,
+        bots: usize::from(args.clients),
+        duration: Duration::from_secs_f64(args.duration),
+        impairment: args.impairment()?,
+        sample_interval: Duration::from_secs(args.sample_interval.max(1)),
+        session: (args.session_seconds > 0).then(|| Duration::from_secs(args.session_seconds)),
+        rate: args.rate,
+    };
+    crate::soak::bots::run(&plan)
+}
+
+/// Puts the loss/delay relay between the clients and `endpoint` when one is asked for.
+fn impaired(
+    endpoint: Endpoint,
+    impairment: Impairment,
+) -> Result<(Endpoint, Option<Relay>), String> {
+    if !impairment.is_active() {
+        return Ok((endpoint, None));
+    }
+    let local = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    match endpoint {
+        Endpoint::Enet { port, .. } => {
+            let relay = netem::start_udp(local(port), impairment, 1)?;
+            let port = relay.local_addr.port();
+            Ok((
+                Endpoint::Enet {
+                    host: "127.0.0.1".into(),
+                    port,
+                },
+                Some(relay),
+            ))
+        }
+        Endpoint::Ws {
+            port, tls: None, ..
+        } => {
+            let relay = netem::start_tcp(local(port), impairment, 1)?;
+            let port = relay.local_addr.port();
+            Ok((
+                Endpoint::Ws {
+                    host: "127.0.0.1".into(),
+                    port,
+                    tls: None,
+                },
+                Some(relay),
+            ))
+        }
+        _ => Err("--loss, --latency and --jitter need --transport enet or ws".into()),
+    }
+}
+
 fn bench(args: &BenchArgs) -> Result<bool, String> {
     if !(args.duration > 0.0 && args.duration <= 3600.0) {
         return Err("--duration must be more than 0 and at most 3600 seconds".into());
     }
+    let impairment = args.impairment()?;
     let clients = usize::from(args.clients);
     let network = (args.transport == TransportKind::Sim)
         .then(|| SimulatedNetwork::new_real_time(11, NetworkConfig::default()));
@@ -388,6 +507,13 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
         shared.clone(),
         traffic.clone(),
     )?;
+    let (endpoint, _relay) = match impaired(endpoint, impairment) {
+        Ok(relayed) => relayed,
+        Err(message) => {
+            stop(&shared, server, Vec::new());
+            return Err(message);
+        }
+    };
     out!(
         "netscene bench: {clients} clients x {} pings/s over {}, {} s",
         args.rate,
