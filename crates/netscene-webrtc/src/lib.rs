@@ -11,6 +11,8 @@
 //!
 //! No async runtime: everything happens in `poll()`.
 
+#![deny(missing_docs)]
+
 mod connection;
 mod data_channel;
 mod error;
@@ -26,3 +28,9 @@ pub use data_channel::{ChannelState, DataChannelConfig, WebRtcDataChannel, Write
 pub use error::WebRtcError;
 pub use multiplayer_peer::{MAX_PACKET_SIZE, NetworkMode, PeerInfo, WebRtcMultiplayerPeer};
 pub use signaling::{LobbyOptions, LobbyPeer, SignalingClient, SignalingError, SignalingServer};
+
+// The README's example is one of this crate's doc tests, so `cargo test` compiles and runs it
+// and the README cannot drift from the API; the crate documentation above stays its own text.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
