@@ -9,8 +9,8 @@
 mod net_support;
 
 use net_support::{
-    Dir, NODE_LEVEL_METHOD, STEP, Server, Wire, launch, net_project, rpc_line, rpc_methods,
-    wait_admitted, wait_joined,
+    Dir, NODE_DISABLED_METHOD, NODE_LEVEL_METHOD, STEP, Server, Wire, launch, net_project,
+    rpc_line, rpc_methods, wait_admitted, wait_joined,
 };
 use netscene::wire::{ConfirmPath, NodeTarget, RemoteCall, SimplifyPath, rpc_checksum};
 use netscene::{MultiplayerEvent, PeerId, RpcConfig, RpcRejection, handler};
@@ -92,11 +92,12 @@ fn owned_checksum() -> String {
     checksum_of(&names)
 }
 
-/// The checksum of Main/Rpc: the node-level method first, then the script's.
+/// The checksum of Main/Rpc: the node-level methods first (the disabled one too), then the
+/// script's.
 fn rpc_node_checksum() -> String {
     let mut names: Vec<&str> = rpc_methods().iter().map(|(n, _)| *n).collect();
     names.sort_unstable();
-    names.insert(0, NODE_LEVEL_METHOD);
+    names.splice(0..0, [NODE_DISABLED_METHOD, NODE_LEVEL_METHOD]);
     String::from_utf8(rpc_checksum(names).to_vec()).unwrap()
 }
 

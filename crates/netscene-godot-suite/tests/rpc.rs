@@ -1,14 +1,15 @@
 //! RPCs between real Godot 4.6 clients and a netscene server: every RPC mode (`any_peer`,
-//! `authority`), `call_local`, every transfer mode and a non-zero channel, both ways; calls
-//! refused by netscene (a client calling an authority method) and by Godot (the server calling
-//! an authority method of a node the client owns); and the server's targets: all, one, all but
-//! one.
+//! `authority`), `call_local`, every transfer mode and a non-zero channel, a disabled method,
+//! both ways; calls refused by netscene (a client calling an authority method) and by Godot (the
+//! server calling an authority method of a node the client owns); the server's targets: all,
+//! one, all but one; ids, names, paths and argument shapes; a multiplayer branch; and the error
+//! codes of refused calls, compared with Godot's.
 
 mod net_support;
 
 use net_support::{
-    NODE_LEVEL_METHOD, STEP, Server, launch, net_project, printed, rpc_line, rpc_methods,
-    sync_with, wait_admitted, wait_joined,
+    NODE_DISABLED_METHOD, NODE_LEVEL_METHOD, STEP, Server, launch, net_project, printed, rpc_line,
+    rpc_methods, sync_with, wait_admitted, wait_joined,
 };
 use netscene::{
     MultiplayerApi, MultiplayerEvent, RpcConfig, RpcRejection, SceneMultiplayer, SceneTree,
@@ -171,6 +172,31 @@ fn every_rpc_mode_transfer_mode_and_channel_both_ways() {
         &mut godot,
         &rpc_line("auth_remote", "Owned", 1, "s-refused")
     ));
+
+    // A disabled method (node-level rpc_config): sent by either side, refused by the other.
+    let disabled = "RPC 'node_disabled' is not allowed on node /root/Main/Rpc from: 1. \
+                    Mode is \"disabled\", authority is 1.";
+    godot.expect_error(disabled);
+    server.rpc(server.scene.rpc, id, NODE_DISABLED_METHOD, "s-disabled");
+    server.command_rpc(id, "Main/Rpc", NODE_DISABLED_METHOD, Some(1), "g-disabled");
+    server.wait_event("the disabled method refused", |e| {
+        matches!(
+            e,
+            MultiplayerEvent::RpcRejected { method, reason: RpcRejection::Disabled, .. }
+                if method.as_str() == NODE_DISABLED_METHOD
+        )
+    });
+    sync_with(&mut godot, &mut server, id, "after-disabled");
+    godot.update();
+    assert!(
+        godot
+            .transcript()
+            .iter()
+            .any(|l| l.stderr && l.text.contains(disabled)),
+        "Godot ran a disabled method\n{}",
+        godot.transcript_text()
+    );
+    assert!(!server.calls().iter().any(|c| c.value == "g-disabled"));
 
     server.command(id, "quit", vec![]);
     assert_eq!(godot.wait_exit(STEP, || server.poll()), 0);

@@ -38,6 +38,8 @@ func _ready() -> void:
 				cells = int(value)
 	# A node-level RPC (Node.rpc_config): its id has bit 15 set, so it travels as a u16.
 	$Rpc.rpc_config(&"node_level", {"rpc_mode": MultiplayerAPI.RPC_MODE_ANY_PEER})
+	# A disabled one: it keeps its id and its place in the checksum, and every call is refused.
+	$Rpc.rpc_config(&"node_disabled", {"rpc_mode": MultiplayerAPI.RPC_MODE_DISABLED})
 	for i in cells:
 		var cell := Node.new()
 		cell.name = "C%02d" % i

@@ -75,3 +75,8 @@ func args_mixed(
 # An RPC only through main.gd's rpc_config on Rpc (node level).
 func node_level(value: Variant) -> void:
 	_got("node_level", value)
+
+
+# Configured (disabled) only by main.gd's rpc_config on Rpc.
+func node_disabled(value: Variant) -> void:
+	_got("node_disabled", value)

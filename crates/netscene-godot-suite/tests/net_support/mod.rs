@@ -64,6 +64,8 @@ pub fn rpc_methods() -> Vec<(&'static str, RpcConfig)> {
 
 /// The node-level RPC main.gd gives `Main/Rpc` with `rpc_config` (any_peer).
 pub const NODE_LEVEL_METHOD: &str = "node_level";
+/// The node-level RPC main.gd gives `Main/Rpc` with mode disabled.
+pub const NODE_DISABLED_METHOD: &str = "node_disabled";
 
 /// A Variant as GDScript's `"%s" % value` prints it, for the kinds the tests send (byte
 /// arrays as `hex_encode()`, as rpc_node.gd prints them).
@@ -415,6 +417,9 @@ fn build_scene(tree: &mut SceneTree, calls: &Arc<Mutex<Vec<Call>>>) -> Scene {
     let recorder = recording_handler(Arc::clone(calls), "Main/Rpc".into(), NODE_LEVEL_METHOD);
     node.add_method(NODE_LEVEL_METHOD, recorder);
     node.set_rpc_config(NODE_LEVEL_METHOD, RpcConfig::any_peer());
+    let recorder = recording_handler(Arc::clone(calls), "Main/Rpc".into(), NODE_DISABLED_METHOD);
+    node.add_method(NODE_DISABLED_METHOD, recorder);
+    node.set_rpc_config(NODE_DISABLED_METHOD, RpcConfig::disabled());
     let many = tree.add_path("/root/Main/Many").unwrap();
     let cells = (0..60)
         .map(|i| {
