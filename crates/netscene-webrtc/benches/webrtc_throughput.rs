@@ -47,8 +47,13 @@ fn webrtc_pair() -> Pair {
         WebRtcPeerConnection::new().unwrap(),
         WebRtcPeerConnection::new().unwrap(),
     );
-    server.add_peer(&a, 2, 1).unwrap();
-    client.add_peer(&b, 1, 1).unwrap();
+    // NETSCENE_BENCH_UNRELIABLE_LIFETIME (ms) replaces Godot's default of 1 ms.
+    let lifetime = std::env::var("NETSCENE_BENCH_UNRELIABLE_LIFETIME")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or(1);
+    server.add_peer(&a, 2, lifetime).unwrap();
+    client.add_peer(&b, 1, lifetime).unwrap();
     a.create_offer().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while client.get_connection_status() != ConnectionStatus::Connected
