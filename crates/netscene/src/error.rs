@@ -5,7 +5,7 @@
 //! logged with `tracing`, and reported as a [`MultiplayerEvent`](crate::MultiplayerEvent)
 //! (`PacketRejected` / `RpcRejected`) so applications and tests can see them.
 
-use netscene_variant::{DecodeError, EncodeError, ErrorCode, NodePath, StringName};
+use netscene_variant::{DecodeError, EncodeError, ErrorCode, NodePath, StringName, VariantType};
 
 use crate::peer::{PeerError, PeerId};
 
@@ -233,4 +233,38 @@ impl MultiplayerError {
             _ => ErrorCode::InvalidParameter,
         }
     }
+}
+
+/// Why a typed property access on a [`Node`](crate::Node) failed
+/// ([`Node::get`](crate::Node::get), [`Node::set`](crate::Node::set)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PropertyError {
+    /// The node has no property of that name.
+    #[error("the node has no property {property:?}")]
+    Missing {
+        /// The property name.
+        property: StringName,
+    },
+    /// The property's value does not convert to the requested Rust type.
+    #[error("property {property:?} holds {found:?}, which does not convert to {expected}")]
+    Conversion {
+        /// The property name.
+        property: StringName,
+        /// The requested Rust type.
+        expected: &'static str,
+        /// The type of the value the property holds.
+        found: VariantType,
+    },
+    /// The new value's type differs from the type the property holds (what the Godot side
+    /// expects); the value is unchanged.
+    #[error("property {property:?} holds {declared:?}; refusing a value of type {got:?}")]
+    TypeMismatch {
+        /// The property name.
+        property: StringName,
+        /// The type of the value the property holds.
+        declared: VariantType,
+        /// The type of the refused value.
+        got: VariantType,
+    },
 }

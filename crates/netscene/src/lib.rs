@@ -41,7 +41,7 @@ pub use peer::{
 };
 
 pub use api::{MultiplayerApi, MultiplayerEvent};
-pub use error::{MultiplayerError, PacketError, RpcRejection};
+pub use error::{MultiplayerError, PacketError, PropertyError, RpcRejection};
 pub use handler::{CallError, HandlerResult, RpcContext, RpcHandler, handler};
 pub use registry::{
     create_default_interface, create_interface, get_default_interface, register_interface,

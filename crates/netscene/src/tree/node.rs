@@ -13,6 +13,8 @@ use crate::peer::PeerId;
 use crate::rpc_config::RpcConfig;
 use crate::wire::rpc_checksum;
 
+mod typed_property;
+
 /// Bit 15 of a method id: the config came from `rpc_config` (node level), not from the
 /// script-level table (`@rpc`).
 pub const NODE_LEVEL_ID_FLAG: u16 = 0x8000;
@@ -263,14 +265,14 @@ impl Node {
     }
 
     /// Godot's `Object.set(property, value)`: stores a named property (what a
-    /// [`MultiplayerSynchronizer`](crate::replication::MultiplayerSynchronizer) replicates).
-    #[doc(alias = "set")]
+    /// [`MultiplayerSynchronizer`](crate::replication::MultiplayerSynchronizer) replicates),
+    /// of any type. [`set`](Self::set) is the typed form that keeps the property's type.
     pub fn set_property(&mut self, name: impl Into<StringName>, value: Variant) {
         self.properties.insert(name.into(), value);
     }
 
-    /// Godot's `Object.get(property)`: the named property, if set.
-    #[doc(alias = "get")]
+    /// Godot's `Object.get(property)`: the named property, if set. [`get`](Self::get) is
+    /// the typed form.
     pub fn get_property(&self, name: &str) -> Option<&Variant> {
         self.properties.get(name)
     }
