@@ -328,11 +328,13 @@ pub(crate) fn add_replicated_game(tree: &mut SceneTree, game: NodeId) -> [NodeId
     [players, spawner, sync]
 }
 
-/// A spawned scene with a synchronizer (its authority is the spawner's).
+/// A spawned scene with a synchronizer, owned by the spawn parent's owner (spawned nodes
+/// start at authority 1, as in Godot, so the factory sets it).
 pub(crate) fn build_synced(
     tree: &mut SceneTree,
     request: &SpawnRequest,
 ) -> Result<NodeId, TreeError> {
+    let owner = tree.get_multiplayer_authority(request.parent);
     let node = tree.add_child(request.parent, request.name.clone())?;
     let props = tree.node_mut(node).ok_or(TreeError::NodeNotFound)?;
     props.set_property("position", Variant::Vector2(Vector2::new(0.0, 0.0)));
@@ -343,6 +345,7 @@ pub(crate) fn build_synced(
     config.add_property(":hp", -1);
     config.property_set_replication_mode(":hp", ReplicationMode::OnChange);
     tree.set_synchronizer(sync, MultiplayerSynchronizer::new(config))?;
+    tree.set_multiplayer_authority(node, owner, true)?;
     Ok(node)
 }
 

@@ -111,3 +111,57 @@ fn a_client_owned_avatar_syncs_to_the_server_and_a_server_owned_player_to_the_cl
     alice.assert_clean();
     bob.assert_clean();
 }
+
+/// A client spawns with a spawner of its own (the DropSpawner inside its avatar). The new
+/// node starts at authority 1 in Godot, as every new node: the client's SPAWN lists none of
+/// its synchronizers and carries no spawn state, and the server owns and syncs it. Regression:
+/// netscene's factory let the node inherit the client's authority from the avatar and
+/// refused the SPAWN (`SynchronizerCount { sent: 0, local: 1 }`).
+#[test]
+fn a_client_spawn_under_its_avatar_belongs_to_the_server_as_in_godot() {
+    let mut game = Game::start();
+    let (mut alice, alice_id) = game.join("alice", &project());
+    let avatar = game.spawn_avatar("Alice", alice_id);
+    alice.wait_for("dropped Drop1 authority 1", STEP, || game.pump());
+    let drops = game.server.tree.child_by_name(avatar, "Drops").unwrap();
+    let start = Instant::now();
+    let drop = loop {
+        game.pump();
+        if let Some(drop) = game.server.tree.child_by_name(drops, "Drop1") {
+            break drop;
+        }
+        assert!(
+            start.elapsed() < STEP,
+            "no Drop1 on the server: {:#?}",
+            game.problems()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    assert!(
+        game.events.contains(&MultiplayerEvent::Spawned {
+            spawner: game
+                .server
+                .tree
+                .child_by_name(avatar, "DropSpawner")
+                .unwrap(),
+            node: drop
+        })
+    );
+    let sync = game
+        .server
+        .tree
+        .child_by_name(drop, "MultiplayerSynchronizer")
+        .unwrap();
+    assert_eq!(game.server.tree.get_multiplayer_authority(sync), 1);
+    // No spawn state (player.gd's defaults), as a Godot server would have it.
+    assert_eq!(game.property(drop, "hp"), Some(Variant::Int(0)));
+    // The server's SYNCs of it are accepted by Godot (which refuses a non-authority's).
+    game.server
+        .tree
+        .node_mut(drop)
+        .unwrap()
+        .set_property("position", Variant::Vector2(Vector2::new(33.0, 44.0)));
+    alice.wait_for("pos Drop1 33,44", STEP, || game.pump());
+    game.assert_clean();
+    alice.assert_clean();
+}

@@ -5,10 +5,10 @@
 mod replication_support;
 mod support;
 
-use netscene::replication::ReplicationError;
+use netscene::replication::{MultiplayerSpawner, ReplicationError};
 use netscene::wire::SimplifyPath;
 use netscene::{MultiplayerEvent, PacketError, TransferMode};
-use replication_support::add_game;
+use replication_support::{add_game, build_marker, build_player};
 use support::{SERVER, World};
 
 fn send_raw(w: &mut World, bytes: &[u8]) {
@@ -47,14 +47,19 @@ fn malformed_replication_packets_are_refused_without_panic() {
     let client = w.client_id(0);
     let spawner = add_game(&mut w.tree, SERVER);
     // The client owns this spawner on the server, so its SPAWNs pass the authority check,
-    // and the spawn parent, so the synchronizers it spawns are its own.
+    // and the player factory gives it the synchronizers it spawns (spawned nodes start at
+    // authority 1, as in Godot).
     w.tree
         .set_multiplayer_authority(spawner, client, false)
         .unwrap();
-    let parent = w.tree.get_node(&format!("{SERVER}/Game/Players")).unwrap();
-    w.tree
-        .set_multiplayer_authority(parent, client, false)
-        .unwrap();
+    let mut role = MultiplayerSpawner::new("../Players");
+    role.add_spawnable_scene("player", move |tree, request| {
+        let player = build_player(tree, request)?;
+        tree.set_multiplayer_authority(player, client, true)?;
+        Ok(player)
+    })
+    .add_spawnable_scene("marker", build_marker);
+    w.tree.set_spawner(spawner, role).unwrap();
     // Announce the server's spawner as cache id 9 from the client.
     let mut simplify = Vec::new();
     SimplifyPath {

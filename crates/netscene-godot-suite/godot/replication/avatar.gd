@@ -21,6 +21,15 @@ func _process(_delta: float) -> void:
 	position = Vector2(_steps, 5)
 	if _steps == 30:
 		mood = "happy"
+	if _steps == 60:
+		# A spawn of this client's own (its DropSpawner is its own, like the avatar).
+		var drop: Node2D = preload("res://player.tscn").instantiate()
+		drop.name = "Drop1"
+		drop.position = Vector2(60, 5)
+		drop.hp = 77
+		drop.team = "drop"
+		$Drops.add_child(drop, true)
+		print("dropped %s authority %d" % [drop.name, drop.get_node("MultiplayerSynchronizer").get_multiplayer_authority()])
 
 
 func _on_synchronized() -> void:

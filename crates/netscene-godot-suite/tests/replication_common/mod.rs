@@ -325,6 +325,14 @@ fn build_avatar(tree: &mut SceneTree, request: &SpawnRequest) -> Result<NodeId, 
         sync,
         scene("avatar.tscn").synchronizer("MultiplayerSynchronizer"),
     )?;
+    tree.add_child(avatar, "Drops")?;
+    let drop_spawner = tree.add_child(avatar, "DropSpawner")?;
+    let mut role = MultiplayerSpawner::new("../Drops");
+    let presets = Presets::default();
+    role.add_spawnable_scene("res://player.tscn", move |tree, request| {
+        build_player(tree, request, &presets)
+    });
+    tree.set_spawner(drop_spawner, role)?;
     tree.set_multiplayer_authority(avatar, owner as PeerId, true)?;
     Ok(avatar)
 }

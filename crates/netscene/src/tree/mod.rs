@@ -84,6 +84,8 @@ pub struct SceneTree {
     pub(crate) synchronizers: Vec<NodeId>,
     /// The synchronizers of each root node (replication's index, told of every removal).
     pub(crate) sync_index: crate::replication::SyncRootIndex,
+    /// Spawn factories running now: the nodes they add start at authority 1, as in Godot.
+    pub(crate) building_spawns: u32,
 }
 
 impl Default for SceneTree {
@@ -127,6 +129,7 @@ impl SceneTree {
             spawners: Vec::new(),
             synchronizers: Vec::new(),
             sync_index: Default::default(),
+            building_spawns: 0,
         }
     }
 
@@ -157,8 +160,9 @@ impl SceneTree {
     ///
     /// The child starts with its parent's multiplayer authority (1 under an unowned parent),
     /// so a node added inside a client-owned subtree belongs to that client. Godot's `Node`
-    /// starts every node at 1 instead; the two agree until an authority is set, and the wire
-    /// is the same either way.
+    /// starts every node at 1 instead; the two agree until an authority is set. Inside a spawn
+    /// factory ([`SpawnFunction`](crate::replication::SpawnFunction)) new nodes start at 1 as
+    /// in Godot, since the SPAWN lists only the synchronizers the spawner's authority owns.
     pub fn add_child(
         &mut self,
         parent: NodeId,
@@ -177,7 +181,11 @@ impl SceneTree {
         }
         let inherited_authority = self.node(parent).ok_or(TreeError::NodeNotFound)?.authority;
         let mut node = Node::new(name.clone(), Some(parent));
-        node.authority = inherited_authority;
+        node.authority = if self.building_spawns > 0 {
+            1
+        } else {
+            inherited_authority
+        };
         let id = match self.free.pop() {
             Some(index) => {
                 let slot = &mut self.slots[index as usize];
