@@ -231,3 +231,26 @@ fn bad_protocol_messages_get_error_answers() {
     assert_eq!(ask(r#"{"type":"seal"}"#), ServerMessage::Sealed);
     assert!(!lobby.is_empty());
 }
+
+#[test]
+fn a_client_whose_lobby_server_leaves_before_connecting_gives_up() {
+    let server = Server::start();
+    let host = LobbyPeer::create(&server.url, false, LobbyOptions::default()).unwrap();
+    let mut guest = LobbyPeer::join(&server.url, host.lobby(), LobbyOptions::default()).unwrap();
+    assert_eq!(
+        guest.get_connection_status(),
+        netscene::peer::ConnectionStatus::Connecting
+    );
+    // The host goes away without ever polling: no WebRTC connection was made.
+    drop(host);
+    let deadline = Instant::now() + DEADLINE;
+    while guest.get_connection_status() != netscene::peer::ConnectionStatus::Disconnected {
+        assert!(Instant::now() < deadline, "the client never gave up");
+        guest.poll();
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        events(&mut guest).is_empty(),
+        "it never connected, so no events"
+    );
+}

@@ -156,6 +156,12 @@ impl LobbyPeer {
         match message {
             ServerMessage::PeerConnected { id } => self.connect_to(id),
             ServerMessage::PeerDisconnected { id } => {
+                // A client's lobby closes with its server: there is nobody left to connect to.
+                if id == TARGET_PEER_SERVER
+                    && self.peer.network_mode() == crate::NetworkMode::Client
+                {
+                    self.lobby_closed = true;
+                }
                 if let Some(connection) = self.connections.remove(&id) {
                     connection.close();
                 }
@@ -180,9 +186,6 @@ impl LobbyPeer {
             ServerMessage::Sealed => self.sealed = true,
             ServerMessage::Error { message } => {
                 tracing::warn!(lobby = %self.lobby, "signaling server: {message}");
-                if message.contains("closed") {
-                    self.lobby_closed = true;
-                }
             }
             ServerMessage::Joined { .. } => {}
         }
