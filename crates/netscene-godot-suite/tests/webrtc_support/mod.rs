@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use netscene::peer::{MultiplayerPeer, PacketTap, TappedPeer};
 use netscene::{
-    MultiplayerApi, MultiplayerEvent, NodeId, Packet, PeerId, RpcConfig, SceneMultiplayer,
-    SceneTree, TransferMode, args,
+    MultiplayerEvent, NodeId, Packet, PeerId, RpcConfig, SceneMultiplayer, SceneTree, TransferMode,
+    args,
 };
 use netscene_godot_suite::{GodotClient, GodotProject, LaunchOptions, suite_project_dir};
 use netscene_webrtc::{LobbyOptions, LobbyPeer, SignalingServer};
