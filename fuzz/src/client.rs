@@ -17,7 +17,7 @@
 //!   a relay never names the server as its destination (the client sends to it directly);
 //! * the dynamic handler's arguments re-encode and decode back equal.
 
-use netscene::{MultiplayerApi, MultiplayerEvent, SceneMultiplayer, SceneTree, Variant};
+use netscene::{MultiplayerEvent, SceneMultiplayer, SceneTree, Variant};
 
 use crate::packets;
 use crate::peer::FuzzPeer;

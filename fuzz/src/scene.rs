@@ -45,8 +45,8 @@ use netscene::wire::{
     rpc_checksum,
 };
 use netscene::{
-    MultiplayerApi, MultiplayerEvent, NodeId, PeerId, RpcConfig, SceneMultiplayer, SceneTree,
-    SpawnRequest, TreeError, Variant, handler,
+    MultiplayerEvent, NodeId, PeerId, RpcConfig, SceneMultiplayer, SceneTree, SpawnRequest,
+    TreeError, Variant, handler,
 };
 
 use crate::packets;

@@ -17,7 +17,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use netscene::{MultiplayerApi, MultiplayerEvent, PeerId, SceneMultiplayer};
+use netscene::{MultiplayerEvent, PeerId, SceneMultiplayer};
 
 use crate::packets;
 use crate::scene::{ATTACKER, BYSTANDER, Scene, call_by_path, i64_args, relay_peer_of_sent};

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use netscene::peer::simulated::{NetworkConfig, SimulatedNetwork};
-use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, RpcConfig, SceneMultiplayer, SceneTree};
+use netscene::{MultiplayerEvent, NodeId, RpcConfig, SceneMultiplayer, SceneTree};
 
 use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::logging;

@@ -8,9 +8,7 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use netscene::{
-    MultiplayerApi, MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree, TransferMode,
-};
+use netscene::{MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree, TransferMode};
 
 use crate::lobby::{self, LobbyEvent};
 use crate::logging::{self, LogFormat, LogTarget};

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use netscene::peer::{ConnectionStatus, TappedPeer};
-use netscene::{MultiplayerApi, MultiplayerEvent, MultiplayerPeer, SceneMultiplayer, SceneTree};
+use netscene::{MultiplayerEvent, MultiplayerPeer, SceneMultiplayer, SceneTree};
 
 use crate::agones::Agones;
 use crate::arena::server::{self as arena, ServerArenaNodes};

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use netscene::replication::MultiplayerSpawner;
 use netscene::variant::{Dictionary, Vector2, Vector2i};
 use netscene::{
-    MultiplayerApi, MultiplayerSynchronizer, NodeId, ReplicationMode, RpcConfig, SceneMultiplayer,
+    MultiplayerSynchronizer, NodeId, ReplicationMode, RpcConfig, SceneMultiplayer,
     SceneReplicationConfig, SceneTree, SpawnRequest, TreeError, Variant, args,
 };
 use netscene_enet::{ClientOptions, ENetMultiplayerPeer};

@@ -8,7 +8,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::{DEADLINE, steady};
-use netscene::{MultiplayerApi, RpcConfig, SceneMultiplayer, SceneTree};
+use netscene::{RpcConfig, SceneMultiplayer, SceneTree};
 use netscene_enet::{ClientOptions, ENetMultiplayerPeer};
 use netscene_enet_interop::{CEvent, CPeer, CReceived};
 

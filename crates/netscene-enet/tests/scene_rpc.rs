@@ -8,7 +8,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::DEADLINE;
-use netscene::{MultiplayerApi, RpcConfig, SceneMultiplayer, SceneTree, testing};
+use netscene::{RpcConfig, SceneMultiplayer, SceneTree, testing};
 use netscene_enet::{ClientOptions, ENetMultiplayerPeer, ServerOptions};
 use netscene_enet_interop::{CEvent, CPeer};
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{DEADLINE, steady};
 use netscene::peer::{Packet, PacketTap, PeerId, TappedPeer, TransferMode};
-use netscene::{MultiplayerApi, NodeId, RpcConfig, SceneMultiplayer, SceneTree, Variant};
+use netscene::{NodeId, RpcConfig, SceneMultiplayer, SceneTree, Variant};
 use netscene_enet::{ClientOptions, ENetMultiplayerPeer, ServerOptions};
 
 const MODES: [TransferMode; 3] = [

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use netscene::peer::simulated::SimulatedNetwork;
-use netscene::{MultiplayerApi, MultiplayerPeer, SceneMultiplayer, SceneTree, Variant};
+use netscene::{MultiplayerPeer, SceneMultiplayer, SceneTree, Variant};
 use netscene_godot_project::{AttachError, GodotProject};
 use netscene_variant::{Vector2, Vector2i};
 

@@ -1,6 +1,6 @@
 //! A netscene server for Godot clients to join: SceneMultiplayer over WebSocket on 127.0.0.1.
 
-use netscene::{MultiplayerApi, SceneMultiplayer, SceneTree};
+use netscene::{SceneMultiplayer, SceneTree};
 use netscene_websocket::WebSocketMultiplayerPeer;
 
 /// A server's scene tree (its default multiplayer serves `/root`) and the port it listens on.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use net_support::{
     NetsceneClient, STEP, Server, launch, net_project, rpc_line, wait_admitted, wait_joined,
 };
-use netscene::{MultiplayerApi, MultiplayerEvent, PeerId, SceneMultiplayer, SceneTree};
+use netscene::{MultiplayerEvent, PeerId, SceneMultiplayer, SceneTree};
 use netscene_godot_suite::GodotClient;
 use netscene_websocket::WebSocketMultiplayerPeer;
 

@@ -12,8 +12,7 @@ use net_support::{
     rpc_methods, sync_with, wait_admitted, wait_joined,
 };
 use netscene::{
-    MultiplayerApi, MultiplayerEvent, RpcConfig, RpcRejection, SceneMultiplayer, SceneTree,
-    TransferMode, Variant,
+    MultiplayerEvent, RpcConfig, RpcRejection, SceneMultiplayer, SceneTree, TransferMode, Variant,
 };
 use netscene_websocket::WebSocketMultiplayerPeer;
 

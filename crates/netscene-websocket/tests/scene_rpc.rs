@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{DEADLINE, ws_server, wss_server};
 use netscene::peer::PeerId;
-use netscene::{
-    MultiplayerApi, MultiplayerEvent, RpcConfig, SceneMultiplayer, SceneTree, args, testing,
-};
+use netscene::{MultiplayerEvent, RpcConfig, SceneMultiplayer, SceneTree, args, testing};
 use netscene_websocket::{TlsOptions, WebSocketMultiplayerPeer};
 
 fn client_peer(url: &str, tls: Option<TlsOptions>) -> Box<WebSocketMultiplayerPeer> {

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::api::{MultiplayerApi, MultiplayerEvent};
+use crate::api::MultiplayerEvent;
 use crate::peer::{MultiplayerPeer, PeerId};
 use crate::rpc_config::RpcConfig;
 use crate::scene_multiplayer::SceneMultiplayer;

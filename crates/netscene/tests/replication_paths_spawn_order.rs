@@ -58,7 +58,6 @@ fn spawns_of_two_spawners_go_out_in_creation_order_also_to_late_joiners() {
 
     let peer = w.net.create_client();
     let mut mp = SceneMultiplayer::new();
-    use netscene::MultiplayerApi;
     mp.set_multiplayer_peer(Some(Box::new(recording_peer(peer, Default::default()))))
         .unwrap();
     let late = "/root/late";

@@ -9,8 +9,8 @@ use netscene::peer::simulated::LinkConditions;
 use netscene::replication::MultiplayerSpawner;
 use netscene::variant::Vector2;
 use netscene::{
-    MultiplayerApi, MultiplayerEvent, NodeId, ReplicationError, SceneMultiplayer, SceneTree,
-    SpawnRequest, TreeError, Variant,
+    MultiplayerEvent, NodeId, ReplicationError, SceneMultiplayer, SceneTree, SpawnRequest,
+    TreeError, Variant,
 };
 use replication_support::{add_game, build_player, count, position, set_position};
 use support::{SERVER, World, recording_peer};

@@ -10,9 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 
 use netscene::replication::wire::{DELTA_SYNC, DESPAWN, SPAWN, SYNC};
 use netscene::replication::{MultiplayerSynchronizer, VisibilityUpdateMode};
-use netscene::{
-    MultiplayerApi, MultiplayerEvent, NodeId, PeerId, RpcConfig, SceneMultiplayer, SceneTree,
-};
+use netscene::{MultiplayerEvent, NodeId, PeerId, RpcConfig, SceneMultiplayer, SceneTree};
 use replication_support::{add_game, count, player_config, set_position};
 use support::{SERVER, Sent, World, recording_peer};
 

@@ -8,8 +8,8 @@ mod support;
 use std::time::Duration;
 
 use netscene::MultiplayerEvent::*;
+use netscene::SceneMultiplayer;
 use netscene::peer::{ConnectionStatus, MultiplayerPeer};
-use netscene::{MultiplayerApi, SceneMultiplayer};
 use support::{SERVER, World};
 
 fn server(w: &mut World) -> &mut SceneMultiplayer {

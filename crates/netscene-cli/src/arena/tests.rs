@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use netscene::peer::simulated::SimulatedNetwork;
 use netscene::variant::{Vector2, Vector2i};
-use netscene::{
-    MultiplayerApi, MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree, args,
-};
+use netscene::{MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree, args};
 
 use super::client::*;
 use super::server::{self, ServerArenaNodes};

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use netscene::{
-    MultiplayerApi, MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree, TransferMode,
-};
+use netscene::{MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree, TransferMode};
 
 use super::TOKEN;
 use super::report::Story;

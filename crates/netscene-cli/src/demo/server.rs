@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use netscene::peer::simulated::SimulatedNetwork;
-use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree};
+use netscene::{MultiplayerEvent, NodeId, PeerId, SceneMultiplayer, SceneTree};
 
 use super::TOKEN;
 use super::bot::Reliable;

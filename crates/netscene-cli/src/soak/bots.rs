@@ -7,7 +7,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use netscene::variant::Vector2i;
-use netscene::{MultiplayerApi, MultiplayerEvent, NodeId, SceneMultiplayer, SceneTree};
+use netscene::{MultiplayerEvent, NodeId, SceneMultiplayer, SceneTree};
 
 use super::child::{ServerChild, slope_per_minute};
 use super::{

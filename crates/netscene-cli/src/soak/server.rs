@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use netscene::{MultiplayerApi, MultiplayerEvent, SceneMultiplayer, SceneTree};
+use netscene::{MultiplayerEvent, SceneMultiplayer, SceneTree};
 
 use super::{
     FIN_0, FIN_ACK, SOAK_PATH, StreamReport, TICK, fin_configs, is_reliable, streams, tick_config,

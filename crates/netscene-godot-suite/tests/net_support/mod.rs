@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use netscene::peer::{PacketSettings, PacketTap, TappedPeer};
 use netscene::variant::Array;
 use netscene::{
-    MultiplayerApi, MultiplayerEvent, NodeId, Packet, PeerId, RpcConfig, SceneMultiplayer,
-    SceneTree, TransferMode, Variant, handler,
+    MultiplayerEvent, NodeId, Packet, PeerId, RpcConfig, SceneMultiplayer, SceneTree, TransferMode,
+    Variant, handler,
 };
 use netscene_godot_suite::{GodotClient, GodotProject, WsServer, suite_project_dir};
 use netscene_websocket::WebSocketMultiplayerPeer;

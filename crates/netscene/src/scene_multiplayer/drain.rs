@@ -16,7 +16,7 @@
 //! ```
 
 use super::SceneMultiplayer;
-use crate::api::{MultiplayerApi, MultiplayerEvent};
+use crate::api::MultiplayerEvent;
 use crate::error::MultiplayerError;
 use crate::peer::PeerId;
 

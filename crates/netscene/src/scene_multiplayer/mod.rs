@@ -27,6 +27,7 @@
 
 mod auth;
 pub(crate) mod cache;
+mod common_calls;
 mod drain;
 mod id_hash;
 mod limits;

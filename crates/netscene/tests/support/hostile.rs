@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use netscene::peer::simulated::{LinkConditions, SimulatedNetwork, SimulatedPeer};
 use netscene::{
-    FromRpcArgs, MultiplayerApi, MultiplayerEvent, MultiplayerPeer, NodeId, Packet, PeerEvent,
-    PeerId, RpcConfig, SceneMultiplayer, SceneTree, TransferMode, handler,
+    FromRpcArgs, MultiplayerEvent, MultiplayerPeer, NodeId, Packet, PeerEvent, PeerId, RpcConfig,
+    SceneMultiplayer, SceneTree, TransferMode, handler,
 };
 
 pub const SERVER: &str = "/root/server";

@@ -69,7 +69,6 @@ impl World {
         logs.push(log.clone());
         let mut mp = SceneMultiplayer::new();
         setup(&mut mp);
-        use netscene::MultiplayerApi;
         mp.set_multiplayer_peer(Some(Box::new(recording_peer(server_peer, log))))
             .unwrap();
         tree.set_multiplayer(Box::new(mp), SERVER).unwrap();
