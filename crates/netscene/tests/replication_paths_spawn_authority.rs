@@ -1,5 +1,5 @@
 //! The nodes a spawn factory builds start at multiplayer authority 1, as every new node in
-//! Godot, also under a parent a client owns (where `add_child` passes the owner on): a real
+//! Godot, also under a parent a client owns (authority is never inherited): a real
 //! Godot 4.6 client spawning into its own avatar lists none of the new node's synchronizers
 //! in its SPAWN, and netscene refused that SPAWN (`SynchronizerCount { sent: 0, local: 1 }`).
 
@@ -67,7 +67,7 @@ fn a_client_spawn_under_a_client_owned_parent_starts_at_authority_one() {
     );
     let their_sync = w.tree.child_by_name(theirs, "Sync").unwrap();
     assert_eq!(w.tree.get_multiplayer_authority(their_sync), 1);
-    // Outside a factory, add_child still passes the parent's owner on.
+    // Outside a factory too, add_child does not pass the parent's owner on.
     let later = w.tree.add_child(players, "Later").unwrap();
-    assert_eq!(w.tree.get_multiplayer_authority(later), client);
+    assert_eq!(w.tree.get_multiplayer_authority(later), 1);
 }

@@ -45,7 +45,7 @@ fn paths_children_and_removal() {
 }
 
 #[test]
-fn authority_defaults_to_one_is_inherited_on_add_and_set_recursive_follows_godot() {
+fn authority_defaults_to_one_is_not_inherited_on_add_and_set_recursive_follows_godot() {
     let mut tree = SceneTree::new();
     let parent = tree.add_path("/root/P").unwrap();
     let child = tree.add_path("/root/P/C").unwrap();
@@ -55,12 +55,14 @@ fn authority_defaults_to_one_is_inherited_on_add_and_set_recursive_follows_godot
     assert_eq!(tree.get_multiplayer_authority(child), 1);
     tree.set_multiplayer_authority(parent, 9, true).unwrap();
     assert_eq!(tree.get_multiplayer_authority(child), 9);
-    // A child added later inherits its parent's authority; one added under an unowned node is 1.
+    // A child added later starts at 1 as every new Godot node, under an owned parent too:
+    // the recursive set reached only the children that existed then.
     let late = tree.add_path("/root/P/Late").unwrap();
-    assert_eq!(tree.get_multiplayer_authority(late), 9);
+    assert_eq!(tree.get_multiplayer_authority(late), 1);
+    let grandchild = tree.add_path("/root/P/C/Deep").unwrap();
+    assert_eq!(tree.get_multiplayer_authority(grandchild), 1);
     let other = tree.add_path("/root/Q/Other").unwrap();
     assert_eq!(tree.get_multiplayer_authority(other), 1);
-    // An explicit set on the child wins over the inherited value.
     tree.set_multiplayer_authority(late, 3, false).unwrap();
     assert_eq!(tree.get_multiplayer_authority(late), 3);
     assert_eq!(tree.get_multiplayer_authority(parent), 9);

@@ -121,9 +121,7 @@ impl SceneMultiplayer {
             name: StringName::new(name),
             data: data_arg.clone(),
         };
-        let spawned = tree
-            .run_spawn_factory(&factory, &request)
-            .map_err(ReplicationError::Tree)?;
+        let spawned = factory(tree, &request).map_err(ReplicationError::Tree)?;
         if let Err(error) = self.finish_remote_spawn(tree, from, &spawn, &request, spawned) {
             if tree.node(spawned).is_some() {
                 let _ = tree.remove_node(spawned);

@@ -24,11 +24,11 @@ pub struct SpawnRequest {
 /// peer that receives the spawn, so it must build the same subtree everywhere. Godot's
 /// spawnable `PackedScene` and `spawn_function`.
 ///
-/// The nodes it adds start with multiplayer authority 1, as every new node in Godot (a scene
-/// instance or a script's `Node.new()`), also under a parent another peer owns, where
-/// [`SceneTree::add_child`] would otherwise pass that peer on: the spawner's authority lists
-/// in the SPAWN only the synchronizers it owns, and the receiver must find the same ones.
-/// Set another authority in the factory, as a Godot `spawn_function` does.
+/// The nodes it adds start with multiplayer authority 1, as every new node in Godot and in
+/// [`SceneTree::add_child`] (authority is not inherited, also under a parent another peer
+/// owns): the spawner's authority lists in the SPAWN only the synchronizers it owns, and the
+/// receiver must find the same ones. Set another authority in the factory, as a Godot
+/// `spawn_function` does.
 pub type SpawnFunction =
     Arc<dyn Fn(&mut SceneTree, &SpawnRequest) -> Result<NodeId, TreeError> + Send + Sync>;
 

@@ -3,7 +3,7 @@
 
 use netscene_variant::{StringName, Variant};
 
-use super::spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnFunction, SpawnRequest};
+use super::spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnRequest};
 use super::sync_index::SyncRootIndex;
 use super::synchronizer::MultiplayerSynchronizer;
 use super::tracked::TrackedSpawn;
@@ -119,9 +119,7 @@ impl SceneTree {
             name: name.clone(),
             data: data.clone(),
         };
-        let child = self
-            .run_spawn_factory(&factory, &request)
-            .map_err(|e| invalid(&format!("spawn failed: {e}")))?;
+        let child = factory(self, &request).map_err(|e| invalid(&format!("spawn failed: {e}")))?;
         let built = self.node(child).ok_or(MultiplayerError::InvalidNode)?;
         if built.parent != Some(parent) || built.name != name {
             let _ = self.remove_node(child);
@@ -134,19 +132,6 @@ impl SceneTree {
         }
         self.flush_spawn(spawner, child);
         Ok(child)
-    }
-
-    /// Runs a spawn factory the way Godot builds a spawned scene: the nodes it adds start with
-    /// multiplayer authority 1 (see [`SpawnFunction`]), not the spawn parent's.
-    pub(crate) fn run_spawn_factory(
-        &mut self,
-        factory: &SpawnFunction,
-        request: &SpawnRequest,
-    ) -> Result<NodeId, TreeError> {
-        self.building_spawns += 1;
-        let built = factory(self, request);
-        self.building_spawns -= 1;
-        built
     }
 
     /// Sends the SPAWN of `child` now through the API serving `spawner`, unless that API is

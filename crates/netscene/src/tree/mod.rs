@@ -84,8 +84,6 @@ pub struct SceneTree {
     pub(crate) synchronizers: Vec<NodeId>,
     /// The synchronizers of each root node (replication's index, told of every removal).
     pub(crate) sync_index: crate::replication::SyncRootIndex,
-    /// Spawn factories running now: the nodes they add start at authority 1, as in Godot.
-    pub(crate) building_spawns: u32,
 }
 
 impl Default for SceneTree {
@@ -129,7 +127,6 @@ impl SceneTree {
             spawners: Vec::new(),
             synchronizers: Vec::new(),
             sync_index: Default::default(),
-            building_spawns: 0,
         }
     }
 
@@ -158,11 +155,13 @@ impl SceneTree {
 
     /// Adds a child named `name` under `parent`. Godot's `add_child`.
     ///
-    /// The child starts with its parent's multiplayer authority (1 under an unowned parent),
-    /// so a node added inside a client-owned subtree belongs to that client. Godot's `Node`
-    /// starts every node at 1 instead; the two agree until an authority is set. Inside a spawn
-    /// factory ([`SpawnFunction`](crate::replication::SpawnFunction)) new nodes start at 1 as
-    /// in Godot, since the SPAWN lists only the synchronizers the spawner's authority owns.
+    /// The child starts with multiplayer authority 1 (the server), as every new node in Godot:
+    /// authority is **not inherited** from the parent. A node added under a subtree given to a
+    /// client with [`set_multiplayer_authority`](Self::set_multiplayer_authority) still belongs
+    /// to the server until it is given an owner itself (call `set_multiplayer_authority` on it,
+    /// or again on the subtree with `recursive`, which reaches only the children that exist).
+    /// The wire depends on it: a SPAWN lists only the synchronizers its sender owns, and a
+    /// Godot peer counts them with this rule.
     pub fn add_child(
         &mut self,
         parent: NodeId,
@@ -179,13 +178,10 @@ impl SceneTree {
         if self.child_by_name(parent, &name).is_some() {
             return Err(TreeError::NameTaken(name));
         }
-        let inherited_authority = self.node(parent).ok_or(TreeError::NodeNotFound)?.authority;
-        let mut node = Node::new(name.clone(), Some(parent));
-        node.authority = if self.building_spawns > 0 {
-            1
-        } else {
-            inherited_authority
-        };
+        if self.node(parent).is_none() {
+            return Err(TreeError::NodeNotFound);
+        }
+        let node = Node::new(name.clone(), Some(parent));
         let id = match self.free.pop() {
             Some(index) => {
                 let slot = &mut self.slots[index as usize];
