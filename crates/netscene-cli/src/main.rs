@@ -34,6 +34,7 @@ mod logging;
 mod metrics;
 mod netem;
 mod serve;
+mod serve_webrtc;
 mod signal;
 mod soak;
 mod stats;

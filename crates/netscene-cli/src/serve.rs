@@ -18,8 +18,9 @@ use crate::health::{HealthServer, HealthState};
 use crate::limits::LimitArgs;
 use crate::logging::LogFormat;
 use crate::metrics::{MetricsTap, ServerMetrics};
+use crate::serve_webrtc::{self, WebRtcArgs};
 use crate::status_line::{StatusLine, Totals};
-use crate::transport::{self, NetTransport, TransportKind};
+use crate::transport::{self, ServeTransport, TransportKind};
 use crate::wss::{CertificateRenewal, LoadedCertificate, WssArgs};
 use crate::{lobby, token_auth};
 
@@ -36,9 +37,9 @@ pub struct ServeArgs {
     /// examples/godot-arena-client.
     #[arg(long, env = "NETSCENE_GAME", value_enum, default_value_t = Game::Lobby)]
     game: Game,
-    /// Transport Godot clients use.
-    #[arg(long, env = "NETSCENE_TRANSPORT", value_enum, default_value_t = NetTransport::Enet)]
-    transport: NetTransport,
+    /// Transport Godot clients use (webrtc: the server hosts a lobby; see --signal).
+    #[arg(long, env = "NETSCENE_TRANSPORT", value_enum, default_value_t = ServeTransport::Enet)]
+    transport: ServeTransport,
     /// Most clients at once.
     #[arg(long, env = "NETSCENE_MAX_CLIENTS", default_value_t = 32,
           value_parser = clap::value_parser!(u16).range(1..=4095))]
@@ -77,6 +78,8 @@ pub struct ServeArgs {
     wss: WssArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    webrtc: WebRtcArgs,
 }
 
 /// `--game`.
@@ -118,8 +121,11 @@ pub fn run(args: ServeArgs) -> ExitCode {
 }
 
 fn load_certificate(args: &ServeArgs) -> Result<Option<LoadedCertificate>, String> {
-    if args.wss.is_used() && args.transport != NetTransport::Ws {
+    if args.wss.is_used() && args.transport != ServeTransport::Ws {
         return Err("--tls-cert, --tls-key and --allowed-origin need --transport ws".into());
+    }
+    if args.webrtc.is_used() && args.transport != ServeTransport::Webrtc {
+        return Err("--signal and --webrtc-ip need --transport webrtc".into());
     }
     args.wss
         .certificate_files()
@@ -171,13 +177,22 @@ fn serve(
     }
 
     let max_clients = usize::from(args.max_clients);
-    let kind = TransportKind::from(args.transport);
-    let (peer, endpoint, renewal) = if kind == TransportKind::Ws {
-        start_websocket(args, certificate)?
-    } else {
-        let (peer, endpoint) =
-            transport::start_server(kind, &args.bind, args.port, max_clients, None)?;
-        (peer, endpoint, None)
+    let kind = args.transport;
+    let (peer, port, renewal) = match kind {
+        ServeTransport::Ws => {
+            let (peer, endpoint, renewal) = start_websocket(args, certificate)?;
+            (peer, endpoint_port(&endpoint), renewal)
+        }
+        ServeTransport::Enet => {
+            let enet = TransportKind::Enet;
+            let (peer, endpoint) =
+                transport::start_server(enet, &args.bind, args.port, max_clients, None)?;
+            (peer, endpoint_port(&endpoint), None)
+        }
+        ServeTransport::Webrtc => {
+            let server = serve_webrtc::start(&args.webrtc, &args.bind, args.port)?;
+            (server.peer, server.port, None)
+        }
     };
     let traffic = Arc::new(Traffic::default());
     let mut mp = SceneMultiplayer::new();
@@ -196,10 +211,6 @@ fn serve(
     let lobby = lobby::install_server(&mut tree);
     let arena = (args.game == Game::Arena).then(|| arena::install_server(&mut tree));
 
-    let port = match &endpoint {
-        transport::Endpoint::Enet { port, .. } | transport::Endpoint::Ws { port, .. } => *port,
-        transport::Endpoint::Sim(_) => 0,
-    };
     tracing::info!(
         transport = %kind,
         game = ?args.game,
@@ -331,6 +342,14 @@ fn serve(
         "stopped"
     );
     Ok(())
+}
+
+/// The port clients reach a server endpoint on.
+fn endpoint_port(endpoint: &transport::Endpoint) -> u16 {
+    match endpoint {
+        transport::Endpoint::Enet { port, .. } | transport::Endpoint::Ws { port, .. } => *port,
+        transport::Endpoint::Sim(_) => 0,
+    }
 }
 
 /// Adds every admitted peer's round-trip time and loss to the metrics' histograms.

@@ -249,3 +249,26 @@ impl From<NetTransport> for TransportKind {
         }
     }
 }
+
+/// The transports `serve` hosts: [`NetTransport`]'s, and WebRTC (the server hosts a lobby:
+/// [`crate::serve_webrtc`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServeTransport {
+    /// ENet over UDP: Godot's `ENetMultiplayerPeer`.
+    Enet,
+    /// WebSocket over TCP: Godot's `WebSocketMultiplayerPeer`.
+    Ws,
+    /// WebRTC data channels: Godot's `WebRTCMultiplayerPeer`, players joining the server's
+    /// lobby through a signaling server (`netscene signal`'s protocol).
+    Webrtc,
+}
+
+impl fmt::Display for ServeTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ServeTransport::Enet => "enet",
+            ServeTransport::Ws => "ws",
+            ServeTransport::Webrtc => "webrtc",
+        })
+    }
+}
