@@ -111,6 +111,20 @@ pub enum MultiplayerEvent {
         /// The property path as configured (relative to the synchronizer's root node).
         property: NodePath,
     },
+    /// Not in Godot, which only prints an error: this peer's state of `synchronizer` (its
+    /// ALWAYS properties) needs a SYNC packet of `size` bytes, more than
+    /// `max_sync_packet_size` (`max`), so it is not sent, as in Godot. Reported once, again
+    /// only after the state fitted in between. Raise
+    /// [`set_max_sync_packet_size`](crate::SceneMultiplayer::set_max_sync_packet_size) or
+    /// replicate the large properties ON_CHANGE (reliable deltas).
+    SyncStateTooLarge {
+        /// The synchronizer node.
+        synchronizer: NodeId,
+        /// The bytes a SYNC holding only this state needs (header and entry header included).
+        size: usize,
+        /// `max_sync_packet_size`.
+        max: usize,
+    },
     /// Not in Godot: the server began draining
     /// ([`SceneMultiplayer::begin_drain`](crate::SceneMultiplayer::begin_drain)), e.g. before
     /// an orchestrator stops it. New connections are refused from now on; the admitted peers

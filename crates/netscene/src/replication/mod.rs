@@ -23,9 +23,12 @@
 //! * Property paths resolve as Godot's `get_node` + `get_indexed` (`.:position` is the root's
 //!   own property); one that does not resolve is left out of the wire as Godot leaves it
 //!   out, and reported once as `ReplicatedPropertyNotFound` (see `unresolved`).
+//! * A sync state larger than `max_sync_packet_size` is not sent, as in Godot, and reported
+//!   once as `SyncStateTooLarge` (see `oversized`).
 
 mod config;
 mod error;
+mod oversized;
 mod property;
 mod receive;
 mod send;

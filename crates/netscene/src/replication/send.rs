@@ -107,6 +107,7 @@ impl SceneMultiplayer {
             .outbound
             .retain(|sync, _| tree.node(*sync).is_some());
         self.prune_unresolved_reports(tree);
+        self.prune_oversized_reports(tree);
 
         // Prune the spawners' lists; collect what this peer's spawners track.
         let spawners: Vec<NodeId> = tree
@@ -503,13 +504,12 @@ impl SceneMultiplayer {
                     continue;
                 };
                 let state = &values[range.clone()];
-                if wire::SYNC_HEADER_SIZE + 8 + state.len() > max {
-                    tracing::error!(
-                        size = state.len(),
-                        "sync state larger than max_sync_packet_size; not sent"
-                    );
+                let alone = wire::SYNC_HEADER_SIZE + 8 + state.len();
+                if alone > max {
+                    self.report_oversized_sync(item.sync, alone, max);
                     continue;
                 }
+                self.oversized_sync_fits(item.sync);
                 if buf.len() + 8 + state.len() > max {
                     self.send_replication(peer, TransferMode::Unreliable, &buf);
                     buf.truncate(wire::SYNC_HEADER_SIZE);

@@ -1,7 +1,7 @@
 //! The replication bookkeeping a SceneMultiplayer keeps (Godot's `SceneReplicationInterface`
 //! state): net ids, who was sent which spawn, sync times and change tracking.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use netscene_variant::{NodePath, Variant};
 use smallvec::SmallVec;
@@ -111,6 +111,8 @@ pub(crate) struct ReplicationState {
     /// The property paths of each synchronizer already reported as not resolving (each is
     /// reported once while the synchronizer node lives; kept across reconnections).
     pub unresolved_reported: HashMap<NodeId, Vec<NodePath>>,
+    /// Synchronizers reported as `SyncStateTooLarge` whose state has not fitted since.
+    pub oversized_reported: HashSet<NodeId>,
 }
 
 impl ReplicationState {
@@ -119,11 +121,13 @@ impl ReplicationState {
         let mut orphans = std::mem::take(&mut self.orphans);
         orphans.extend(self.remote_spawns.drain().map(|(_, spawn)| spawn));
         let unresolved_reported = std::mem::take(&mut self.unresolved_reported);
+        let oversized_reported = std::mem::take(&mut self.oversized_reported);
         *self = Self::default();
         // Events already queued are still drained (and counted down) by the application.
         self.queued_events = queued_events;
         self.orphans = orphans;
         self.unresolved_reported = unresolved_reported;
+        self.oversized_reported = oversized_reported;
     }
 
     pub fn next_net_id(&mut self) -> u32 {

@@ -644,7 +644,8 @@ impl MultiplayerApi for SceneMultiplayer {
             | MultiplayerEvent::Synchronized { .. }
             | MultiplayerEvent::DeltaSynchronized { .. }
             | MultiplayerEvent::VisibilityChanged { .. }
-            | MultiplayerEvent::ReplicatedPropertyNotFound { .. } => {
+            | MultiplayerEvent::ReplicatedPropertyNotFound { .. }
+            | MultiplayerEvent::SyncStateTooLarge { .. } => {
                 self.replication.queued_events = self.replication.queued_events.saturating_sub(1);
             }
             MultiplayerEvent::PeerPacket { from, ref data } => {
