@@ -49,6 +49,10 @@ struct Client {
     id: PeerId,
     seen: Arc<Mutex<Seen>>,
     connected: bool,
+    /// Set on `ConnectionFailed` or `ServerDisconnected`, which fail the test unless
+    /// `may_end`.
+    ended: bool,
+    may_end: bool,
 }
 
 impl Client {
@@ -97,6 +101,8 @@ impl Client {
             id,
             seen,
             connected: false,
+            ended: false,
+            may_end: false,
         }
     }
 
@@ -106,7 +112,8 @@ impl Client {
             match event {
                 MultiplayerEvent::ConnectedToServer => self.connected = true,
                 MultiplayerEvent::ConnectionFailed | MultiplayerEvent::ServerDisconnected => {
-                    panic!("client {}: {event:?}", self.id)
+                    assert!(self.may_end, "client {}: {event:?}", self.id);
+                    self.ended = true;
                 }
                 _ => {}
             }
@@ -220,4 +227,34 @@ fn webrtc_flags_need_the_webrtc_transport() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("need --transport webrtc"), "{stderr}");
+}
+
+#[test]
+fn a_full_webrtc_server_disconnects_the_extra_client() {
+    let (mut server, _) = serve(
+        &[
+            "--transport",
+            "webrtc",
+            "--bind",
+            "127.0.0.1",
+            "--max-clients",
+            "1",
+        ],
+        &[],
+    );
+    let (lobby, url) = lobby_of(&mut server);
+    let mut ann = Client::join(&url, &lobby);
+    poll_until(&mut [&mut ann], "ann connected", |c| c[0].connected);
+    let mut bob = Client::join(&url, &lobby);
+    bob.may_end = true;
+    // Bob's WebRTC connection comes up, then the server (full) drops him.
+    poll_until(&mut [&mut ann, &mut bob], "bob dropped", |c| c[1].ended);
+    server.wait_logged(&["refused: server full", &format!("peer={}", bob.id)]);
+    // Ann stays, and the lobby still works for her.
+    ann.call_server("register", "ann");
+    let only_ann = names(&[(ann.id, "ann")]);
+    poll_until(&mut [&mut ann], "ann's list", |c| {
+        c[0].seen.lock().unwrap().players == only_ann
+    });
+    assert!(!ann.ended);
 }
