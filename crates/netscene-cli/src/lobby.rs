@@ -1,5 +1,7 @@
 //! The classic Godot lobby at `/root/Lobby` (wire path `Lobby`): the contract between
-//! `netscene serve`, `netscene connect` and `examples/godot-lobby-client/lobby.gd`.
+//! `netscene serve`, `netscene connect` and `examples/godot-lobby-client/lobby.gd`. The
+//! server's side is loaded from that Godot project ([`project`]); the client's side
+//! ([`install_client`]) declares the same table by hand.
 //!
 //! Both sides declare the same four script-level RPC methods; their sorted names give the ids
 //! (`chat` 0, `receive_chat` 1, `register` 2, `update_players` 3) and the path checksum:
@@ -15,6 +17,8 @@ use std::collections::BTreeMap;
 
 use netscene::variant::Dictionary;
 use netscene::{NodeId, PeerId, RpcConfig, RpcContext, SceneTree, Variant, args};
+
+pub mod project;
 
 /// Absolute path of the lobby node.
 pub const LOBBY_PATH: &str = "/root/Lobby";
@@ -84,56 +88,67 @@ fn broadcast(ctx: &mut RpcContext<'_>, method: &str, args: &[Variant]) -> u64 {
     }
 }
 
-/// Adds `/root/Lobby` with the server's handlers.
+/// Loads `/root/Lobby` from the lobby example's Godot project (embedded, see [`project`])
+/// and attaches the server's handlers by path and method name. Panics when the embedded
+/// project does not load or declares a method without a handler here: a build defect,
+/// caught by the tests, reported when the server starts rather than as wrong ids later.
 pub fn install_server(tree: &mut SceneTree) -> NodeId {
-    let lobby = tree.add_path(LOBBY_PATH).expect("a fresh tree has /root");
+    let mut loaded = project::load(&project::LOBBY_FILES, tree)
+        .unwrap_or_else(|e| panic!("the embedded lobby project does not load: {e}"));
+    let lobby = tree
+        .get_node(LOBBY_PATH)
+        .expect("the lobby project's main scene is /root/Lobby");
     tree.node_mut(lobby)
         .expect("just added")
         .set_state(ServerLobby::default());
-    let any_peer = RpcConfig::any_peer();
-    tree.on_rpc(lobby, "chat", any_peer, |ctx, (text,): (String,)| {
-        let from = ctx.remote_sender_id();
-        let text = bounded(text, MAX_CHAT_CHARS);
-        tracing::debug!(from, %text, "chat");
-        let sent = broadcast(ctx, "receive_chat", &args![from, text]);
-        if let Some(state) = ctx.state_mut::<ServerLobby>() {
-            state.counters.chat_received += 1;
-            state.counters.receive_chat_sent += sent;
-        }
-    })
-    .expect("lobby node");
-    tree.on_rpc(lobby, "register", any_peer, |ctx, (name,): (String,)| {
-        let from = ctx.remote_sender_id();
-        let name = bounded(name, MAX_NAME_CHARS);
-        tracing::info!(peer = from, %name, "player registered");
-        let Some(state) = ctx.state_mut::<ServerLobby>() else {
-            return;
-        };
-        state.players.insert(from, name);
-        state.counters.register_received += 1;
-        let players = players_dictionary(&state.players);
-        let sent = broadcast(ctx, "update_players", &[players]);
-        if let Some(state) = ctx.state_mut::<ServerLobby>() {
-            state.counters.update_players_sent += sent;
-        }
-    })
-    .expect("lobby node");
-    // Declared so ids and checksum match the clients'; clients may not call them (authority).
-    let authority = RpcConfig::authority();
-    tree.on_rpc(
-        lobby,
-        "receive_chat",
-        authority,
-        |_, (_, _): (i64, String)| {},
-    )
-    .expect("lobby node");
-    tree.on_rpc(
-        lobby,
-        "update_players",
-        authority,
-        |_, (_,): (Dictionary,)| {},
-    )
-    .expect("lobby node");
+    let attached = [
+        loaded.on_rpc(tree, LOBBY_PATH, "chat", |ctx, (text,): (String,)| {
+            let from = ctx.remote_sender_id();
+            let text = bounded(text, MAX_CHAT_CHARS);
+            tracing::debug!(from, %text, "chat");
+            let sent = broadcast(ctx, "receive_chat", &args![from, text]);
+            if let Some(state) = ctx.state_mut::<ServerLobby>() {
+                state.counters.chat_received += 1;
+                state.counters.receive_chat_sent += sent;
+            }
+        }),
+        loaded.on_rpc(tree, LOBBY_PATH, "register", |ctx, (name,): (String,)| {
+            let from = ctx.remote_sender_id();
+            let name = bounded(name, MAX_NAME_CHARS);
+            tracing::info!(peer = from, %name, "player registered");
+            let Some(state) = ctx.state_mut::<ServerLobby>() else {
+                return;
+            };
+            state.players.insert(from, name);
+            state.counters.register_received += 1;
+            let players = players_dictionary(&state.players);
+            let sent = broadcast(ctx, "update_players", &[players]);
+            if let Some(state) = ctx.state_mut::<ServerLobby>() {
+                state.counters.update_players_sent += sent;
+            }
+        }),
+        // Authority methods: the server calls them; clients may not (refused before a handler).
+        loaded.on_rpc(
+            tree,
+            LOBBY_PATH,
+            "receive_chat",
+            |_, (_, _): (i64, String)| {},
+        ),
+        loaded.on_rpc(
+            tree,
+            LOBBY_PATH,
+            "update_players",
+            |_, (_,): (Dictionary,)| {},
+        ),
+    ];
+    for result in attached {
+        result.unwrap_or_else(|e| panic!("the lobby project's handlers: {e}"));
+    }
+    let missing = loaded.missing_handlers();
+    assert!(
+        missing.is_empty(),
+        "the lobby project declares methods the server does not handle: {missing:?}"
+    );
     lobby
 }
 
