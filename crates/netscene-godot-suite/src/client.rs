@@ -66,6 +66,10 @@ pub struct GodotClient {
     expected_errors: Vec<String>,
     browser: Option<Child>,
     profile: PathBuf,
+    options: LaunchOptions,
+    /// When the current browser was started.
+    started: Instant,
+    relaunches: u32,
 }
 
 impl GodotClient {
@@ -91,37 +95,7 @@ impl GodotClient {
 
         let profile =
             std::env::temp_dir().join(format!("netscene-godot-{}-{id}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&profile);
-        let mut command = Command::new(chromium_binary());
-        if let Some(ca_pem) = &options.trusted_ca_pem {
-            command.env("HOME", trusting_home(&profile, ca_pem));
-        }
-        let browser = command
-            .args([
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-quic",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-breakpad",
-                "--disable-crash-reporter",
-                // Godot's main loop runs on requestAnimationFrame: never throttle it.
-                "--disable-background-timer-throttling",
-                "--disable-renderer-backgrounding",
-                "--disable-backgrounding-occluded-windows",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .args(&options.extra_browser_args)
-            .arg(host.page_url(id))
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start chromium: {e}"));
+        let browser = start_browser(id, &profile, options);
         GodotClient {
             name: name.to_owned(),
             id,
@@ -133,6 +107,42 @@ impl GodotClient {
             expected_errors: Vec::new(),
             browser: Some(browser),
             profile,
+            options: options.clone(),
+            started: Instant::now(),
+            relaunches: 0,
+        }
+    }
+
+    /// A page that printed nothing for [`FIRST_OUTPUT`] never started its engine (seen a few
+    /// times on a loaded machine): its browser is started again, at most [`RELAUNCHES`] times.
+    /// Returns true when it did so.
+    fn relaunch_if_silent(&mut self) -> bool {
+        let silent = self.transcript.is_empty() && self.page_errors.is_empty();
+        if !silent || self.started.elapsed() < FIRST_OUTPUT || self.relaunches >= RELAUNCHES {
+            return false;
+        }
+        self.relaunches += 1;
+        eprintln!(
+            "{}: Godot printed nothing in {FIRST_OUTPUT:?}; starting its browser again ({}/{RELAUNCHES}){}",
+            self.name,
+            self.relaunches,
+            browser_log_tail(&self.profile)
+        );
+        self.stop_browser();
+        self.browser = Some(start_browser(self.id, &self.profile, &self.options));
+        self.started = Instant::now();
+        true
+    }
+
+    fn stop_browser(&mut self) {
+        if let Some(mut child) = self.browser.take() {
+            // Chromium's helpers share its process group (its own, set at launch).
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .stderr(Stdio::null())
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 
@@ -222,10 +232,13 @@ impl GodotClient {
         timeout: Duration,
         mut pump: impl FnMut(),
     ) -> String {
-        let start = Instant::now();
+        let mut start = Instant::now();
         loop {
             pump();
             self.update();
+            if self.relaunch_if_silent() {
+                start = Instant::now();
+            }
             let found = self.transcript[self.cursor..]
                 .iter()
                 .position(|line| !line.stderr && matches(&line.text));
@@ -257,10 +270,13 @@ impl GodotClient {
     /// Waits for Godot to quit and returns its exit code (pumping meanwhile). Panics on
     /// timeout and on Godot error lines.
     pub fn wait_exit(&mut self, timeout: Duration, mut pump: impl FnMut()) -> i32 {
-        let start = Instant::now();
+        let mut start = Instant::now();
         loop {
             pump();
             self.update();
+            if self.relaunch_if_silent() {
+                start = Instant::now();
+            }
             self.fail_on_errors("its exit");
             if let Some(code) = self.exit {
                 return code;
@@ -278,15 +294,7 @@ impl GodotClient {
 
     /// Kills the browser now (the Godot client vanishes as a crashed game would).
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.browser.take() {
-            // Chromium's helpers share its process group (its own, set at launch).
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", child.id())])
-                .stderr(Stdio::null())
-                .status();
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.stop_browser();
         WebHost::get().remove_client(self.id);
     }
 
@@ -301,6 +309,7 @@ impl GodotClient {
         for error in &self.page_errors {
             text.push_str(&format!("  page error: {error}\n"));
         }
+        text.push_str(&browser_log_tail(&self.profile));
         text
     }
 
@@ -331,7 +340,69 @@ impl Drop for GodotClient {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.profile);
+        let _ = std::fs::remove_file(browser_log(&self.profile));
     }
+}
+
+/// How long a page may stay silent before its browser is started again.
+const FIRST_OUTPUT: Duration = Duration::from_secs(45);
+/// How often a silent page's browser is started again.
+const RELAUNCHES: u32 = 2;
+
+/// Starts Chromium on client `id`'s page with a fresh profile; its stderr goes to a log file
+/// beside the profile, shown in failure messages.
+fn start_browser(id: u64, profile: &Path, options: &LaunchOptions) -> Child {
+    let _ = std::fs::remove_dir_all(profile);
+    let mut command = Command::new(chromium_binary());
+    if let Some(ca_pem) = &options.trusted_ca_pem {
+        command.env("HOME", trusting_home(profile, ca_pem));
+    }
+    let log = std::fs::File::create(browser_log(profile))
+        .map(Stdio::from)
+        .unwrap_or_else(|_| Stdio::null());
+    command
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-breakpad",
+            "--disable-crash-reporter",
+            // Godot's main loop runs on requestAnimationFrame: never throttle it.
+            "--disable-background-timer-throttling",
+            "--disable-renderer-backgrounding",
+            "--disable-backgrounding-occluded-windows",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(&options.extra_browser_args)
+        .arg(WebHost::get().page_url(id))
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start chromium: {e}"))
+}
+
+fn browser_log(profile: &Path) -> PathBuf {
+    profile.with_extension("chromium.log")
+}
+
+/// The last lines Chromium wrote on stderr, for failure messages ("" when none).
+fn browser_log_tail(profile: &Path) -> String {
+    let Ok(log) = std::fs::read_to_string(browser_log(profile)) else {
+        return String::new();
+    };
+    let lines: Vec<&str> = log.lines().collect();
+    let tail = &lines[lines.len().saturating_sub(12)..];
+    if tail.is_empty() {
+        return String::new();
+    }
+    format!("\n  chromium's last lines:\n    {}\n", tail.join("\n    "))
 }
 
 /// A home directory whose NSS database (what Chromium trusts on Linux) holds `ca_pem`.
