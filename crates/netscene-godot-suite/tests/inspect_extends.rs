@@ -7,22 +7,16 @@
 //! it an RPC with the base's config, and the run-time `rpc_config` call that inspect reports
 //! is what the server must mirror by hand (the checksum includes node-level names).
 
-use std::path::{Path, PathBuf};
+mod golden_copy;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use golden_copy::GoldenCopy;
 use netscene::{RpcConfig, args};
-use netscene_godot_suite::{GodotClient, GodotProject, WsServer, workspace_root};
+use netscene_godot_suite::{GodotClient, GodotProject, WsServer};
 
 const STEP: Duration = Duration::from_secs(60);
-
-struct Project(PathBuf);
-
-impl Drop for Project {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const CLIENT: &str = r#"extends Node
 
@@ -61,49 +55,17 @@ const CLASS_CACHE: &str = r#"list=[{
 }]
 "#;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
-
-fn project() -> Project {
-    let src = workspace_root().join("crates/netscene-godot-project/tests/projects/extends_chain");
-    let dir = std::env::temp_dir().join(format!("netscene-inspect-extends-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&src, &dir);
-    let edit = |file: &Path, from: &str, to: &str| {
-        let text = std::fs::read_to_string(file).unwrap();
-        assert!(text.contains(from), "{from}");
-        std::fs::write(file, text.replacen(from, to, 1)).unwrap();
-    };
+fn project() -> GoldenCopy {
+    let copy = GoldenCopy::new("extends_chain");
     // Bodies that print; leaf.gd redefines `die` WITHOUT @rpc.
-    edit(
-        &dir.join("scripts/mid.gd"),
+    copy.edit(
+        "scripts/mid.gd",
         "func hit(_damage: int): pass",
         "func hit(_damage: int): print(\"hit called %d\" % _damage)",
     );
-    let leaf = dir.join("leaf.gd");
-    let text = std::fs::read_to_string(&leaf).unwrap();
-    std::fs::write(
-        &leaf,
-        format!("{text}\nfunc die():\n\tprint(\"leaf die called\")\n"),
-    )
-    .unwrap();
-    std::fs::write(dir.join("client.gd"), CLIENT).unwrap();
-    let settings = std::fs::read_to_string(dir.join("project.godot")).unwrap();
-    std::fs::write(
-        dir.join("project.godot"),
-        format!("{settings}\n[autoload]\n\nClient=\"*res://client.gd\"\n"),
-    )
-    .unwrap();
-    Project(dir)
+    copy.append("leaf.gd", "\nfunc die():\n\tprint(\"leaf die called\")\n");
+    copy.add_client_autoload(CLIENT);
+    copy
 }
 
 #[test]

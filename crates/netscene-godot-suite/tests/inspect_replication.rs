@@ -6,21 +6,15 @@
 //! properties. Disagreeing lists would put values in the wrong properties or fail Godot's
 //! packet checks.
 
-use std::path::{Path, PathBuf};
+mod golden_copy;
+
 use std::time::Duration;
 
+use golden_copy::GoldenCopy;
 use netscene::Variant;
-use netscene_godot_suite::{GodotClient, GodotProject, WsServer, workspace_root};
+use netscene_godot_suite::{GodotClient, GodotProject, WsServer};
 
 const STEP: Duration = Duration::from_secs(60);
-
-struct Project(PathBuf);
-
-impl Drop for Project {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const CLIENT: &str = r#"extends Node
 
@@ -48,46 +42,18 @@ var wave := 0:
 		print("wave %d" % value)
 "#;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
-
-fn project() -> Project {
-    let src = workspace_root().join("crates/netscene-godot-project/tests/projects/replication");
-    let dir = std::env::temp_dir().join(format!(
-        "netscene-inspect-replication-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&src, &dir);
+fn project() -> GoldenCopy {
+    let copy = GoldenCopy::new("replication");
     // Godot resolves a uid:// spawnable scene through the editor's uid cache, which the
     // harness does not pack (exports do): name the crate scene by path here.
-    let scene = dir.join("world.tscn");
-    let text = std::fs::read_to_string(&scene).unwrap();
-    std::fs::write(
-        &scene,
-        text.replace("\"uid://crate0scene\"", "\"res://crate.tscn\""),
-    )
-    .unwrap();
-    let world = dir.join("world.gd");
-    let text = std::fs::read_to_string(&world).unwrap();
-    std::fs::write(&world, format!("{text}{WORLD_VARS}")).unwrap();
-    std::fs::write(dir.join("client.gd"), CLIENT).unwrap();
-    let settings = std::fs::read_to_string(dir.join("project.godot")).unwrap();
-    std::fs::write(
-        dir.join("project.godot"),
-        format!("{settings}\n[autoload]\n\nClient=\"*res://client.gd\"\n"),
-    )
-    .unwrap();
-    Project(dir)
+    copy.edit(
+        "world.tscn",
+        "\"uid://crate0scene\"",
+        "\"res://crate.tscn\"",
+    );
+    copy.append("world.gd", WORLD_VARS);
+    copy.add_client_autoload(CLIENT);
+    copy
 }
 
 #[test]

@@ -6,25 +6,19 @@
 //! method or fail its argument check; a wrong checksum makes Godot print "The rpc node
 //! checksum failed".
 
-use std::path::{Path, PathBuf};
+mod golden_copy;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use golden_copy::GoldenCopy;
 use netscene::args;
-use netscene_godot_suite::{GodotClient, GodotProject, WsServer, workspace_root};
+use netscene_godot_suite::{GodotClient, GodotProject, WsServer};
 
 const STEP: Duration = Duration::from_secs(60);
 
-/// A copy of the golden project with a client autoload, and print statements as the bodies
-/// of its methods (names and annotations, the wire contract, stay as written).
-struct Project(PathBuf);
-
-impl Drop for Project {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
+/// The client autoload added to the project copy, whose methods print as their bodies (names
+/// and annotations, the wire contract, stay as written): joins, then calls the methods.
 const CLIENT: &str = r#"extends Node
 
 func _ready() -> void:
@@ -44,49 +38,30 @@ func _on_connected() -> void:
 	main.rpc_id(1, "alpha", 7)
 "#;
 
-fn project() -> Project {
-    let src = workspace_root().join("crates/netscene-godot-project/tests/projects/rpc_annotations");
-    let dir =
-        std::env::temp_dir().join(format!("netscene-inspect-rpc-order-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for name in ["project.godot", "main.tscn", "node.gd"] {
-        std::fs::copy(src.join(name), dir.join(name)).unwrap();
+fn project() -> GoldenCopy {
+    let copy = GoldenCopy::new("rpc_annotations");
+    for (from, to) in [
+        (
+            "func zeta() -> void: pass",
+            "func zeta() -> void: print(\"zeta called\")",
+        ),
+        (
+            "func alpha(_a: int) -> void:\n\tpass",
+            "func alpha(_a: int) -> void:\n\tprint(\"alpha called %d\" % _a)",
+        ),
+        (
+            "func Beta() -> void: pass",
+            "func Beta() -> void: print(\"Beta called\")",
+        ),
+        (
+            "func mid(x) -> void: pass",
+            "func mid(x) -> void: print(\"mid called %s\" % x)",
+        ),
+    ] {
+        copy.edit("node.gd", from, to);
     }
-    let edit = |file: &Path, from: &str, to: &str| {
-        let text = std::fs::read_to_string(file).unwrap();
-        assert!(text.contains(from), "{from}");
-        std::fs::write(file, text.replacen(from, to, 1)).unwrap();
-    };
-    let node = dir.join("node.gd");
-    edit(
-        &node,
-        "func zeta() -> void: pass",
-        "func zeta() -> void: print(\"zeta called\")",
-    );
-    edit(
-        &node,
-        "func alpha(_a: int) -> void:\n\tpass",
-        "func alpha(_a: int) -> void:\n\tprint(\"alpha called %d\" % _a)",
-    );
-    edit(
-        &node,
-        "func Beta() -> void: pass",
-        "func Beta() -> void: print(\"Beta called\")",
-    );
-    edit(
-        &node,
-        "func mid(x) -> void: pass",
-        "func mid(x) -> void: print(\"mid called %s\" % x)",
-    );
-    std::fs::write(dir.join("client.gd"), CLIENT).unwrap();
-    let settings = std::fs::read_to_string(dir.join("project.godot")).unwrap();
-    std::fs::write(
-        dir.join("project.godot"),
-        format!("{settings}\n[autoload]\n\nClient=\"*res://client.gd\"\n"),
-    )
-    .unwrap();
-    Project(dir)
+    copy.add_client_autoload(CLIENT);
+    copy
 }
 
 #[test]
