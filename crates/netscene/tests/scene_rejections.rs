@@ -136,7 +136,7 @@ fn malformed_packets_are_dropped_with_clear_errors_and_the_peer_stays() {
 }
 
 #[test]
-fn simplify_path_for_a_missing_node_or_a_reused_id_is_refused() {
+fn simplify_path_for_a_missing_node_or_a_reused_id_for_another_path_is_refused() {
     let mut w = World::connected(1);
     let mut simplify = vec![0x01];
     simplify.extend_from_slice(b"d41d8cd98f00b204e9800998ecf8427e\0");
@@ -160,12 +160,25 @@ fn simplify_path_for_a_missing_node_or_a_reused_id_is_refused() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].data, [0x02, 0x01, 7, 0, 0, 0]);
 
+    // An identical repeat (a sender re-sending an unconfirmed announcement) is answered
+    // again; the same id for another path is refused.
     send_raw(&mut w, 0, &simplify);
+    w.pump();
+    assert!(rejections(&mut w, SERVER).is_empty());
+    let sent = w.take_sent(0);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].data, [0x02, 0x01, 7, 0, 0, 0]);
+
+    w.add_everywhere("Other");
+    let mut conflicting = simplify[..38].to_vec();
+    conflicting.extend_from_slice(b"Other\0");
+    send_raw(&mut w, 0, &conflicting);
     w.pump();
     assert_eq!(
         rejections(&mut w, SERVER),
         vec![PacketError::DuplicateCacheId(7)]
     );
+    assert!(w.take_sent(0).is_empty());
 }
 
 #[test]

@@ -47,39 +47,44 @@ impl SceneMultiplayer {
         self.send_syncs(tree);
     }
 
-    /// Sends SIMPLIFY_PATH for `node` to `peer` if it never got it; returns the cache id and
-    /// whether `peer` confirmed it.
+    /// Sends SIMPLIFY_PATH for `node` to `peer` if it never got it (or, with `resend`, if it
+    /// is still unconfirmed long after it was sent: the peer may have lacked the node);
+    /// returns the cache id and whether `peer` confirmed it.
     fn announce_node(
         &mut self,
         tree: &SceneTree,
         node: NodeId,
         peer: PeerId,
+        resend: bool,
     ) -> Result<(u32, bool), MultiplayerError> {
         let cache_id = self.cache.ensure_id(node);
+        let now = (self.clock)();
         match self.cache.confirm_state(node, peer) {
-            Some(confirmed) => Ok((cache_id, confirmed)),
-            None => {
-                let path = tree
-                    .relative_path(node, &self.root_path)
-                    .ok_or(MultiplayerError::InvalidNode)?;
-                let checksum = tree
-                    .node(node)
-                    .ok_or(MultiplayerError::InvalidNode)?
-                    .table
-                    .checksum;
-                let mut buf = Vec::with_capacity(40 + path.len());
-                SimplifyPath {
-                    checksum,
-                    cache_id,
-                    path: &path,
-                }
-                .emit(&mut buf);
-                self.link
-                    .send_command(peer, TransferMode::Reliable, 0, &buf)?;
-                self.cache.mark_sent(node, peer);
-                Ok((cache_id, false))
+            Some(false) if resend && self.cache.resend_due(node, peer, now) => {
+                tracing::debug!(peer, cache_id, "re-sending an unconfirmed SIMPLIFY_PATH");
             }
+            Some(confirmed) => return Ok((cache_id, confirmed)),
+            None => {}
         }
+        let path = tree
+            .relative_path(node, &self.root_path)
+            .ok_or(MultiplayerError::InvalidNode)?;
+        let checksum = tree
+            .node(node)
+            .ok_or(MultiplayerError::InvalidNode)?
+            .table
+            .checksum;
+        let mut buf = Vec::with_capacity(40 + path.len());
+        SimplifyPath {
+            checksum,
+            cache_id,
+            path: &path,
+        }
+        .emit(&mut buf);
+        self.link
+            .send_command(peer, TransferMode::Reliable, 0, &buf)?;
+        self.cache.mark_sent(node, peer, now);
+        Ok((cache_id, false))
     }
 
     /// DESPAWN for removed or hidden spawns, SPAWN for new or newly visible ones.
@@ -275,13 +280,13 @@ impl SceneMultiplayer {
                 let Some(bytes) = packet.as_mut() else {
                     return;
                 };
-                let sent = self
-                    .announce_node(tree, spawner, peer)
-                    .and_then(|(cache_id, _)| {
-                        bytes[2..6].copy_from_slice(&cache_id.to_le_bytes());
-                        self.link
-                            .send_command(peer, TransferMode::Reliable, 0, bytes)
-                    });
+                let sent =
+                    self.announce_node(tree, spawner, peer, false)
+                        .and_then(|(cache_id, _)| {
+                            bytes[2..6].copy_from_slice(&cache_id.to_le_bytes());
+                            self.link
+                                .send_command(peer, TransferMode::Reliable, 0, bytes)
+                        });
                 match sent {
                     Ok(()) => {
                         if let Some(local) = self.replication.local_spawns.get_mut(&spawn.node) {
@@ -481,7 +486,7 @@ impl SceneMultiplayer {
                     }
                     id
                 }
-                _ => match self.announce_node(tree, item.sync, peer) {
+                _ => match self.announce_node(tree, item.sync, peer, true) {
                     Ok((cache_id, true)) => PATH_NET_ID_FLAG | cache_id,
                     Ok((_, false)) => continue,
                     Err(e) => {

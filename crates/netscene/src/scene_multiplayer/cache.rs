@@ -1,8 +1,12 @@
 //! The node path cache (Godot's `SceneCacheInterface`, spec C.1–C.2).
 //!
 //! Sending side: each node gets a cache id (from 1) the first time it needs one, and
-//! remembers per peer whether SIMPLIFY_PATH was sent (`false`) and confirmed (`true`).
-//! Receiving side: per peer, the ids that peer announced and the node each resolved to.
+//! remembers per peer whether SIMPLIFY_PATH was sent (`false`) and confirmed (`true`), and
+//! when it was last sent (replication re-sends an unconfirmed announcement, see
+//! [`PathCache::resend_due`]).
+//! Receiving side: per peer, the ids that peer announced and the node each resolved to. An
+//! identical repeat of an announcement (same id, same path) is answered again; the same id
+//! for another path is refused.
 //! Entries of removed nodes stay until `clear()`; their ids are never reused, and a stale
 //! receive entry falls back to resolving its path again (as Godot does).
 
@@ -19,8 +23,23 @@ pub const DEFAULT_MAX_CACHE_ENTRIES_PER_PEER: usize = 16_384;
 
 struct SentNode {
     cache_id: u32,
-    confirmed: IdMap<PeerId, bool>,
+    confirmed: IdMap<PeerId, Announced>,
 }
+
+/// One SIMPLIFY_PATH sent to one peer.
+#[derive(Debug, Clone, Copy)]
+struct Announced {
+    confirmed: bool,
+    /// When it was last sent (the API's clock, ms).
+    sent_ms: u64,
+    /// Re-sends so far (each waits twice as long as the one before, up to a cap).
+    resends: u32,
+}
+
+/// An unconfirmed announcement is re-sent after this long at first (ms)...
+pub(crate) const FIRST_RESEND_AFTER_MS: u64 = 1_000;
+/// ...then after twice as long each time, at most this long (ms).
+pub(crate) const MAX_RESEND_AFTER_MS: u64 = 4_000;
 
 struct RecvNode {
     node: NodeId,
@@ -135,12 +154,25 @@ impl PathCache {
 
     /// `None`: never announced to `peer`; `Some(false)`: announced, not confirmed.
     pub fn confirm_state(&self, node: NodeId, peer: PeerId) -> Option<bool> {
-        self.sent.get(&node)?.confirmed.get(&peer).copied()
+        Some(self.sent.get(&node)?.confirmed.get(&peer)?.confirmed)
     }
 
-    pub fn mark_sent(&mut self, node: NodeId, peer: PeerId) {
+    /// Records that SIMPLIFY_PATH for `node` went to `peer` at `now_ms` (a first send, or a
+    /// re-send of an unconfirmed one).
+    pub fn mark_sent(&mut self, node: NodeId, peer: PeerId, now_ms: u64) {
         if let Some(s) = self.sent.get_mut(&node) {
-            s.confirmed.insert(peer, false);
+            let resends = s
+                .confirmed
+                .get(&peer)
+                .map_or(0, |a| a.resends.saturating_add(1));
+            s.confirmed.insert(
+                peer,
+                Announced {
+                    confirmed: false,
+                    sent_ms: now_ms,
+                    resends,
+                },
+            );
         }
         if let Some(info) = self.peers.get_mut(&peer) {
             info.sent.insert(node);
@@ -160,15 +192,34 @@ impl PathCache {
                 command: "CONFIRM_PATH",
                 reason: "confirms a node that was not announced to this peer",
             })?;
-        *confirmed = true;
+        confirmed.confirmed = true;
         Ok(())
+    }
+
+    /// True when `node` was announced to `peer`, is still unconfirmed, and the last send is
+    /// old enough to send it again: [`FIRST_RESEND_AFTER_MS`], doubling with each re-send up
+    /// to [`MAX_RESEND_AFTER_MS`]. A peer that lacked the node dropped the announcement
+    /// without answering (Godot and netscene alike), and nothing else would ever announce it
+    /// again (Godot issue 98052). The wait keeps repeats to a peer whose confirmation is
+    /// merely in flight rare: a Godot receiver that already has the id prints "Duplicate
+    /// remote cache ID" and drops the repeat (harmless otherwise).
+    pub fn resend_due(&self, node: NodeId, peer: PeerId, now_ms: u64) -> bool {
+        let Some(announced) = self.sent.get(&node).and_then(|s| s.confirmed.get(&peer)) else {
+            return false;
+        };
+        let wait = FIRST_RESEND_AFTER_MS
+            .saturating_mul(1 << announced.resends.min(16))
+            .min(MAX_RESEND_AFTER_MS);
+        !announced.confirmed && now_ms.saturating_sub(announced.sent_ms) >= wait
     }
 
     pub fn node_of_cache_id(&self, cache_id: u32) -> Option<NodeId> {
         self.assigned.get(&cache_id).copied()
     }
 
-    /// Records a SIMPLIFY_PATH from `from`.
+    /// Records a SIMPLIFY_PATH from `from`. A repeat of an id it announced is accepted when
+    /// it names the same path (the sender re-sends until it hears CONFIRM_PATH) and refused
+    /// with `DuplicateCacheId` when it names another one.
     pub fn insert_recv(
         &mut self,
         from: PeerId,
@@ -181,8 +232,12 @@ impl PathCache {
             command: "SIMPLIFY_PATH",
             reason: "sender is not an admitted peer",
         })?;
-        if info.recv.contains_key(&cache_id) {
-            return Err(PacketError::DuplicateCacheId(cache_id));
+        if let Some(known) = info.recv.get_mut(&cache_id) {
+            if known.path != path {
+                return Err(PacketError::DuplicateCacheId(cache_id));
+            }
+            known.node = node;
+            return Ok(());
         }
         if info.recv.len() >= limit {
             return Err(PacketError::CacheFull(limit));
@@ -233,11 +288,11 @@ mod tests {
         cache.on_peer_change(5, true);
         let keep = tree.add_path("/root/Keep").unwrap();
         let keep_id = cache.ensure_id(keep);
-        cache.mark_sent(keep, 5);
+        cache.mark_sent(keep, 5, 0);
         for i in 0..1100 {
             let n = tree.add_child(parent, format!("N{i}")).unwrap();
             cache.ensure_id(n);
-            cache.mark_sent(n, 5);
+            cache.mark_sent(n, 5, 0);
         }
         cache.prune_removed(&tree);
         assert_eq!(cache.sent_len(), 1101, "all alive: nothing swept");

@@ -205,10 +205,11 @@ impl SceneMultiplayer {
                 path: rel_path.as_deref().unwrap_or_default(),
             }
             .emit(&mut self.simplify_buf);
+            let now = (self.clock)();
             for &p in to_announce.iter() {
                 self.link
                     .send_command(p, TransferMode::Reliable, 0, &self.simplify_buf)?;
-                self.cache.mark_sent(node, p);
+                self.cache.mark_sent(node, p, now);
             }
         }
 
