@@ -139,6 +139,11 @@ pub enum MultiplayerEvent {
 /// SceneMultiplayer (Godot's `MultiplayerAPIExtension`): register a factory with
 /// [`register_interface`](crate::register_interface) or install an instance with
 /// [`SceneTree::set_multiplayer`].
+///
+/// Replication reaches the API only through `object_configuration_add` / `_remove` (and its
+/// `poll` and `rpc`), never by downcasting: an implementation that contains a SceneMultiplayer
+/// and forwards those calls, `poll`, `rpc` and `pop_event` to it hosts spawners and
+/// synchronizers like SceneMultiplayer itself.
 #[doc(alias = "MultiplayerAPI")]
 #[doc(alias = "MultiplayerAPIExtension")]
 pub trait MultiplayerApi: Any + Send {
@@ -166,14 +171,22 @@ pub trait MultiplayerApi: Any + Send {
     }
     /// The sender of the RPC being handled; 0 outside handlers.
     fn get_remote_sender_id(&self) -> PeerId;
-    /// Configuration hook: the tree passes `(None, NodePath root)` when installing the API;
-    /// replication objects pass themselves.
+    /// Configuration hook, as Godot's: the tree passes `(None, NodePath root)` when installing
+    /// the API, and replication objects as a
+    /// [`ReplicationObject`](crate::replication::ReplicationObject) value:
+    /// `(root node, Synchronizer(node))` when a synchronizer is attached,
+    /// `(spawned node, Spawner(spawner))` when a spawner's authority spawns. An API that
+    /// contains a [`SceneMultiplayer`](crate::SceneMultiplayer) forwards them to it to host
+    /// replication; an API that does not replicate may ignore them.
     fn object_configuration_add(
         &mut self,
         object: Option<NodeId>,
         configuration: &Variant,
     ) -> Result<(), MultiplayerError>;
-    /// Reverse of [`object_configuration_add`](Self::object_configuration_add).
+    /// Reverse of [`object_configuration_add`](Self::object_configuration_add): the tree
+    /// passes `(root node, Synchronizer(node))` when a synchronizer node is removed (a
+    /// removed spawned node is despawned by SceneMultiplayer at its next network frame
+    /// without a call; `(node, Spawner(spawner))` despawns a node that stays).
     fn object_configuration_remove(
         &mut self,
         object: Option<NodeId>,

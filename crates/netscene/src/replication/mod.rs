@@ -4,7 +4,11 @@
 //!
 //! Roles are attached to nodes ([`SceneTree::set_spawner`](crate::SceneTree::set_spawner),
 //! [`SceneTree::set_synchronizer`](crate::SceneTree::set_synchronizer)); a synchronizer
-//! replicates node properties ([`Node::set_property`](crate::Node::set_property)).
+//! replicates node properties ([`Node::set_property`](crate::Node::set_property)). The tree
+//! hands synchronizers and spawned nodes to the API serving them through
+//! `object_configuration_add` / `object_configuration_remove` with a [`ReplicationObject`],
+//! as Godot does, so a user-written `MultiplayerApi` can host replication by forwarding them
+//! to a SceneMultiplayer it contains (see `configuration`).
 //!
 //! * The spawner's authority spawns ([`SceneTree::spawn_scene`](crate::SceneTree::spawn_scene),
 //!   [`SceneTree::spawn`](crate::SceneTree::spawn)); each peer that can see the node gets a
@@ -27,6 +31,7 @@
 //!   once as `SyncStateTooLarge` (see `oversized`).
 
 mod config;
+mod configuration;
 mod error;
 mod oversized;
 mod property;
@@ -37,6 +42,7 @@ pub(crate) mod state;
 mod sync_index;
 mod synchronizer;
 mod tracked;
+mod tree_configuration;
 mod tree_ext;
 mod unresolved;
 mod values;
@@ -48,8 +54,11 @@ pub mod wire;
 pub use config::{
     MAX_WATCHED_PROPERTIES, ReplicatedProperty, ReplicationMode, SceneReplicationConfig,
 };
+pub use configuration::ReplicationObject;
+pub(crate) use configuration::unsupported_configuration;
 pub use error::ReplicationError;
 pub use spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnFunction, SpawnRequest};
 pub use state::MAX_QUEUED_REPLICATION_EVENTS;
 pub(crate) use sync_index::SyncRootIndex;
 pub use synchronizer::{MultiplayerSynchronizer, VisibilityFilter, VisibilityUpdateMode};
+pub(crate) use tree_configuration::PendingConfiguration;

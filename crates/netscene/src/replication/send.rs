@@ -113,6 +113,9 @@ impl SceneMultiplayer {
             .retain(|sync, _| tree.node(*sync).is_some());
         self.prune_unresolved_reports(tree);
         self.prune_oversized_reports(tree);
+        self.prune_configured(tree);
+        // The frame sends whatever was configured since the last flush.
+        self.replication.pending_spawns.clear();
 
         // Prune the spawners' lists; collect what this peer's spawners track.
         let spawners: Vec<NodeId> = tree
@@ -132,7 +135,14 @@ impl SceneMultiplayer {
             let mut tracked = std::mem::take(&mut role.tracked);
             tracked.retain(|t| tree.node(t.node).is_some());
             if tree.get_multiplayer_authority(spawner) == me {
-                mine.extend(tracked.iter().map(|t| (t.seq, spawner, t.node)));
+                // Only the spawns configured to this API (object_configuration_add).
+                let configured = &self.replication.configured_spawns;
+                mine.extend(
+                    tracked
+                        .iter()
+                        .filter(|t| configured.get(&t.node) == Some(&spawner))
+                        .map(|t| (t.seq, spawner, t.node)),
+                );
             }
             if let Some(role) = tree
                 .node_mut(spawner)
@@ -401,7 +411,7 @@ impl SceneMultiplayer {
             else {
                 continue;
             };
-            if node.authority != me || !tree.is_branch_lent(sync) {
+            if node.authority != me || !self.replication.configured_syncs.contains(&sync) {
                 continue;
             }
             let out = self.replication.outbound.entry(sync).or_default();

@@ -113,6 +113,13 @@ pub(crate) struct ReplicationState {
     pub unresolved_reported: HashMap<NodeId, Vec<NodePath>>,
     /// Synchronizers reported as `SyncStateTooLarge` whose state has not fitted since.
     pub oversized_reported: HashSet<NodeId>,
+    /// Synchronizers configured to this API (`object_configuration_add`): the only ones it
+    /// sends. Kept across reconnections, as Godot keeps its configured objects.
+    pub configured_syncs: HashSet<NodeId>,
+    /// Spawned nodes configured to this API, with their spawner: the only ones it spawns.
+    pub configured_spawns: HashMap<NodeId, NodeId>,
+    /// (spawner, node) configured since the last flush: SPAWN before the next RPC.
+    pub pending_spawns: Vec<(NodeId, NodeId)>,
 }
 
 impl ReplicationState {
@@ -122,7 +129,11 @@ impl ReplicationState {
         orphans.extend(self.remote_spawns.drain().map(|(_, spawn)| spawn));
         let unresolved_reported = std::mem::take(&mut self.unresolved_reported);
         let oversized_reported = std::mem::take(&mut self.oversized_reported);
+        let configured_syncs = std::mem::take(&mut self.configured_syncs);
+        let configured_spawns = std::mem::take(&mut self.configured_spawns);
         *self = Self::default();
+        self.configured_syncs = configured_syncs;
+        self.configured_spawns = configured_spawns;
         // Events already queued are still drained (and counted down) by the application.
         self.queued_events = queued_events;
         self.orphans = orphans;

@@ -3,12 +3,13 @@
 
 use netscene_variant::{StringName, Variant};
 
+use super::configuration::ReplicationObject;
 use super::spawner::{CUSTOM_SPAWN_SCENE_ID, MultiplayerSpawner, SpawnRequest};
 use super::sync_index::SyncRootIndex;
 use super::synchronizer::MultiplayerSynchronizer;
 use super::tracked::TrackedSpawn;
+use super::values::sync_root;
 use crate::error::MultiplayerError;
-use crate::scene_multiplayer::SceneMultiplayer;
 use crate::tree::{NodeId, SceneTree, TreeError};
 
 impl SceneTree {
@@ -29,6 +30,11 @@ impl SceneTree {
     /// Makes `node` a MultiplayerSynchronizer. A spawned subtree must attach its
     /// synchronizers in the same order on every peer (their net ids are listed in that order).
     /// The authority evaluates its visibility for every peer at the next network frame.
+    ///
+    /// The API serving `node` gets `object_configuration_add(root, Synchronizer(node))` (a
+    /// [`ReplicationObject`]; `root` is the synchronizer's root node when it resolves), as
+    /// Godot's synchronizer entering the tree; removing the node calls
+    /// `object_configuration_remove`.
     pub fn set_synchronizer(
         &mut self,
         node: NodeId,
@@ -45,6 +51,8 @@ impl SceneTree {
             self.synchronizers.push(node);
         }
         SyncRootIndex::attach(self, node);
+        let root = sync_root(self, node);
+        self.configure_replication_for(node, true, root, ReplicationObject::Synchronizer(node));
         Ok(())
     }
 
@@ -59,8 +67,12 @@ impl SceneTree {
     }
 
     /// Spawns spawnable scene `scene_id` of `spawner` as a child named `name` of its spawn
-    /// path (Godot: the authority adds an instance of a spawnable scene). Peers that can see
-    /// it receive a SPAWN now (or at the end of the current `poll` when called from a handler).
+    /// path (Godot: the authority adds an instance of a spawnable scene).
+    ///
+    /// The API serving the spawner gets `object_configuration_add(node, Spawner(spawner))`
+    /// (a [`ReplicationObject`]), as from Godot's spawner. Peers that can see the node receive
+    /// its SPAWN before the next RPC sent through that API, at the latest at its next `poll`
+    /// (called from a handler of that API: at the end of its next `poll`).
     pub fn spawn_scene(
         &mut self,
         spawner: NodeId,
@@ -130,21 +142,12 @@ impl SceneTree {
         if let Some(role) = self.spawner_mut(spawner) {
             role.tracked.push(TrackedSpawn::new(child, scene_id, data));
         }
-        self.flush_spawn(spawner, child);
+        self.configure_replication_for(
+            spawner,
+            true,
+            Some(child),
+            ReplicationObject::Spawner(spawner),
+        );
         Ok(child)
-    }
-
-    /// Sends the SPAWN of `child` now through the API serving `spawner`, unless that API is
-    /// running (its `poll` sends it at the end).
-    fn flush_spawn(&mut self, spawner: NodeId, child: NodeId) {
-        let Some(serial) = self.branch_serial(spawner) else {
-            return;
-        };
-        self.with_branch(serial, |api, tree| {
-            let api: &mut dyn std::any::Any = api;
-            if let Some(mp) = api.downcast_mut::<SceneMultiplayer>() {
-                mp.replicate_new_spawn(tree, spawner, child);
-            }
-        });
     }
 }

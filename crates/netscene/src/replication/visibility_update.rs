@@ -17,7 +17,7 @@ use crate::scene_multiplayer::SceneMultiplayer;
 use crate::tree::{NodeId, SceneTree};
 
 impl SceneMultiplayer {
-    /// Handles this frame's visibility updates of the synchronizers in this API's branch.
+    /// Handles this frame's visibility updates of the synchronizers configured to this API.
     pub(crate) fn refresh_visibility(&mut self, tree: &mut SceneTree) {
         let me = self.link.unique_id();
         let peers: Vec<PeerId> = self.link.connected.iter().collect();
@@ -34,7 +34,7 @@ impl SceneMultiplayer {
         let mut events = Vec::new();
         for i in 0..tree.synchronizers.len() {
             let sync = tree.synchronizers[i];
-            if !tree.is_branch_lent(sync) {
+            if !state.configured_syncs.contains(&sync) {
                 continue;
             }
             let Some(node) = tree.node_mut(sync) else {

@@ -53,6 +53,7 @@ use crate::peer::{
     ConnectionStatus, MultiplayerPeer, OfflineMultiplayerPeer, Packet, PeerEvent, PeerId,
 };
 use crate::replication::state::ReplicationState;
+use crate::replication::{ReplicationObject, unsupported_configuration};
 use crate::tree::{NodeId, SceneTree};
 use crate::wire::{Command, RpcArgs};
 use cache::PathCache;
@@ -527,6 +528,7 @@ impl SceneMultiplayer {
         if self.last_status != ConnectionStatus::Connected {
             return Ok(());
         }
+        self.flush_pending_spawns(tree);
         while let Some(packet) = self.link.peer.as_mut().and_then(|p| p.get_packet()) {
             self.receive(tree, packet);
             self.update_status();
@@ -592,9 +594,10 @@ impl MultiplayerApi for SceneMultiplayer {
     ) -> Result<(), MultiplayerError> {
         match (object, configuration) {
             (None, Variant::NodePath(path)) => self.set_root_path(path.clone()),
-            _ => Err(MultiplayerError::InvalidParameter(
-                "unsupported object configuration (replication is not available yet)".into(),
-            )),
+            _ => match ReplicationObject::from_variant(configuration) {
+                Some(replication) => self.replication_configuration_add(object, replication),
+                None => Err(unsupported_configuration()),
+            },
         }
     }
 
@@ -608,9 +611,10 @@ impl MultiplayerApi for SceneMultiplayer {
                 self.root_path = NodePath::default();
                 Ok(())
             }
-            _ => Err(MultiplayerError::InvalidParameter(
-                "unsupported object configuration".into(),
-            )),
+            _ => match ReplicationObject::from_variant(configuration) {
+                Some(replication) => self.replication_configuration_remove(object, replication),
+                None => Err(unsupported_configuration()),
+            },
         }
     }
 
@@ -628,6 +632,8 @@ impl MultiplayerApi for SceneMultiplayer {
         method: &str,
         args: &[Variant],
     ) -> Result<(), MultiplayerError> {
+        // A node spawned just before must reach the peers before a call to it.
+        self.flush_pending_spawns(tree);
         self.rpcp(tree, peer, node, method, args)
     }
 

@@ -39,6 +39,22 @@ pub struct NodeId {
     generation: u32,
 }
 
+impl NodeId {
+    /// The id as one number, like Godot's `get_instance_id` (used in replication
+    /// configurations, never on the wire).
+    pub(crate) fn instance_id(self) -> u64 {
+        (u64::from(self.generation) << 32) | u64::from(self.index)
+    }
+
+    /// The id [`instance_id`](Self::instance_id) returned.
+    pub(crate) fn from_instance_id(id: u64) -> Self {
+        Self {
+            index: id as u32,
+            generation: (id >> 32) as u32,
+        }
+    }
+}
+
 /// Why a tree operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -84,6 +100,8 @@ pub struct SceneTree {
     pub(crate) synchronizers: Vec<NodeId>,
     /// The synchronizers of each root node (replication's index, told of every removal).
     pub(crate) sync_index: crate::replication::SyncRootIndex,
+    /// Replication configuration calls waiting for a running API to be put back.
+    pub(crate) pending_configurations: Vec<crate::replication::PendingConfiguration>,
 }
 
 impl Default for SceneTree {
@@ -127,6 +145,7 @@ impl SceneTree {
             spawners: Vec::new(),
             synchronizers: Vec::new(),
             sync_index: Default::default(),
+            pending_configurations: Vec::new(),
         }
     }
 
@@ -234,6 +253,7 @@ impl SceneTree {
         }
         let node = self.node(id).ok_or(TreeError::NodeNotFound)?;
         let (parent, name) = (node.parent, node.name.clone());
+        let leaving = self.synchronizers_leaving(id);
         if let Some(p) = parent.and_then(|p| self.node_mut(p)) {
             if let Some(at) = p.children.iter().position(|c| *c == id) {
                 p.children.remove(at);
@@ -250,6 +270,7 @@ impl SceneTree {
                 stack.extend(node.children);
             }
         }
+        self.configure_leaving(leaving);
         Ok(())
     }
 
@@ -462,7 +483,13 @@ impl SceneTree {
         }
         if let Some(existing) = self.branches.iter_mut().find(|b| b.root_names == names) {
             api.object_configuration_add(None, &Variant::NodePath(path))?;
-            return Ok(existing.api.replace(api));
+            let serial = existing.serial;
+            let old = existing.api.replace(api);
+            // The new API serves the branch's replication objects from now on.
+            self.drop_pending_configurations(serial);
+            let roles = self.branch_roles();
+            self.rehome_replication(roles, Some(serial));
+            return Ok(old);
         }
         let nested = self.branches[1..].iter().any(|b| {
             let (short, long) = if b.root_names.len() < names.len() {
@@ -478,6 +505,7 @@ impl SceneTree {
             )));
         }
         api.object_configuration_add(None, &Variant::NodePath(path))?;
+        let roles = self.branch_roles();
         self.branches.push(Branch {
             serial: self.next_serial,
             root_names: names,
@@ -485,6 +513,8 @@ impl SceneTree {
         });
         self.next_serial += 1;
         self.branch_epoch = self.branch_epoch.wrapping_add(1).max(1);
+        // Replication objects under the new branch root move to its API.
+        self.rehome_replication(roles, None);
         Ok(None)
     }
 
@@ -563,6 +593,11 @@ impl SceneTree {
         result
     }
 
+    /// True when a branch with this serial exists.
+    pub(crate) fn has_branch(&self, serial: u64) -> bool {
+        self.branches.iter().any(|b| b.serial == serial)
+    }
+
     /// The serial of the branch serving `node`.
     pub(crate) fn branch_serial(&self, node: NodeId) -> Option<u64> {
         self.branch_index(node).map(|b| self.branches[b].serial)
@@ -582,10 +617,15 @@ impl SceneTree {
             .api
             .take()?;
         let r = f(api.as_mut(), self);
-        if let Some(b) = self.branches.iter_mut().find(|b| b.serial == serial)
-            && b.api.is_none()
+        if self
+            .branches
+            .iter()
+            .any(|b| b.serial == serial && b.api.is_none())
         {
-            b.api = Some(api);
+            self.deliver_pending_configurations(serial, api.as_mut());
+            if let Some(b) = self.branches.iter_mut().find(|b| b.serial == serial) {
+                b.api = Some(api);
+            }
         }
         Some(r)
     }
