@@ -115,8 +115,11 @@ pub enum MultiplayerEvent {
     /// ALWAYS properties) needs a SYNC packet of `size` bytes, more than
     /// `max_sync_packet_size` (`max`), so it is not sent, as in Godot. Reported once, again
     /// only after the state fitted in between. Raise
-    /// [`set_max_sync_packet_size`](crate::SceneMultiplayer::set_max_sync_packet_size) or
-    /// replicate the large properties ON_CHANGE (reliable deltas).
+    /// [`set_max_sync_packet_size`](crate::SceneMultiplayer::set_max_sync_packet_size),
+    /// replicate the large properties ON_CHANGE (reliable deltas), or, between netscene
+    /// peers, opt in to
+    /// [`set_reliable_oversized_sync`](crate::SceneMultiplayer::set_reliable_oversized_sync)
+    /// (then reported only for the peers that did not opt in).
     SyncStateTooLarge {
         /// The synchronizer node.
         synchronizer: NodeId,

@@ -28,7 +28,8 @@
 //!   own property); one that does not resolve is left out of the wire as Godot leaves it
 //!   out, and reported once as `ReplicatedPropertyNotFound` (see `unresolved`).
 //! * A sync state larger than `max_sync_packet_size` is not sent, as in Godot, and reported
-//!   once as `SyncStateTooLarge` (see `oversized`).
+//!   once as `SyncStateTooLarge`; between netscene peers that both opt in
+//!   (`set_reliable_oversized_sync`) it goes alone in a reliable SYNC (see `oversized`).
 
 mod config;
 mod configuration;

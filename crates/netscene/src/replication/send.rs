@@ -521,7 +521,15 @@ impl SceneMultiplayer {
                 let state = &values[range.clone()];
                 let alone = wire::SYNC_HEADER_SIZE + 8 + state.len();
                 if alone > max {
-                    self.report_oversized_sync(item.sync, alone, max);
+                    if self.sends_oversized_to(peer) {
+                        // Opt-in fallback (see `oversized`): alone, reliably.
+                        let mut big = Vec::with_capacity(alone);
+                        wire::emit_sync_header(&mut big, time);
+                        wire::emit_sync_entry(&mut big, *net_id, state);
+                        self.send_replication(peer, TransferMode::Reliable, &big);
+                    } else {
+                        self.report_oversized_sync(item.sync, alone, max);
+                    }
                     continue;
                 }
                 self.oversized_sync_fits(item.sync);

@@ -120,6 +120,10 @@ pub(crate) struct ReplicationState {
     pub configured_spawns: HashMap<NodeId, NodeId>,
     /// (spawner, node) configured since the last flush: SPAWN before the next RPC.
     pub pending_spawns: Vec<(NodeId, NodeId)>,
+    /// `set_reliable_oversized_sync` (kept across reconnections).
+    pub reliable_oversized: bool,
+    /// Peers that announced they accept reliable oversized SYNC (CONFIRM_PATH flag).
+    pub reliable_oversized_peers: HashSet<PeerId>,
 }
 
 impl ReplicationState {
@@ -131,9 +135,11 @@ impl ReplicationState {
         let oversized_reported = std::mem::take(&mut self.oversized_reported);
         let configured_syncs = std::mem::take(&mut self.configured_syncs);
         let configured_spawns = std::mem::take(&mut self.configured_spawns);
+        let reliable_oversized = self.reliable_oversized;
         *self = Self::default();
         self.configured_syncs = configured_syncs;
         self.configured_spawns = configured_spawns;
+        self.reliable_oversized = reliable_oversized;
         // Events already queued are still drained (and counted down) by the application.
         self.queued_events = queued_events;
         self.orphans = orphans;
@@ -178,6 +184,7 @@ impl ReplicationState {
         }
         self.visibility_peers.remove(&peer);
         self.peer_time.remove(&peer);
+        self.reliable_oversized_peers.remove(&peer);
         // The nodes it spawned go (Godot frees them too).
         let orphans = &mut self.orphans;
         orphans.extend(

@@ -383,6 +383,8 @@ impl SceneMultiplayer {
             cache_id: simplify.cache_id,
         }
         .emit(&mut reply);
+        // Godot's 0 / 1, or 3 announcing reliable oversized SYNC (replication/oversized.rs).
+        reply[1] = self.confirm_path_validity(valid);
         if let Err(e) = self
             .link
             .send_command(from, TransferMode::Reliable, 0, &reply)
@@ -399,6 +401,7 @@ impl SceneMultiplayer {
         packet: &[u8],
     ) -> Result<(), PacketError> {
         let confirm = ConfirmPath::parse(packet)?;
+        self.note_confirm_validity(from, packet[1]);
         if !confirm.valid && self.cache.node_of_cache_id(confirm.cache_id).is_some() {
             tracing::error!(
                 peer = from,
