@@ -19,6 +19,7 @@ use crate::value::Typed;
 
 /// The RPCs a script has once its `extends` chain is followed.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ScriptRpcs {
     /// Method name → config and `file:line` of its `@rpc`; a subclass's `@rpc` replaces its
     /// base's for the same name, as GDScript merges its base's RPC table first.

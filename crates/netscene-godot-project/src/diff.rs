@@ -16,6 +16,7 @@ use crate::table::{RpcNode, SceneTable, Spawner, Synchronizer, WireTable};
 
 /// One difference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Difference {
     /// Whether it breaks the wire (Godot errors, dropped calls or garbled state).
     pub breaking: bool,

@@ -7,6 +7,7 @@ use std::fmt;
 /// Displays as `file:line: message` (or `file: message` when no line applies), the way
 /// compilers report, so editors and CI logs can jump to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub struct ProjectError {
     /// The file, as a `res://` path when it is inside the project, else as given.
     pub file: String,

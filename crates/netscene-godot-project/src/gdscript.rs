@@ -14,6 +14,7 @@ use crate::resource::resolve_path;
 
 /// What a script extends.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Extends {
     /// A class name: a `class_name` of the project, or an engine class (`Node2D`).
     Class(String),
@@ -34,6 +35,7 @@ pub struct RpcDecl {
 
 /// What a script declares.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Script {
     /// The script (`res://...`, or `res://scene.tscn::GDScript_id` for a built-in script).
     pub file: String,

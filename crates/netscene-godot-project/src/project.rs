@@ -13,6 +13,7 @@ use crate::value;
 
 /// An `[autoload]` entry: a script or scene Godot adds as `/root/<name>` before the main scene.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Autoload {
     /// The node name (the key in `project.godot`).
     pub name: String,
@@ -305,7 +306,23 @@ fn utf8(file: &str, bytes: Vec<u8>) -> Result<String> {
     })
 }
 
-/// Checks a text for UTF-8 the way the project reader does (for tests of hostile input).
-pub fn utf8_text(file: &str, bytes: Vec<u8>) -> Result<String> {
-    utf8(file, bytes)
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::utf8;
+
+    #[test]
+    fn invalid_utf8_names_the_line_of_the_first_bad_byte() {
+        let err = utf8("res://x.gd", b"a\nb\n\xffc".to_vec()).unwrap_err();
+        assert_eq!(err.to_string(), "res://x.gd:3: not UTF-8 text");
+        assert_eq!(utf8("res://x.gd", b"ok\n".to_vec()).unwrap(), "ok\n");
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = utf8("res://x", bytes);
+        }
+    }
 }

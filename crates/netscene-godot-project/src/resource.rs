@@ -10,6 +10,7 @@ use crate::value;
 
 /// An `[ext_resource]`: a file this one uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExtResource {
     /// `type` (`Script`, `PackedScene`, ...).
     pub ty: String,
@@ -23,6 +24,7 @@ pub struct ExtResource {
 
 /// A `[sub_resource]`: a resource stored inside this file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SubResource {
     /// `type` (`SceneReplicationConfig`, `GDScript`, ...).
     pub ty: String,
@@ -34,6 +36,7 @@ pub struct SubResource {
 
 /// A `[node]` of a scene, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NodeDecl {
     /// `name`.
     pub name: String,
@@ -54,6 +57,7 @@ pub struct NodeDecl {
 
 /// What a resource file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ResourceKind {
     /// A `[gd_scene]`.
     Scene,
@@ -63,6 +67,7 @@ pub enum ResourceKind {
 
 /// A parsed `.tscn` or `.tres`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResourceFile {
     /// The file (`res://...`).
     pub file: String,
@@ -84,7 +89,7 @@ pub struct ResourceFile {
 
 /// Resolves a path written in `file` to a `res://` path (relative paths are relative to the
 /// file's directory, `..` and `.` segments are folded).
-pub fn resolve_path(file: &str, path: &str) -> String {
+pub(crate) fn resolve_path(file: &str, path: &str) -> String {
     if path.contains("://") {
         return path.to_string();
     }

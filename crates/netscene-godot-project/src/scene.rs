@@ -24,6 +24,7 @@ pub struct Origin {
 
 /// A property value with references resolved against the file that wrote it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PropValue {
     /// A plain value.
     Variant(Variant),
@@ -56,6 +57,7 @@ pub struct Prop {
 
 /// The script attached to a node.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ScriptRef {
     /// A `.gd` file.
     File(String),
@@ -80,6 +82,7 @@ impl ScriptRef {
 
 /// One node of an instantiated scene.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SceneNode {
     /// Its name.
     pub name: String,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The whole project's table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WireTable {
     /// `application/config/name`.
     pub project: Option<String>,
@@ -22,6 +23,7 @@ pub struct WireTable {
 /// The table of one tree: the live tree (absolute paths under `/root`) or a spawnable scene
 /// (paths relative to its root, `.`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SceneTable {
     /// `live`, or the spawnable scene's `res://` path.
     pub scene: String,
@@ -35,6 +37,7 @@ pub struct SceneTable {
 
 /// A node whose script declares RPCs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RpcNode {
     /// The node's path.
     pub path: String,
@@ -52,6 +55,7 @@ pub struct RpcNode {
 
 /// One RPC method.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Method {
     /// Its id on the wire.
     pub id: u16,
@@ -71,6 +75,7 @@ pub struct Method {
 
 /// A MultiplayerSpawner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Spawner {
     /// The spawner node's path.
     pub path: String,
@@ -86,6 +91,7 @@ pub struct Spawner {
 
 /// A MultiplayerSynchronizer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Synchronizer {
     /// The synchronizer node's path.
     pub path: String,
@@ -109,6 +115,7 @@ pub struct Synchronizer {
 
 /// One replicated property.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SyncProperty {
     /// Path relative to the root node (`.:position`).
     pub path: String,

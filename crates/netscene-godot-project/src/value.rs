@@ -9,6 +9,7 @@ use crate::text::RawValue;
 
 /// A value as written in a resource file.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Value {
     /// A plain Variant.
     Variant(Variant),
@@ -46,7 +47,7 @@ pub fn read(raw: &RawValue) -> Value {
 }
 
 /// Reads a raw value that must be a plain Variant, naming the file and line otherwise.
-pub fn variant(file: &str, what: &str, raw: &RawValue) -> Result<Variant> {
+pub(crate) fn variant(file: &str, what: &str, raw: &RawValue) -> Result<Variant> {
     match str_to_var(&raw.text) {
         Ok(v) => Ok(v),
         Err(e) => Err(ProjectError::at(
@@ -69,7 +70,7 @@ fn wrong(file: &str, line: usize, what: &str, expected: &str, got: &Variant) -> 
 }
 
 /// A String or StringName value.
-pub fn string(file: &str, what: &str, raw: &RawValue) -> Result<String> {
+pub(crate) fn string(file: &str, what: &str, raw: &RawValue) -> Result<String> {
     match variant(file, what, raw)? {
         Variant::String(s) => Ok(s),
         Variant::StringName(s) => Ok(s.as_str().to_string()),
@@ -78,7 +79,7 @@ pub fn string(file: &str, what: &str, raw: &RawValue) -> Result<String> {
 }
 
 /// Typed views of a [`Variant`] read from a file, with errors naming file and line.
-pub struct Typed<'a> {
+pub(crate) struct Typed<'a> {
     /// The file the value comes from.
     pub file: &'a str,
     /// The line of the value.

@@ -69,7 +69,6 @@ proptest! {
         let src = String::from_utf8_lossy(&bytes);
         let _ = resource::parse("res://x.tscn", &src);
         let _ = gdscript::parse("res://x.gd", &src, 1);
-        let _ = netscene_godot_project::project::utf8_text("res://x", bytes);
     }
 }
 

@@ -9,6 +9,7 @@ use crate::error::WebRtcError;
 /// How a data channel is set up: the keys of the dictionary Godot's
 /// `WebRTCPeerConnection.create_data_channel(label, options)` takes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct DataChannelConfig {
     /// `negotiated` + `id`: both ends create the channel with this SCTP stream id themselves
     /// (no in-band DCEP open). Godot's multiplayer peer negotiates every channel.
@@ -36,6 +37,7 @@ impl DataChannelConfig {
 /// `WebRTCDataChannel.ChannelState`, with Godot's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum ChannelState {
     /// Not open yet.
     #[default]

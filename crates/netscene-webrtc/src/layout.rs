@@ -90,7 +90,7 @@ pub fn channel_layout(unreliable_lifetime: u16, custom: &[TransferMode]) -> Vec<
 
 /// The index in the layout a packet goes on: channel 0 by transfer mode, channel n > 0 on
 /// custom channel n (index n + 2).
-pub fn send_index(channel: i32, mode: TransferMode) -> Option<usize> {
+pub(crate) fn send_index(channel: i32, mode: TransferMode) -> Option<usize> {
     match channel {
         0 => Some(match mode {
             TransferMode::Reliable => 0,
@@ -103,7 +103,7 @@ pub fn send_index(channel: i32, mode: TransferMode) -> Option<usize> {
 }
 
 /// The channel a packet received on layout index `index` reports.
-pub fn reported_channel(index: usize) -> i32 {
+pub(crate) fn reported_channel(index: usize) -> i32 {
     if index < RESERVED_CHANNELS {
         0
     } else {

@@ -32,6 +32,7 @@ pub enum NetworkMode {
 
 /// One remote peer: Godot's `get_peer()` dictionary.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PeerInfo {
     /// The connection the application added.
     pub connection: WebRtcPeerConnection,

@@ -8,6 +8,7 @@ use crate::error::WebRtcError;
 /// `WebRTCPeerConnection.ConnectionState`, with Godot's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum ConnectionState {
     /// Created; no description applied yet (the only state `add_peer` accepts).
     #[default]
@@ -26,6 +27,7 @@ pub enum ConnectionState {
 
 /// The type of a session description (`"offer"` or `"answer"` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SdpType {
     /// An offer.
     Offer,

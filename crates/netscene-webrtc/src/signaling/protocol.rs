@@ -15,6 +15,7 @@ pub const MAX_MESSAGE_SIZE: usize = 64 * 1024;
 /// A message from a client to the signaling server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ClientMessage {
     /// Joins lobby `lobby`, or creates a new lobby when `lobby` is empty. The creator of a
     /// non-mesh lobby is its server (id 1); everyone else gets a random id.
@@ -58,6 +59,7 @@ pub enum ClientMessage {
 /// A message from the signaling server to a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ServerMessage {
     /// The join succeeded: this client is `id` in lobby `lobby`.
     Joined {
@@ -113,7 +115,7 @@ pub enum ServerMessage {
 }
 
 /// Reads a message, with a readable error for anything malformed.
-pub fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
     if text.len() > MAX_MESSAGE_SIZE {
         return Err(format!(
             "message of {} bytes (limit {MAX_MESSAGE_SIZE})",
@@ -124,7 +126,7 @@ pub fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
 }
 
 /// Writes a message.
-pub fn to_text<T: Serialize>(message: &T) -> String {
+pub(crate) fn to_text<T: Serialize>(message: &T) -> String {
     // Serializing these plain enums cannot fail (string keys, no maps with odd keys).
     serde_json::to_string(message).unwrap_or_default()
 }
