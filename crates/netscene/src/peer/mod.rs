@@ -208,6 +208,18 @@ pub trait MultiplayerPeer: Any + Send {
 
     /// Does all pending I/O: sends, receives, connection handshakes and timeouts.
     fn poll(&mut self);
+    /// From now until [`end_send_batch`](Self::end_send_batch), `put_packet` may queue
+    /// packets instead of writing them to the network at once. `SceneMultiplayer` brackets
+    /// each of its polls with the pair, so every packet its handlers send goes out before
+    /// the poll returns, in one write per remote peer instead of one per packet.
+    ///
+    /// Not in Godot, where ENet flushes its whole host, a walk over every peer slot, after
+    /// each packet: with thousands of clients that walk is most of a server's time. The
+    /// default does nothing (every packet goes out at once).
+    fn begin_send_batch(&mut self) {}
+    /// Writes whatever was queued since [`begin_send_batch`](Self::begin_send_batch) and
+    /// sends at once again. Calling it without a batch open does nothing.
+    fn end_send_batch(&mut self) {}
     /// The next connection event, in the order they happened.
     fn pop_event(&mut self) -> Option<PeerEvent>;
 

@@ -83,6 +83,12 @@ impl<T: PacketTap> MultiplayerPeer for TappedPeer<T> {
     fn poll(&mut self) {
         self.inner.poll()
     }
+    fn begin_send_batch(&mut self) {
+        self.inner.begin_send_batch()
+    }
+    fn end_send_batch(&mut self) {
+        self.inner.end_send_batch()
+    }
     fn pop_event(&mut self) -> Option<PeerEvent> {
         self.inner.pop_event()
     }

@@ -103,6 +103,8 @@ pub(crate) struct ReplicationState {
     pub orphans: Vec<RemoteSpawn>,
     /// Connected peers whose visibility was evaluated (the others are new this frame).
     pub visibility_peers: BTreeSet<PeerId>,
+    /// The version of the connected set `visibility_peers` was taken from.
+    pub visibility_peers_version: Option<u64>,
     /// Peers connected since the previous network frame.
     pub new_peers: Vec<PeerId>,
     /// Local spawns whose visibility must be re-evaluated this frame, with the peers asked

@@ -20,16 +20,20 @@ impl SceneMultiplayer {
     /// Handles this frame's visibility updates of the synchronizers configured to this API.
     pub(crate) fn refresh_visibility(&mut self, tree: &mut SceneTree) {
         let me = self.link.unique_id();
-        let peers: Vec<PeerId> = self.link.connected.iter().collect();
+        let peers = self.link.connected.as_slice();
         let state = &mut self.replication;
         state.new_peers.clear();
-        state.new_peers.extend(
-            peers
-                .iter()
-                .copied()
-                .filter(|p| !state.visibility_peers.contains(p)),
-        );
-        state.visibility_peers = peers.iter().copied().collect();
+        let version = self.link.connected.version();
+        if state.visibility_peers_version != Some(version) {
+            state.new_peers.extend(
+                peers
+                    .iter()
+                    .copied()
+                    .filter(|p| !state.visibility_peers.contains(p)),
+            );
+            state.visibility_peers = peers.iter().copied().collect();
+            state.visibility_peers_version = Some(version);
+        }
         state.spawn_checks.clear();
         let mut events = Vec::new();
         for i in 0..tree.synchronizers.len() {
@@ -88,7 +92,7 @@ impl SceneMultiplayer {
                 });
                 if !fresh {
                     if for_peer == 0 {
-                        for &peer in &peers {
+                        for &peer in peers {
                             out.set_visible(peer, role.is_visible_to(peer));
                         }
                     } else if state.visibility_peers.contains(&for_peer) {

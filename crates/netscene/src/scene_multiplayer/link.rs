@@ -12,9 +12,26 @@ use super::id_hash::IdSet;
 pub(crate) struct PeerSet {
     order: Vec<PeerId>,
     set: IdSet<PeerId>,
+    /// A value no other set and no earlier state of this one had; see [`Self::version`].
+    version: u64,
+}
+
+/// Source of [`PeerSet`] versions, unique in the process so a set that was rebuilt can never
+/// repeat a version a reader remembered.
+static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_version() -> u64 {
+    NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl PeerSet {
+    /// Changes whenever a peer is added or removed, so per-frame work that depends on who is
+    /// connected (with thousands of peers, rebuilding it each frame is costly) can be skipped
+    /// while the set stays the same.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
     pub fn contains(&self, id: PeerId) -> bool {
         self.set.contains(&id)
     }
@@ -22,12 +39,14 @@ impl PeerSet {
     pub fn insert(&mut self, id: PeerId) {
         if self.set.insert(id) {
             self.order.push(id);
+            self.version = next_version();
         }
     }
 
     pub fn remove(&mut self, id: PeerId) -> bool {
         if self.set.remove(&id) {
             self.order.retain(|p| *p != id);
+            self.version = next_version();
             true
         } else {
             false
@@ -45,6 +64,7 @@ impl PeerSet {
     pub fn clear(&mut self) {
         self.order.clear();
         self.set.clear();
+        self.version = next_version();
     }
 }
 

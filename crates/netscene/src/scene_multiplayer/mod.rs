@@ -619,8 +619,15 @@ impl MultiplayerApi for SceneMultiplayer {
     }
 
     fn poll(&mut self, tree: &mut SceneTree) -> Result<(), MultiplayerError> {
+        if let Some(peer) = self.link.peer.as_mut() {
+            peer.begin_send_batch();
+        }
         let result = self.poll_network(tree);
         self.free_orphan_spawns(tree);
+        // A handler may have replaced the peer; ending a batch that was never begun is harmless.
+        if let Some(peer) = self.link.peer.as_mut() {
+            peer.end_send_batch();
+        }
         result
     }
 
