@@ -7,6 +7,7 @@
 //!
 //! * [`ENetMultiplayerPeer`]: server, client and mesh modes, poll-driven, no thread.
 //! * [`ENetConnection`]: a bare ENet host, for mesh networking.
+//! * [`ENetClientGroup`]: many clients of one server on one host and socket, for load tests.
 //! * [`ENetPacketPeer`]: per-peer statistics (round-trip time, packet loss, throttle) and
 //!   timeouts, from `get_peer(id)`.
 //! * [`ServerOptions`] / [`ClientOptions`]: the constructors' arguments as named fields.
@@ -50,6 +51,7 @@
 
 #![deny(missing_docs)]
 
+mod client_group;
 mod compression;
 mod connection;
 pub mod flags;
@@ -61,6 +63,7 @@ mod poll;
 mod socket;
 mod statistics;
 
+pub use client_group::{ENetClientGroup, ENetGroupClient};
 pub use connection::{ConnectionEvent, ENetConnection, HostStatistic, PeerSlot};
 pub use options::{
     ClientOptions, CompressionMode, MAX_PEERS, PeerSettings, PeerThrottle, PeerTimeout,

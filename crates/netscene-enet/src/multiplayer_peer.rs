@@ -57,6 +57,17 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
         self.forget_departed_traffic();
     }
 
+    fn begin_send_batch(&mut self) {
+        self.batching_sends = true;
+    }
+
+    fn end_send_batch(&mut self) {
+        self.batching_sends = false;
+        if self.unflushed {
+            self.flush_hosts();
+        }
+    }
+
     fn pop_event(&mut self) -> Option<PeerEvent> {
         self.events.pop_front()
     }
@@ -74,6 +85,11 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
     }
 
     fn disconnect_peer(&mut self, id: PeerId, force: bool) {
+        // ENet drops a peer's queued packets when it disconnects: what a batch holds goes
+        // out first, as it would have without the batch.
+        if self.unflushed {
+            self.flush_hosts();
+        }
         let mut close = false;
         match &mut self.active {
             Active::Server(server) => {
@@ -114,6 +130,10 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
     }
 
     fn close(&mut self) {
+        // As in `disconnect_peer`: what a batch holds goes out before the disconnects.
+        if self.unflushed {
+            self.flush_hosts();
+        }
         match std::mem::replace(&mut self.active, Active::None) {
             Active::None => return,
             Active::Server(mut server) => {

@@ -40,6 +40,9 @@ pub(crate) struct ServerState {
     /// The id of the client in each ENet slot, 0 for none.
     pub ids_by_slot: Vec<PeerId>,
     pub peer_settings: PeerSettings,
+    /// A caller had direct access to the ENet peers (`get_peer`, `get_host`) and may have
+    /// disconnected one without an ENet event: the next poll looks for such peers.
+    pub peers_touched: bool,
 }
 
 pub(crate) struct ClientState {
@@ -95,6 +98,10 @@ pub struct ENetMultiplayerPeer {
     pub(crate) events: VecDeque<PeerEvent>,
     /// Payload traffic per connected peer, for `peer_statistics` (see statistics.rs).
     pub(crate) traffic: std::collections::HashMap<PeerId, netscene::peer::PeerTraffic>,
+    /// Inside `begin_send_batch` .. `end_send_batch`: sent packets wait in ENet's queues.
+    pub(crate) batching_sends: bool,
+    /// Packets were queued during the batch and the hosts need a flush.
+    pub(crate) unflushed: bool,
 }
 
 impl Default for ENetMultiplayerPeer {
@@ -133,6 +140,8 @@ impl ENetMultiplayerPeer {
             incoming: VecDeque::new(),
             events: VecDeque::new(),
             traffic: std::collections::HashMap::new(),
+            batching_sends: false,
+            unflushed: false,
         }
     }
 
@@ -194,6 +203,7 @@ impl ENetMultiplayerPeer {
                 peers: HashMap::new(),
                 ids_by_slot: vec![0; slots],
                 peer_settings: options.peer_settings,
+                peers_touched: false,
             }),
             TARGET_PEER_SERVER,
             ConnectionStatus::Connected,
@@ -383,7 +393,10 @@ impl ENetMultiplayerPeer {
     /// mode. Servicing it directly takes events away from [`poll`](netscene::peer::MultiplayerPeer::poll).
     pub fn get_host(&mut self) -> Option<&mut ENetConnection> {
         match &mut self.active {
-            Active::Server(server) => Some(&mut server.connection),
+            Active::Server(server) => {
+                server.peers_touched = true;
+                Some(&mut server.connection)
+            }
             Active::Client(client) => Some(&mut client.connection),
             Active::None | Active::Mesh(_) => None,
         }
@@ -395,6 +408,7 @@ impl ENetMultiplayerPeer {
         let peer = match &mut self.active {
             Active::Server(server) => {
                 let slot = *server.peers.get(&id)?;
+                server.peers_touched = true;
                 server.connection.host.get_peer_mut(slot)?
             }
             Active::Client(client) if id == TARGET_PEER_SERVER => {
@@ -471,11 +485,9 @@ impl ENetMultiplayerPeer {
                     let slot = server.peers[&target];
                     send_to(&mut server.connection.host, slot, channel, &packet)?;
                 }
-                server.connection.host.flush();
             }
             Active::Client(client) => {
                 send_to(&mut client.connection.host, client.server, channel, &packet)?;
-                client.connection.host.flush();
             }
             Active::Mesh(links) => {
                 for (&id, link) in links.iter_mut() {
@@ -486,17 +498,38 @@ impl ENetMultiplayerPeer {
                     };
                     if chosen {
                         send_to(&mut link.connection.host, link.slot, channel, &packet)?;
-                        link.connection.host.flush();
                     }
                 }
             }
             Active::None => return Err(PeerError::Unconfigured),
         }
+        // Godot flushes after every packet. A flush walks every peer slot of the host, so
+        // inside a send batch the walk happens once, when the batch ends.
+        if self.batching_sends {
+            self.unflushed = true;
+        } else {
+            self.flush_hosts();
+        }
         Ok(())
+    }
+
+    /// Writes every queued command of every host to the network.
+    pub(crate) fn flush_hosts(&mut self) {
+        self.unflushed = false;
+        match &mut self.active {
+            Active::Server(ServerState { connection, .. })
+            | Active::Client(ClientState { connection, .. }) => connection.host.flush(),
+            Active::Mesh(links) => {
+                for link in links.values_mut() {
+                    link.connection.host.flush();
+                }
+            }
+            Active::None => {}
+        }
     }
 }
 
-fn send_to(
+pub(crate) fn send_to(
     host: &mut EnetHost,
     slot: PeerID,
     channel: u8,

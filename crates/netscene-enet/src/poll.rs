@@ -40,30 +40,54 @@ pub(crate) fn poll(peer: &mut ENetMultiplayerPeer) {
     }
 }
 
-/// Like Godot's poll: one `service` (the only network I/O of the poll), then the events it
-/// queued via `check_events`.
-fn next_event<'h>(
-    host: &'h mut crate::options::EnetHost,
-    serviced: &mut bool,
-) -> Result<Option<Event<'h, crate::socket::EnetSocket>>, std::io::Error> {
-    if *serviced {
-        Ok(host.check_events())
-    } else {
-        *serviced = true;
-        host.service()
+/// Most `service` calls one poll makes while datagrams keep arriving. Each reads at most 256
+/// datagrams (ENet's limit), so a busy server reads its backlog in a few calls, and a flood
+/// cannot keep a poll from returning.
+const MAX_SERVICES_PER_POLL: u32 = 16;
+
+/// The network I/O of a poll: a `service`, then the events it queued via `check_events`, each
+/// handed to `handle` (which returns false to stop). Another `service` follows only while the
+/// last one left datagrams unread in the socket. Godot instead services again after every
+/// event, and every service walks all peer slots: with thousands of clients that walk was
+/// most of the server's time.
+pub(crate) fn service_events(
+    host: &mut crate::options::EnetHost,
+    mut handle: impl FnMut(Event<'_, crate::socket::EnetSocket>) -> bool,
+) -> Result<(), std::io::Error> {
+    for _ in 0..MAX_SERVICES_PER_POLL {
+        host.socket_mut().begin_reading();
+        if let Some(event) = host.service()?
+            && !handle(event)
+        {
+            return Ok(());
+        }
+        while let Some(event) = host.check_events() {
+            if !handle(event) {
+                return Ok(());
+            }
+        }
+        if host.socket().drained() {
+            break;
+        }
     }
+    Ok(())
 }
 
 type Incoming = std::collections::VecDeque<Packet>;
 type Events = std::collections::VecDeque<PeerEvent>;
 
-fn store(incoming: &mut Incoming, from: PeerId, channel_id: u8, packet: &rusty_enet::Packet) {
-    incoming.push_back(Packet {
+/// A packet ENet received on `channel_id`, as the `MultiplayerPeer` hands it out.
+pub(crate) fn received_packet(from: PeerId, channel_id: u8, packet: &rusty_enet::Packet) -> Packet {
+    Packet {
         from,
         channel: user_channel(channel_id),
         mode: received_mode(packet),
         data: packet.data().to_vec(),
-    });
+    }
+}
+
+fn store(incoming: &mut Incoming, from: PeerId, channel_id: u8, packet: &rusty_enet::Packet) {
+    incoming.push_back(received_packet(from, channel_id, packet));
 }
 
 /// Returns false when the host failed and the peer must close.
@@ -73,56 +97,58 @@ fn poll_server(
     incoming: &mut Incoming,
     events: &mut Events,
 ) -> bool {
-    // Peers that went away without an ENet event (Godot's `_disconnect_inactive_peers`).
-    let host = &server.connection.host;
-    let ids_by_slot = &mut server.ids_by_slot;
-    server.peers.retain(|&id, slot| {
-        let alive = host.peer(*slot).state() != PeerState::Disconnected;
-        if !alive {
-            ids_by_slot[slot.0] = 0;
-            events.push_back(PeerEvent::PeerDisconnected(id));
-        }
-        alive
-    });
-
-    let mut serviced = false;
-    loop {
-        let event = match next_event(&mut server.connection.host, &mut serviced) {
-            Ok(Some(event)) => event,
-            Ok(None) => return true,
-            Err(error) => {
-                tracing::warn!(%error, "ENet server socket error, closing");
-                return false;
+    // Peers that went away without an ENet event (Godot's `_disconnect_inactive_peers`,
+    // which walks every peer on each poll). Only a caller with direct access to the ENet
+    // peers (`get_peer`, `get_host`) can do that, so the walk waits for such access.
+    if std::mem::take(&mut server.peers_touched) {
+        let host = &server.connection.host;
+        let ids_by_slot = &mut server.ids_by_slot;
+        server.peers.retain(|&id, slot| {
+            let alive = host.peer(*slot).state() != PeerState::Disconnected;
+            if !alive {
+                ids_by_slot[slot.0] = 0;
+                events.push_back(PeerEvent::PeerDisconnected(id));
             }
-        };
+            alive
+        });
+    }
+
+    let ServerState {
+        connection,
+        peers,
+        ids_by_slot,
+        peer_settings,
+        ..
+    } = server;
+    let serviced = service_events(&mut connection.host, |event| {
         match event {
             Event::Connect { peer, data } => {
                 if refuse_new_connections {
                     tracing::debug!(data, "refusing a new connection");
                     peer.reset();
-                    continue;
+                    return true;
                 }
                 let Some(id) =
-                    client_id_from_connect_data(data).filter(|id| !server.peers.contains_key(id))
+                    client_id_from_connect_data(data).filter(|id| !peers.contains_key(id))
                 else {
                     tracing::debug!(data, "refusing a connection with an invalid or used id");
                     peer.reset();
-                    continue;
+                    return true;
                 };
                 let slot = peer.id();
                 let mut packet_peer = ENetPacketPeer { peer };
-                packet_peer.apply(&server.peer_settings);
-                packet_peer.apply_on_connect(&server.peer_settings);
-                server.peers.insert(id, slot);
-                server.ids_by_slot[slot.0] = id;
+                packet_peer.apply(peer_settings);
+                packet_peer.apply_on_connect(peer_settings);
+                peers.insert(id, slot);
+                ids_by_slot[slot.0] = id;
                 tracing::debug!(id, "peer connected");
                 events.push_back(PeerEvent::PeerConnected(id));
             }
             Event::Disconnect { peer, .. } => {
                 let slot = peer.id();
-                let id = std::mem::take(&mut server.ids_by_slot[slot.0]);
+                let id = std::mem::take(&mut ids_by_slot[slot.0]);
                 // 0: never fully connected, or already removed by a forced disconnect.
-                if id != 0 && server.peers.remove(&id).is_some() {
+                if id != 0 && peers.remove(&id).is_some() {
                     tracing::debug!(id, "peer disconnected");
                     events.push_back(PeerEvent::PeerDisconnected(id));
                 }
@@ -132,11 +158,19 @@ fn poll_server(
                 channel_id,
                 packet,
             } => {
-                let id = server.ids_by_slot[peer.id().0];
+                let id = ids_by_slot[peer.id().0];
                 if id != 0 {
                     store(incoming, id, channel_id, &packet);
                 }
             }
+        }
+        true
+    });
+    match serviced {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "ENet server socket error, closing");
+            false
         }
     }
 }
@@ -154,19 +188,12 @@ fn poll_client(
         }
         return false;
     }
-    let mut serviced = false;
-    loop {
-        let event = match next_event(&mut client.connection.host, &mut serviced) {
-            Ok(Some(event)) => event,
-            Ok(None) => return true,
-            Err(error) => {
-                tracing::warn!(%error, "ENet client socket error, closing");
-                return false;
-            }
-        };
+    let mut connected = true;
+    let peer_settings = &client.peer_settings;
+    let serviced = service_events(&mut client.connection.host, |event| {
         match event {
             Event::Connect { peer, .. } => {
-                ENetPacketPeer { peer }.apply_on_connect(&client.peer_settings);
+                ENetPacketPeer { peer }.apply_on_connect(peer_settings);
                 *status = ConnectionStatus::Connected;
                 tracing::debug!("connected to the server");
                 events.push_back(PeerEvent::PeerConnected(TARGET_PEER_SERVER));
@@ -178,11 +205,19 @@ fn poll_client(
                 } else {
                     tracing::debug!("connection to the server failed");
                 }
-                return false;
+                connected = false;
             }
             Event::Receive {
                 channel_id, packet, ..
             } => store(incoming, TARGET_PEER_SERVER, channel_id, &packet),
+        }
+        connected
+    });
+    match serviced {
+        Ok(()) => connected,
+        Err(error) => {
+            tracing::warn!(%error, "ENet client socket error, closing");
+            false
         }
     }
 }
@@ -198,25 +233,23 @@ fn poll_mesh(
             dropped.push(id);
             continue;
         }
-        let mut serviced = false;
-        loop {
-            match next_event(&mut link.connection.host, &mut serviced) {
-                Ok(None) => break,
+        let mut linked = true;
+        let serviced = service_events(&mut link.connection.host, |event| {
+            match event {
                 // Mesh hosts take no further connections.
-                Ok(Some(Event::Connect { peer, .. })) => peer.reset(),
-                Ok(Some(Event::Receive {
+                Event::Connect { peer, .. } => peer.reset(),
+                Event::Receive {
                     channel_id, packet, ..
-                })) => store(incoming, id, channel_id, &packet),
-                Ok(Some(Event::Disconnect { .. })) => {
-                    dropped.push(id);
-                    break;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, id, "ENet mesh socket error, dropping the peer");
-                    dropped.push(id);
-                    break;
-                }
+                } => store(incoming, id, channel_id, &packet),
+                Event::Disconnect { .. } => linked = false,
             }
+            linked
+        });
+        if let Err(error) = &serviced {
+            tracing::warn!(%error, id, "ENet mesh socket error, dropping the peer");
+        }
+        if serviced.is_err() || !linked {
+            dropped.push(id);
         }
     }
     for id in dropped {

@@ -22,6 +22,8 @@ use socket2::{Domain, Protocol, Socket, Type};
 pub(crate) struct EnetSocket {
     udp: UdpSocket,
     connected_to: Option<SocketAddr>,
+    /// A receive found the socket empty since the last [`Self::begin_reading`].
+    drained: bool,
 }
 
 impl EnetSocket {
@@ -29,7 +31,19 @@ impl EnetSocket {
         Self {
             udp,
             connected_to: None,
+            drained: false,
         }
+    }
+
+    /// Starts watching whether the next `service` reads the socket empty (ENet reads at most
+    /// 256 datagrams per service and cannot tell the two cases apart).
+    pub(crate) fn begin_reading(&mut self) {
+        self.drained = false;
+    }
+
+    /// True when a receive since [`Self::begin_reading`] found no datagram waiting.
+    pub(crate) fn drained(&self) -> bool {
+        self.drained
     }
 
     /// The underlying UDP socket.
@@ -93,7 +107,10 @@ impl rusty_enet::Socket for EnetSocket {
         };
         match received {
             Ok((from, length)) => Ok(Some((from, PacketReceived::Complete(length)))),
-            Err(error) if error.kind() == ErrorKind::WouldBlock => Ok(None),
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                self.drained = true;
+                Ok(None)
+            }
             Err(error) if self.connected_to.is_some() && is_icmp_report(&error) => Ok(None),
             Err(error) => Err(error),
         }
