@@ -10,8 +10,10 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use netscene::peer::MultiplayerPeer;
 use netscene::peer::simulated::{NetworkConfig, SimulatedNetwork};
 use netscene::{MultiplayerEvent, NodeId, RpcConfig, SceneMultiplayer, SceneTree};
+use netscene_enet::ENetClientGroup;
 
 use crate::counting::{Traffic, counting_peer, sleep_if_idle};
 use crate::logging;
@@ -308,6 +310,10 @@ struct BotsReport {
     busy: Duration,
 }
 
+/// The socket buffers of a bot thread's shared ENet socket, which carries the traffic of
+/// thousands of clients.
+const BOT_GROUP_SOCKET_BUFFER: usize = 4 << 20;
+
 fn spawn_bots(
     first: usize,
     count: usize,
@@ -318,8 +324,28 @@ fn spawn_bots(
     let mut bots = Vec::with_capacity(count);
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
     let now = Instant::now();
+    // Over ENet, a thread's clients share one host and socket: still one ENet connection
+    // and one Godot peer each, but one socket to read per pass instead of one per client.
+    let group = match endpoint {
+        Endpoint::Enet { host, port } => {
+            let group = ENetClientGroup::new(host, *port, count)
+                .map_err(|e| format!("cannot start the clients of {host}:{port}: {e}"))?;
+            if let Err(error) = group.set_socket_buffer_size(BOT_GROUP_SOCKET_BUFFER) {
+                tracing::debug!(%error, "bot socket buffers");
+            }
+            Some(group)
+        }
+        _ => None,
+    };
     for i in 0..count {
-        let peer = transport::start_client(endpoint)?;
+        let peer: Box<dyn MultiplayerPeer> = match &group {
+            Some(group) => Box::new(
+                group
+                    .connect()
+                    .map_err(|e| format!("client {}: {e}", first + i))?,
+            ),
+            None => transport::start_client(endpoint)?,
+        };
         let mut mp = SceneMultiplayer::new();
         mp.set_multiplayer_peer(Some(peer))
             .map_err(|e| format!("client {}: {e}", first + i))?;
@@ -340,11 +366,16 @@ fn spawn_bots(
     }
     thread::Builder::new()
         .name(format!("bots-{first}"))
-        .spawn(move || run_bots(bots, interval, &shared))
+        .spawn(move || run_bots(bots, group, interval, &shared))
         .map_err(|e| format!("cannot start a bot thread: {e}"))
 }
 
-fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsReport {
+fn run_bots(
+    mut bots: Vec<Bot>,
+    group: Option<ENetClientGroup>,
+    interval: Duration,
+    shared: &Shared,
+) -> BotsReport {
     let mut report = BotsReport {
         samples: LatencySamples::default(),
         passes: 0,
@@ -359,6 +390,9 @@ fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsRepo
             break;
         }
         let now = Instant::now();
+        if let Some(group) = &group {
+            group.service();
+        }
         for bot in bots.iter_mut() {
             if let Err(error) = bot.tree.poll() {
                 tracing::debug!(%error, "bot poll");
@@ -416,6 +450,9 @@ fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsRepo
                 bot.next_ping = now + bot.offset;
             }
         }
+        if let Some(group) = &group {
+            group.flush();
+        }
         let busy = now.elapsed();
         if phase == MEASURING {
             report.passes += 1;
@@ -431,6 +468,9 @@ fn run_bots(mut bots: Vec<Bot>, interval: Duration, shared: &Shared) -> BotsRepo
         {
             peer.close();
         }
+    }
+    if let Some(group) = &group {
+        group.flush();
     }
     report
 }
