@@ -15,9 +15,10 @@ use netscene::peer::simulated::{NetworkConfig, SimulatedNetwork};
 use netscene::{MultiplayerEvent, NodeId, RpcConfig, SceneMultiplayer, SceneTree};
 use netscene_enet::ENetClientGroup;
 
-use crate::counting::{Traffic, counting_peer, sleep_if_idle};
+use crate::counting::{Traffic, counting_peer};
 use crate::logging;
 use crate::netem::{self, Impairment, Relay};
+use crate::pacing::sleep_rest_of_tick;
 use crate::stats::{LatencySamples, format_ms, format_rate, thread_cpu_time};
 use crate::transport::{self, Endpoint, TransportKind};
 use crate::world::now_us;
@@ -234,7 +235,7 @@ fn spawn_server(
             };
             let mut tree = SceneTree::with_multiplayer(Box::new(mp));
             install_bench_node(&mut tree, true);
-            serve_until_stopped(&mut tree, &shared, &traffic)
+            serve_until_stopped(&mut tree, &shared)
         })
         .map_err(|e| format!("cannot start the server thread: {e}"))?;
     let endpoint = ready_rx
@@ -243,14 +244,14 @@ fn spawn_server(
     Ok((endpoint, handle))
 }
 
-fn serve_until_stopped(tree: &mut SceneTree, shared: &Shared, traffic: &Traffic) -> ServerReport {
+fn serve_until_stopped(tree: &mut SceneTree, shared: &Shared) -> ServerReport {
     let mut measure_start: Option<(Instant, Option<Duration>)> = None;
-    let mut last_received = 0;
     let mut report = ServerReport {
         cpu: None,
         wall: Duration::ZERO,
     };
     loop {
+        let began = Instant::now();
         let phase = shared.phase.load(Ordering::Acquire);
         if phase >= MEASURING && measure_start.is_none() {
             measure_start = Some((Instant::now(), thread_cpu_time()));
@@ -283,7 +284,7 @@ fn serve_until_stopped(tree: &mut SceneTree, shared: &Shared, traffic: &Traffic)
         let _ = handled;
         let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
         shared.server_peers.store(peers, Ordering::Relaxed);
-        sleep_if_idle(traffic, &mut last_received);
+        sleep_rest_of_tick(began);
     }
     report
 }

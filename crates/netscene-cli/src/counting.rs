@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread;
-use std::time::Duration;
 
 use netscene::peer::{MultiplayerPeer, Packet, PacketSettings, PacketTap, TappedPeer};
 
@@ -56,16 +54,6 @@ pub type CountingPeer = TappedPeer<CountingTap>;
 /// Wraps `inner`, adding its traffic to `traffic`.
 pub fn counting_peer(inner: Box<dyn MultiplayerPeer>, traffic: Arc<Traffic>) -> CountingPeer {
     TappedPeer::new(inner, CountingTap(traffic))
-}
-
-/// Sleeps a millisecond only when the last poll took no packet: a busy server polls again
-/// at once, so its socket's receive buffer does not overflow while it sleeps.
-pub fn sleep_if_idle(traffic: &Traffic, last_received: &mut u64) {
-    let received = traffic.packets_received.load(Ordering::Relaxed);
-    if received == *last_received {
-        thread::sleep(Duration::from_millis(1));
-    }
-    *last_received = received;
 }
 
 #[cfg(test)]

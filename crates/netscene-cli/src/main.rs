@@ -33,6 +33,7 @@ mod lobby;
 mod logging;
 mod metrics;
 mod netem;
+mod pacing;
 mod serve;
 mod serve_webrtc;
 mod signal;

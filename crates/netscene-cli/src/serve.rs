@@ -12,12 +12,13 @@ use netscene::{MultiplayerEvent, MultiplayerPeer, SceneMultiplayer, SceneTree};
 
 use crate::agones::Agones;
 use crate::arena::server::{self as arena, ServerArenaNodes};
-use crate::counting::{Traffic, counting_peer, sleep_if_idle};
+use crate::counting::{Traffic, counting_peer};
 use crate::drain::{self, Drain};
 use crate::health::{HealthServer, HealthState};
 use crate::limits::LimitArgs;
 use crate::logging::LogFormat;
 use crate::metrics::{MetricsTap, ServerMetrics};
+use crate::pacing::sleep_rest_of_tick;
 use crate::serve_webrtc::{self, WebRtcArgs};
 use crate::status_line::{StatusLine, Totals};
 use crate::transport::{self, ServeTransport, TransportKind};
@@ -256,7 +257,6 @@ fn serve(
     let drain_timeout = Duration::from_secs(args.drain_timeout);
     let mut drain = Drain::new(drain_timeout, health_state.clone(), metrics.clone());
     let mut last_sample = Instant::now();
-    let mut last_received = 0;
     loop {
         let began = Instant::now();
         health_state.heartbeat();
@@ -317,7 +317,7 @@ fn serve(
             bytes_out,
         };
         status.update(peers, totals, loop_time);
-        sleep_if_idle(&traffic, &mut last_received);
+        sleep_rest_of_tick(began);
     }
 
     status.finish();
