@@ -276,6 +276,7 @@ impl Client {
     }
 
     fn start_handshake(&self, tcp: TcpStream, settings: &Settings) -> Stage {
+        let tcp = mio::net::TcpStream::from_std(tcp);
         let _ = tcp.set_nodelay(true);
         let stream = match &self.tls {
             None => NetStream::Plain(tcp),

@@ -57,6 +57,14 @@ pub(crate) struct Connection {
     last_ping: Option<Instant>,
     /// Payload of the next ping (pongs echo it, so a stale pong is not mistaken for the last).
     next_ping: u64,
+    /// The socket may hold unread bytes (or TLS may hold decrypted ones): set by a readiness
+    /// event, cleared only when a read returns `WouldBlock`. Readiness is edge-triggered, so a
+    /// receive that stops early (queue full, read bound) must be resumed without a new event.
+    readable: bool,
+    /// Something was written since the last complete flush (messages, pings, pongs, close).
+    needs_flush: bool,
+    /// In the server's list of connections to visit at the next poll.
+    scheduled: bool,
 }
 
 impl Connection {
@@ -74,6 +82,10 @@ impl Connection {
             ping_in_flight: None,
             last_ping: None,
             next_ping: 0,
+            // Bytes may have arrived with the handshake, before the stream was watched.
+            readable: true,
+            needs_flush: true,
+            scheduled: false,
         }
     }
 
@@ -86,14 +98,14 @@ impl Connection {
 
     /// Sends a round-trip ping when `interval` has passed since the last one and no answer is
     /// awaited (a ping unanswered for ten intervals is given up). Browsers and Godot answer
-    /// pings by themselves (RFC 6455 5.5.2).
-    fn ping_if_due(&mut self, interval: Duration, now: Instant) {
+    /// pings by themselves (RFC 6455 5.5.2). True when a ping was written (flush it).
+    pub(crate) fn ping_if_due(&mut self, interval: Duration, now: Instant) -> bool {
         if self.closing {
-            return;
+            return false;
         }
         if let Some((_, sent)) = self.ping_in_flight {
             if now.duration_since(sent) < interval.saturating_mul(10) {
-                return;
+                return false;
             }
             self.ping_in_flight = None;
         }
@@ -101,19 +113,51 @@ impl Connection {
             .last_ping
             .is_some_and(|last| now.duration_since(last) < interval)
         {
-            return;
+            return false;
         }
         let nonce = self.next_ping;
         self.next_ping = self.next_ping.wrapping_add(1);
         let payload = Bytes::copy_from_slice(&nonce.to_be_bytes());
+        self.needs_flush = true;
         match self.ws.write(Message::Ping(payload)) {
             Ok(()) => {}
             Err(e) if would_block(&e) => {}
             // A broken connection shows at the next read or flush.
-            Err(_) => return,
+            Err(_) => return true,
         }
         self.ping_in_flight = Some((nonce, now));
         self.last_ping = Some(now);
+        true
+    }
+
+    /// A readiness event arrived: the socket has bytes (or news: end of stream, an error).
+    pub(crate) fn mark_readable(&mut self) {
+        self.readable = true;
+    }
+
+    /// Whether a read may find something (see the field).
+    pub(crate) fn is_readable(&self) -> bool {
+        self.readable
+    }
+
+    /// Whether written bytes may wait in a buffer.
+    pub(crate) fn needs_flush(&self) -> bool {
+        self.needs_flush
+    }
+
+    /// Whether a poll must visit this connection again.
+    pub(crate) fn has_work(&self) -> bool {
+        self.readable || self.needs_flush || self.closing
+    }
+
+    /// Marks the connection as listed for the next poll; false if it already was.
+    pub(crate) fn schedule(&mut self) -> bool {
+        !std::mem::replace(&mut self.scheduled, true)
+    }
+
+    /// The poll took the connection off its list.
+    pub(crate) fn unschedule(&mut self) {
+        self.scheduled = false;
     }
 
     fn pong_received(&mut self, payload: &[u8]) {
@@ -156,6 +200,7 @@ impl Connection {
         if self.unflushed_messages >= settings.max_queued_packets {
             return Err(SendError::QueueFull);
         }
+        self.needs_flush = true;
         match self.ws.write(Message::Binary(payload)) {
             Ok(()) => {
                 self.unflushed_messages = 0;
@@ -176,6 +221,7 @@ impl Connection {
         match self.ws.flush() {
             Ok(()) => {
                 self.unflushed_messages = 0;
+                self.needs_flush = false;
                 Ok(())
             }
             Err(e) if would_block(&e) => Ok(()),
@@ -184,9 +230,8 @@ impl Connection {
         }
     }
 
-    /// Moves every complete message into `queue` as packets from `from`, until the socket has
-    /// no more or this connection's share of the queue is full. Text messages count as
-    /// packets too (Godot's peer does not tell them apart); pings are answered by tungstenite.
+    /// Sends a ping if one is due, then [`read_messages`](Self::read_messages) (a client's
+    /// poll: one connection, read every time).
     pub(crate) fn receive(
         &mut self,
         from: PeerId,
@@ -196,6 +241,32 @@ impl Connection {
         if let Some(interval) = settings.rtt_ping_interval {
             self.ping_if_due(interval, Instant::now());
         }
+        self.read_messages(from, settings, queue)
+    }
+
+    /// Moves every complete message into `queue` as packets from `from`, until the socket has
+    /// no more or this connection's share of the queue is full. Text messages count as
+    /// packets too (Godot's peer does not tell them apart); pings are answered by tungstenite.
+    pub(crate) fn read_messages(
+        &mut self,
+        from: PeerId,
+        settings: &Settings,
+        queue: &mut VecDeque<Packet>,
+    ) -> Result<(), Ended> {
+        let result = self.read_until_blocked(from, settings, queue);
+        // TLS may have queued records while reading (alerts, session tickets, key updates).
+        if self.ws.get_ref().wants_write() {
+            self.needs_flush = true;
+        }
+        result
+    }
+
+    fn read_until_blocked(
+        &mut self,
+        from: PeerId,
+        settings: &Settings,
+        queue: &mut VecDeque<Packet>,
+    ) -> Result<(), Ended> {
         // Control frames do not fill the queue: bound the reads of one poll as well, so a peer
         // flooding pings cannot keep `poll()` busy.
         for _ in 0..settings.max_queued_packets.saturating_mul(2).max(16) {
@@ -216,8 +287,16 @@ impl Connection {
                     self.pong_received(&payload);
                     continue;
                 }
-                Ok(Message::Ping(_) | Message::Frame(_)) => continue,
-                Err(e) if would_block(&e) => return Ok(()),
+                Ok(Message::Ping(_)) => {
+                    // tungstenite queued the pong; it leaves at the next read or flush.
+                    self.needs_flush = true;
+                    continue;
+                }
+                Ok(Message::Frame(_)) => continue,
+                Err(e) if would_block(&e) => {
+                    self.readable = false;
+                    return Ok(());
+                }
                 Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
                     return Err(Ended::ByRemote);
                 }
@@ -252,6 +331,7 @@ impl Connection {
     pub(crate) fn start_close(&mut self) {
         if !self.closing {
             self.closing = true;
+            self.needs_flush = true;
             let _ = self.ws.close(Some(CloseFrame {
                 code: CloseCode::Normal,
                 reason: "".into(),
@@ -268,6 +348,7 @@ impl Connection {
             _ => None,
         };
         if let Some(code) = code {
+            self.needs_flush = true;
             let _ = self.ws.close(Some(CloseFrame {
                 code,
                 reason: "".into(),

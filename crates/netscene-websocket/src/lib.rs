@@ -44,6 +44,9 @@
 mod client;
 mod connection;
 mod peer;
+#[cfg(test)]
+mod poll_tests;
+mod readiness;
 mod server;
 mod settings;
 mod stream;

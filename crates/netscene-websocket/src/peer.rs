@@ -19,7 +19,7 @@ use crate::tls::TlsOptions;
 
 enum Role {
     Idle,
-    Server(Server),
+    Server(Box<Server>),
     Client(Box<Client>),
 }
 
@@ -124,9 +124,11 @@ impl WebSocketMultiplayerPeer {
         self.clear();
         self.events.clear();
         let listener = listen(port, bind_address)?;
-        let server = Server::new(listener, tls_config);
+        let server = Server::new(listener, tls_config).map_err(|e| {
+            PeerError::CantCreate(format!("cannot watch the server's sockets: {e}"))
+        })?;
         tracing::info!(addr = ?server.local_addr(), tls = tls.is_some(), "websocket server listening");
-        self.role = Role::Server(server);
+        self.role = Role::Server(Box::new(server));
         self.unique_id = TARGET_PEER_SERVER;
         self.status = ConnectionStatus::Connected;
         Ok(())
@@ -384,14 +386,13 @@ impl MultiplayerPeer for WebSocketMultiplayerPeer {
                 let target = self.packet_settings.target_peer;
                 if target > 0 {
                     let connection = server
-                        .peers
-                        .get_mut(&target)
+                        .connection_mut(target)
                         .ok_or(PeerError::UnknownPeer(target))?;
                     return connection.send(payload, &self.settings).map_err(send_error);
                 }
                 // Broadcast (0) or all but one (-id): per-peer failures are not reported, as
                 // in Godot; a broken connection leaves at the next poll.
-                for (&id, connection) in &mut server.peers {
+                for (id, connection) in server.connections_mut() {
                     if target < 0 && Some(id) == target.checked_neg() {
                         continue;
                     }
@@ -421,6 +422,7 @@ impl MultiplayerPeer for WebSocketMultiplayerPeer {
     fn get_packet(&mut self) -> Option<Packet> {
         let packet = self.incoming.pop_front()?;
         let connection = match &mut self.role {
+            // A connection whose reads stopped at its queue limit is still listed (readable).
             Role::Server(server) => server.peers.get_mut(&packet.from),
             Role::Client(client) => client.connection_mut(),
             Role::Idle => None,
@@ -469,7 +471,7 @@ impl MultiplayerPeer for WebSocketMultiplayerPeer {
                         let _ = connection.flush();
                         connection.abort();
                     }
-                } else if let Some(connection) = server.peers.get_mut(&id) {
+                } else if let Some(connection) = server.connection_mut(id) {
                     connection.start_close();
                 }
             }

@@ -2,10 +2,12 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use mio::net::TcpStream;
 
 use netscene::peer::{Packet, PeerError, PeerEvent, PeerId, generate_unique_id};
 use rustls::{ServerConfig, ServerConnection};
@@ -16,6 +18,7 @@ use tungstenite::http::{HeaderName, HeaderValue, StatusCode};
 use tungstenite::{Bytes, WebSocket};
 
 use crate::connection::{Connection, Ended, Lingering, SendError};
+use crate::readiness::{Readiness, Ready};
 use crate::settings::Settings;
 use crate::stream::NetStream;
 use crate::tls::{TlsError, TlsOptions};
@@ -27,6 +30,9 @@ pub const MAX_PENDING_PEERS: usize = 1024;
 const ACCEPTS_PER_POLL: usize = 64;
 /// Listen backlog, as a typical `SOMAXCONN`.
 const LISTEN_BACKLOG: i32 = 128;
+/// How often open peers are checked for a due round-trip ping (the other connections a poll
+/// visits are only those with news or output).
+const PING_SCAN_PERIOD: Duration = Duration::from_millis(10);
 
 type ServerMidHandshake = MidHandshake<ServerHandshake<NetStream, Negotiation>>;
 
@@ -84,11 +90,26 @@ impl ServerCertificate {
 }
 
 /// Listening socket and connections of a `WebSocketMultiplayerPeer` in server mode.
+///
+/// A poll visits only the open connections listed in `work`: those the readiness poller
+/// reported, those a receive left unfinished, and those with output to flush. Idle
+/// connections cost nothing (reading every one each poll cost a read syscall apiece).
 pub(crate) struct Server {
-    listener: TcpListener,
+    listener: mio::net::TcpListener,
+    readiness: Readiness,
+    /// Connections may wait in the accept backlog (cleared when `accept` would block).
+    listener_ready: bool,
     pub(crate) tls: Option<ServerCertificate>,
     pending: Vec<PendingPeer>,
+    /// Open peers. Change them through [`connection_mut`](Self::connection_mut), which lists
+    /// them for the next poll.
     pub(crate) peers: BTreeMap<PeerId, Connection>,
+    /// Open peers the next poll visits (each once: see `Connection::schedule`).
+    work: Vec<PeerId>,
+    /// `work`'s previous allocation, reused.
+    spare_work: Vec<PeerId>,
+    /// When open peers were last checked for a due ping.
+    last_ping_scan: Option<Instant>,
     lingering: Vec<Lingering>,
     /// Set while `max_peers` peers are open: handshakes read meanwhile are refused.
     full: Arc<AtomicBool>,
@@ -136,14 +157,105 @@ fn listen_on(addr: SocketAddr) -> io::Result<TcpListener> {
 }
 
 impl Server {
-    pub(crate) fn new(listener: TcpListener, tls: Option<Arc<ServerConfig>>) -> Self {
-        Self {
+    pub(crate) fn new(listener: TcpListener, tls: Option<Arc<ServerConfig>>) -> io::Result<Self> {
+        let mut listener = mio::net::TcpListener::from_std(listener);
+        let readiness = Readiness::new()?;
+        readiness.register_listener(&mut listener)?;
+        Ok(Self {
             listener,
+            readiness,
+            listener_ready: true,
             tls: tls.map(ServerCertificate::new),
             pending: Vec::new(),
             peers: BTreeMap::new(),
+            work: Vec::new(),
+            spare_work: Vec::new(),
+            last_ping_scan: None,
             lingering: Vec::new(),
             full: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The open peer `id`, listed for the next poll (which flushes what was sent, and drops it
+    /// if it started closing).
+    pub(crate) fn connection_mut(&mut self, id: PeerId) -> Option<&mut Connection> {
+        let connection = self.peers.get_mut(&id)?;
+        if connection.schedule() {
+            self.work.push(id);
+        }
+        Some(connection)
+    }
+
+    /// Every open peer, each listed for the next poll.
+    pub(crate) fn connections_mut(&mut self) -> impl Iterator<Item = (PeerId, &mut Connection)> {
+        let work = &mut self.work;
+        self.peers.iter_mut().map(move |(&id, connection)| {
+            if connection.schedule() {
+                work.push(id);
+            }
+            (id, connection)
+        })
+    }
+
+    /// Lists `id` for the next poll if it has work.
+    fn schedule_if_busy(&mut self, id: PeerId) {
+        if let Some(connection) = self.peers.get_mut(&id)
+            && connection.has_work()
+            && connection.schedule()
+        {
+            self.work.push(id);
+        }
+    }
+
+    /// Takes the poller's news: marks ready connections readable and lists them.
+    fn take_readiness(&mut self) {
+        let Self {
+            readiness,
+            listener_ready,
+            peers,
+            work,
+            ..
+        } = self;
+        readiness.take(|ready| match ready {
+            Ready::Listener => *listener_ready = true,
+            // Events of pending handshakes are not needed: handshakes advance every poll.
+            Ready::Peer(id) => {
+                if let Some(connection) = peers.get_mut(&id) {
+                    connection.mark_readable();
+                    if connection.schedule() {
+                        work.push(id);
+                    }
+                }
+            }
+            Ready::Everything => {
+                *listener_ready = true;
+                for (&id, connection) in peers.iter_mut() {
+                    connection.mark_readable();
+                    if connection.schedule() {
+                        work.push(id);
+                    }
+                }
+            }
+        });
+    }
+
+    /// Writes a round-trip ping to every open peer whose ping is due (checked every
+    /// `PING_SCAN_PERIOD`, not at every poll).
+    fn send_due_pings(&mut self, settings: &Settings, now: Instant) {
+        let Some(interval) = settings.rtt_ping_interval else {
+            return;
+        };
+        if self
+            .last_ping_scan
+            .is_some_and(|last| now.duration_since(last) < PING_SCAN_PERIOD)
+        {
+            return;
+        }
+        self.last_ping_scan = Some(now);
+        for (&id, connection) in &mut self.peers {
+            if connection.ping_if_due(interval, now) && connection.schedule() {
+                self.work.push(id);
+            }
         }
     }
 
@@ -174,16 +286,27 @@ impl Server {
     ) {
         let now = Instant::now();
         self.update_full(settings);
-        if !refusing {
+        self.take_readiness();
+        if !refusing && self.listener_ready {
             self.accept_new(settings, now);
         }
         self.advance_handshakes(settings, refusing, now, events);
+        self.send_due_pings(settings, now);
 
         let mut gone = Vec::new();
-        for (&id, connection) in &mut self.peers {
-            let result = connection
-                .receive(id, settings, incoming)
-                .and_then(|()| connection.flush());
+        let mut work = std::mem::replace(&mut self.work, std::mem::take(&mut self.spare_work));
+        for &id in &work {
+            let Some(connection) = self.peers.get_mut(&id) else {
+                continue;
+            };
+            connection.unschedule();
+            let mut result = Ok(());
+            if connection.is_readable() {
+                result = connection.read_messages(id, settings, incoming);
+            }
+            if result.is_ok() && connection.needs_flush() {
+                result = connection.flush();
+            }
             if connection.is_closing() {
                 gone.push(id);
             } else if let Err(ended) = result {
@@ -194,8 +317,13 @@ impl Server {
                     }
                 }
                 gone.push(id);
+            } else {
+                // Unfinished reads (queue full, TLS plaintext left) and blocked output.
+                self.schedule_if_busy(id);
             }
         }
+        work.clear();
+        self.spare_work = work;
         let deadline = now + settings.handshake_timeout;
         for id in gone {
             if let Some(connection) = self.peers.remove(&id) {
@@ -211,9 +339,12 @@ impl Server {
             if self.pending.len() >= MAX_PENDING_PEERS {
                 return;
             }
-            let (tcp, ip) = match self.listener.accept() {
+            let (mut tcp, ip) = match self.listener.accept() {
                 Ok((tcp, addr)) => (tcp, addr.ip().to_canonical()),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.listener_ready = false;
+                    return;
+                }
                 Err(error) => {
                     tracing::debug!(%error, "accept failed");
                     return;
@@ -226,9 +357,13 @@ impl Server {
                 tracing::debug!(%ip, max, "too many pending websocket handshakes from one address");
                 continue;
             }
+            let id = self.fresh_id();
+            if let Err(error) = self.readiness.register_peer(&mut tcp, id) {
+                tracing::debug!(%error, "cannot watch a new websocket connection");
+                continue;
+            }
             match self.start_handshake(tcp, settings) {
                 Ok(handshake) => {
-                    let id = self.fresh_id();
                     self.pending.push(PendingPeer {
                         id,
                         ip: Some(ip),
@@ -256,7 +391,7 @@ impl Server {
         tcp: TcpStream,
         settings: &Settings,
     ) -> Result<ServerMidHandshake, String> {
-        tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
+        // mio's accepted sockets are non-blocking already.
         let _ = tcp.set_nodelay(true);
         let stream = match &self.tls {
             None => NetStream::Plain(tcp),
@@ -342,6 +477,10 @@ impl Server {
         match connection.send_uncounted(Bytes::copy_from_slice(&id.to_le_bytes()), settings) {
             Ok(()) => {
                 tracing::debug!(peer = id, addr = ?connection.addr(), "websocket peer connected");
+                // Listed at once: the id message waits to be flushed, and bytes may have come
+                // with the handshake (their readiness event went to the pending handshake).
+                connection.schedule();
+                self.work.push(id);
                 self.peers.insert(id, connection);
                 events.push_back(PeerEvent::PeerConnected(id));
             }

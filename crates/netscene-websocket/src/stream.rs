@@ -1,12 +1,14 @@
 //! The byte stream under one WebSocket: a non-blocking TCP socket, plain or inside TLS.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 
+use mio::net::TcpStream;
 use rustls::Connection;
 
 /// A non-blocking TCP stream, optionally wrapped in rustls. `WouldBlock` means "try again at
-/// the next poll"; the TLS handshake runs inside the first reads and writes.
+/// the next poll"; the TLS handshake runs inside the first reads and writes. The socket is
+/// mio's, so that a server can register it with its readiness poller.
 pub(crate) enum NetStream {
     /// `ws://`.
     Plain(TcpStream),
@@ -31,6 +33,14 @@ impl NetStream {
         }
     }
 
+    /// True when TLS records wait to be written (a flush would write them).
+    pub(crate) fn wants_write(&self) -> bool {
+        match self {
+            NetStream::Plain(_) => false,
+            NetStream::Tls(tls) => tls.connection.wants_write(),
+        }
+    }
+
     /// The remote address, if the socket still knows it.
     pub(crate) fn peer_addr(&self) -> Option<SocketAddr> {
         self.tcp().peer_addr().ok()
@@ -46,8 +56,17 @@ impl NetStream {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Reads on every `NetStream` of this thread: tests prove that a poll leaves idle
+    /// connections alone.
+    pub(crate) static READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 impl Read for NetStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(test)]
+        READS.with(|reads| reads.set(reads.get() + 1));
         match self {
             NetStream::Plain(tcp) => tcp.read(buf),
             NetStream::Tls(tls) => tls.read(buf),
