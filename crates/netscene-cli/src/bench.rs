@@ -61,6 +61,9 @@ pub struct BenchArgs {
     /// Runs the arena soak's server (the bench starts it as its child process).
     #[arg(long, hide = true)]
     soak_server: bool,
+    /// Runs the memory measurement's server (the bench starts it as its child process).
+    #[arg(long, hide = true, value_enum)]
+    memory_server: Option<crate::memory::MemoryStack>,
 }
 
 /// `--game` of `bench`.
@@ -70,6 +73,9 @@ pub enum BenchGame {
     Ping,
     /// The arena as a soak: see `crate::soak`.
     Arena,
+    /// The server's memory per peer slot and per connected client, ENet alone and the
+    /// whole stack (ENet transport only).
+    Memory,
 }
 
 impl BenchArgs {
@@ -125,9 +131,22 @@ pub fn run(args: BenchArgs) -> ExitCode {
             }
         };
     }
+    if let Some(stack) = args.memory_server {
+        return match crate::memory::serve(stack, usize::from(args.clients)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let result = match args.game {
         BenchGame::Ping => bench(&args),
         BenchGame::Arena => soak(&args),
+        BenchGame::Memory if args.transport == TransportKind::Enet => {
+            crate::memory::run(usize::from(args.clients))
+        }
+        BenchGame::Memory => Err("--game memory measures the ENet transport".into()),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -139,7 +158,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
     }
 }
 
-fn install_bench_node(tree: &mut SceneTree, server: bool) -> NodeId {
+pub(crate) fn install_bench_node(tree: &mut SceneTree, server: bool) -> NodeId {
     let node = tree
         .add_path("/root/Bench")
         .expect("a fresh tree has /root");

@@ -31,6 +31,7 @@ mod inspect;
 mod limits;
 mod lobby;
 mod logging;
+mod memory;
 mod metrics;
 mod netem;
 mod pacing;

@@ -136,6 +136,7 @@ pub fn start_udp(server: SocketAddr, impairment: Impairment, seed: u64) -> Resul
     front
         .set_nonblocking(true)
         .map_err(|e| format!("relay socket: {e}"))?;
+    enlarge_buffers(&front);
     let local_addr = front.local_addr().map_err(|e| e.to_string())?;
     let stop = Arc::new(AtomicBool::new(false));
     let counters = Arc::new(RelayCounters::default());
@@ -159,6 +160,18 @@ pub fn start_udp(server: SocketAddr, impairment: Impairment, seed: u64) -> Resul
         stop,
         thread: Some(thread),
     })
+}
+
+/// The relay's front socket carries every client's datagrams: with the system's default
+/// buffer it overflowed under 200 bots (the loss was the relay's, not the impairment's).
+fn enlarge_buffers(socket: &UdpSocket) {
+    let socket = socket2::SockRef::from(socket);
+    if let Err(error) = socket
+        .set_recv_buffer_size(crate::transport::SERVER_SOCKET_BUFFER)
+        .and_then(|()| socket.set_send_buffer_size(crate::transport::SERVER_SOCKET_BUFFER))
+    {
+        tracing::debug!(%error, "relay socket buffers");
+    }
 }
 
 fn run_udp(
@@ -201,6 +214,7 @@ fn run_udp(
                 if socket.connect(server).is_err() || socket.set_nonblocking(true).is_err() {
                     continue;
                 }
+                enlarge_buffers(&socket);
                 entry.insert(socket);
             }
             schedule(client, false, &buf[..len], &mut rng);

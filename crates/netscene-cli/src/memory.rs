@@ -1,0 +1,352 @@
+//! `netscene bench --game memory`: the server's memory per ENet peer slot and per connected
+//! client, for ENet alone and for the whole stack (ENet + SceneMultiplayer + the scene tree),
+//! measured as the resident memory of a server child process (`bench --memory-server`)
+//! before its host exists, once the host has its slots, and once every client connected
+//! and made one RPC (so the path cache holds an entry per client).
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use netscene::peer::MultiplayerPeer;
+use netscene::{MultiplayerEvent, SceneMultiplayer, SceneTree};
+use netscene_enet::{ENetClientGroup, ENetMultiplayerPeer, ServerOptions};
+
+use crate::pacing::sleep_rest_of_tick;
+
+/// What runs in the server child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MemoryStack {
+    /// An `ENetMultiplayerPeer` server alone.
+    Enet,
+    /// The ENet server under SceneMultiplayer and a scene tree with the bench node.
+    Scene,
+}
+
+/// Resident memory of one server, in KiB, at the three moments.
+struct Footprint {
+    before_host: u64,
+    with_slots: u64,
+    connected: u64,
+}
+
+/// Runs the measurement for both stacks and prints the table.
+pub fn run(clients: usize) -> Result<bool, String> {
+    out!("netscene bench --game memory: {clients} ENet clients, server resident memory");
+    let enet = measure(MemoryStack::Enet, clients)?;
+    let scene = measure(MemoryStack::Scene, clients)?;
+    let per = |kib: u64| kib as f64 * 1024.0 / clients as f64;
+    let slot = |f: &Footprint| per(f.with_slots.saturating_sub(f.before_host));
+    let peer = |f: &Footprint| per(f.connected.saturating_sub(f.with_slots));
+    out!();
+    out!("  stack                       per slot      per connected client");
+    for (name, f) in [("ENet alone", &enet), ("ENet + SceneMultiplayer", &scene)] {
+        out!("  {name:<27} {:>7.0} B   {:>9.0} B", slot(f), peer(f));
+    }
+    let above = slot(&scene) + peer(&scene) - slot(&enet) - peer(&enet);
+    out!(
+        "  whole stack above ENet's own: {:.2} KiB per client (slot + connection)",
+        above / 1024.0
+    );
+    Ok(true)
+}
+
+fn measure(stack: MemoryStack, clients: usize) -> Result<Footprint, String> {
+    let mut server = MemoryServer::start(stack, clients)?;
+    let before_host = server.rss()?;
+    let port: u16 = server
+        .command("host", Duration::from_secs(30))?
+        .strip_prefix("listening port=")
+        .and_then(|p| p.parse().ok())
+        .ok_or("the memory server did not give its port")?;
+    let with_slots = server.rss()?;
+    connect_and_call(stack, port, clients, &mut server)?;
+    let connected = server.rss()?;
+    server.stop();
+    Ok(Footprint {
+        before_host,
+        with_slots,
+        connected,
+    })
+}
+
+/// Connects `clients` bench clients on one group; over the whole stack each makes one ping
+/// and waits for its pong.
+fn connect_and_call(
+    stack: MemoryStack,
+    port: u16,
+    clients: usize,
+    server: &mut MemoryServer,
+) -> Result<(), String> {
+    let group = ENetClientGroup::new("127.0.0.1", port, clients).map_err(|e| e.to_string())?;
+    group
+        .set_socket_buffer_size(crate::transport::SERVER_SOCKET_BUFFER)
+        .map_err(|e| e.to_string())?;
+    let mut trees = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let peer = group.connect().map_err(|e| e.to_string())?;
+        let mut mp = SceneMultiplayer::new();
+        mp.set_multiplayer_peer(Some(Box::new(peer)))
+            .map_err(|e| e.to_string())?;
+        let mut tree = SceneTree::with_multiplayer(Box::new(mp));
+        let node = crate::bench::install_bench_node(&mut tree, false);
+        trees.push(MemoryClient {
+            tree,
+            node,
+            connected: false,
+            pinged: None,
+            finished: false,
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut done = 0;
+    while done < clients {
+        if Instant::now() > deadline {
+            return Err(format!("only {done} of {clients} clients finished in 60 s"));
+        }
+        group.service();
+        for client in &mut trees {
+            let _ = client.tree.poll();
+            for event in client.tree.drain_events("") {
+                match event {
+                    MultiplayerEvent::ConnectedToServer => client.connected = true,
+                    MultiplayerEvent::ConnectionFailed | MultiplayerEvent::ServerDisconnected => {
+                        return Err(format!(
+                            "{stack:?}: a client got {event:?} after {done} of {clients} finished"
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            client.finished = client.connected
+                && match stack {
+                    MemoryStack::Enet => true,
+                    MemoryStack::Scene => client
+                        .tree
+                        .node(client.node)
+                        .and_then(|n| n.state::<crate::stats::LatencySamples>())
+                        .is_some_and(|samples| samples.len() > 0),
+                };
+            // A ping whose pong is late (a busy server) is sent again.
+            if stack == MemoryStack::Scene
+                && client.connected
+                && !client.finished
+                && client
+                    .pinged
+                    .is_none_or(|at| at.elapsed() > Duration::from_secs(2))
+            {
+                let _ = client
+                    .tree
+                    .rpc_id(client.node, 1, "ping", &[0.into(), 0.into()]);
+                client.pinged = Some(Instant::now());
+            }
+        }
+        group.flush();
+        done = trees.iter().filter(|c| c.finished).count();
+        thread::sleep(Duration::from_millis(2));
+    }
+    let answer = server.command("peers", Duration::from_secs(10))?;
+    if answer != format!("peers {clients}") {
+        return Err(format!("the memory server reported {answer:?}"));
+    }
+    Ok(())
+}
+
+/// One client of the measurement.
+struct MemoryClient {
+    tree: SceneTree,
+    node: netscene::NodeId,
+    connected: bool,
+    pinged: Option<Instant>,
+    finished: bool,
+}
+
+/// The server child process.
+struct MemoryServer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+}
+
+impl MemoryServer {
+    fn start(stack: MemoryStack, clients: usize) -> Result<Self, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
+        let stack = match stack {
+            MemoryStack::Enet => "enet",
+            MemoryStack::Scene => "scene",
+        };
+        let mut child = Command::new(exe)
+            .args(["bench", "--memory-server", stack, "--clients"])
+            .arg(clients.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start the memory server: {e}"))?;
+        let stdout = child.stdout.take().ok_or("memory server stdout")?;
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let server = Self {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+        };
+        let ready = server
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .map_err(|_| "the memory server did not start")?;
+        if ready != "ready" {
+            return Err(format!("unexpected memory server line {ready:?}"));
+        }
+        Ok(server)
+    }
+
+    fn command(&mut self, command: &str, timeout: Duration) -> Result<String, String> {
+        let stdin = self.stdin.as_mut().ok_or("memory server stdin closed")?;
+        writeln!(stdin, "{command}").map_err(|e| e.to_string())?;
+        stdin.flush().map_err(|e| e.to_string())?;
+        self.lines
+            .recv_timeout(timeout)
+            .map_err(|_| format!("the memory server did not answer {command:?}"))
+    }
+
+    /// Resident memory in KiB.
+    fn rss(&self) -> Result<u64, String> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .map_err(|e| format!("/proc: {e}"))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .ok_or_else(|| "no VmRSS in /proc".to_string())
+    }
+
+    fn stop(mut self) {
+        self.stdin.take();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The child: `ready`; on `host` it creates the server and answers `listening port=P`; on
+/// `peers` it answers the connected count; it polls every tick until stdin closes.
+pub fn serve(stack: MemoryStack, clients: usize) -> Result<(), String> {
+    let (tx, lines) = mpsc::channel();
+    thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let say = |line: &str| {
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "{line}").and_then(|()| stdout.flush())
+    };
+    say("ready").map_err(|e| e.to_string())?;
+    let mut server: Option<Server> = None;
+    loop {
+        let began = Instant::now();
+        match lines.try_recv() {
+            Ok(line) if line == "host" => {
+                let mut started = Server::start(stack, clients)?;
+                say(&format!("listening port={}", started.port()?)).map_err(|e| e.to_string())?;
+                server = Some(started);
+            }
+            Ok(line) if line == "peers" => {
+                let peers = server.as_mut().map_or(0, Server::peers);
+                say(&format!("peers {peers}")).map_err(|e| e.to_string())?;
+            }
+            Ok(_) | Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => return Ok(()),
+        }
+        if let Some(server) = &mut server {
+            server.poll();
+        }
+        sleep_rest_of_tick(began);
+    }
+}
+
+enum Server {
+    Enet(ENetMultiplayerPeer),
+    Scene(SceneTree),
+}
+
+impl Server {
+    fn start(stack: MemoryStack, clients: usize) -> Result<Self, String> {
+        let mut peer = ENetMultiplayerPeer::new();
+        peer.create_server_with(ServerOptions {
+            max_clients: clients,
+            bind_ip: Some("127.0.0.1".parse().expect("an IP")),
+            ..ServerOptions::new(0)
+        })
+        .map_err(|e| e.to_string())?;
+        // As `serve` and `bench` do: 4 095 connection requests arrive at once.
+        peer.set_socket_buffer_size(crate::transport::SERVER_SOCKET_BUFFER)
+            .map_err(|e| e.to_string())?;
+        Ok(match stack {
+            MemoryStack::Enet => Self::Enet(peer),
+            MemoryStack::Scene => {
+                let mut mp = SceneMultiplayer::new();
+                mp.set_server_relay_enabled(false)
+                    .map_err(|e| e.to_string())?;
+                mp.set_multiplayer_peer(Some(Box::new(peer)))
+                    .map_err(|e| e.to_string())?;
+                let mut tree = SceneTree::with_multiplayer(Box::new(mp));
+                crate::bench::install_bench_node(&mut tree, true);
+                Self::Scene(tree)
+            }
+        })
+    }
+
+    fn enet(&mut self) -> Option<&ENetMultiplayerPeer> {
+        match self {
+            Self::Enet(peer) => Some(peer),
+            Self::Scene(tree) => tree
+                .multiplayer("")?
+                .get_multiplayer_peer()
+                .and_then(|p| (p as &dyn std::any::Any).downcast_ref()),
+        }
+    }
+
+    fn port(&mut self) -> Result<u16, String> {
+        self.enet()
+            .and_then(ENetMultiplayerPeer::local_port)
+            .ok_or_else(|| "the server has no port".to_string())
+    }
+
+    fn peers(&mut self) -> usize {
+        self.enet().map_or(0, |peer| peer.peer_ids().len())
+    }
+
+    fn poll(&mut self) {
+        match self {
+            Self::Enet(peer) => {
+                peer.poll();
+                while peer.pop_event().is_some() {}
+                while peer.get_packet().is_some() {}
+            }
+            Self::Scene(tree) => {
+                let _ = tree.poll();
+                let _ = tree.drain_events("");
+            }
+        }
+    }
+}
