@@ -28,8 +28,11 @@ use crate::tls::{TlsError, TlsOptions};
 pub const MAX_PENDING_PEERS: usize = 1024;
 /// New TCP connections taken per poll, so a connection flood cannot stall `poll()`.
 const ACCEPTS_PER_POLL: usize = 64;
-/// Listen backlog, as a typical `SOMAXCONN`.
-const LISTEN_BACKLOG: i32 = 128;
+/// Listen backlog: Linux's `SOMAXCONN` since 5.4 (the kernel caps it at
+/// `net.core.somaxconn`). With 128, thousands of clients connecting at once overflowed the
+/// accept queue: dropped SYNs are retried after 1 s and 3 s, past Godot's 3 s handshake
+/// timeout. Connections waiting here cost the server nothing until accepted.
+const LISTEN_BACKLOG: i32 = 4096;
 /// How often open peers are checked for a due round-trip ping (the other connections a poll
 /// visits are only those with news or output).
 const PING_SCAN_PERIOD: Duration = Duration::from_millis(10);
