@@ -43,6 +43,7 @@
 
 mod client;
 mod connection;
+mod negotiation;
 mod peer;
 #[cfg(test)]
 mod poll_tests;
