@@ -320,6 +320,9 @@ struct Bot {
     warmed_up: bool,
     next_ping: Instant,
     seq: i64,
+    /// Its transport received something since its last poll (always true without a group,
+    /// which cannot tell).
+    has_mail: bool,
 }
 
 /// What one bot thread measured.
@@ -382,6 +385,7 @@ fn spawn_bots(
             warmed_up: false,
             next_ping: now + offset,
             seq: 0,
+            has_mail: true,
         });
     }
     thread::Builder::new()
@@ -404,6 +408,15 @@ fn run_bots(
     // A pass over many clients costs CPU the server needs: pace the passes (1 ms for a few
     // clients, 20 ms for 500), which adds at most that much to the measured round trips.
     let pass = Duration::from_millis((bots.len() as u64 / 25).clamp(1, 20));
+    // With a group, only the clients it received something for are polled: a poll of an
+    // idle client's SceneMultiplayer does nothing but costs a few microseconds, thousands
+    // of times a pass.
+    let index_by_id: std::collections::HashMap<_, _> = bots
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(i, bot)| Some((bot.tree.multiplayer("")?.get_unique_id(), i)))
+        .collect();
+    let mut ready = Vec::new();
     loop {
         let phase = shared.phase.load(Ordering::Acquire);
         if phase == STOPPING {
@@ -412,63 +425,18 @@ fn run_bots(
         let now = Instant::now();
         if let Some(group) = &group {
             group.service();
+            group.take_ready(&mut ready);
+            for id in ready.drain(..) {
+                if let Some(&i) = index_by_id.get(&id) {
+                    bots[i].has_mail = true;
+                }
+            }
         }
         for bot in bots.iter_mut() {
-            if let Err(error) = bot.tree.poll() {
-                tracing::debug!(%error, "bot poll");
+            if std::mem::replace(&mut bot.has_mail, group.is_none()) {
+                receive(bot, phase, shared, &mut report);
             }
-            for event in bot.tree.drain_events("") {
-                match event {
-                    MultiplayerEvent::ConnectedToServer => {
-                        bot.connected = true;
-                        shared.clients_connected.fetch_add(1, Ordering::Relaxed);
-                    }
-                    MultiplayerEvent::ConnectionFailed | MultiplayerEvent::ServerDisconnected => {
-                        if bot.connected {
-                            shared.clients_connected.fetch_sub(1, Ordering::Relaxed);
-                        }
-                        bot.connected = false;
-                        bot.failed = true;
-                        shared.clients_failed.fetch_add(1, Ordering::Relaxed);
-                    }
-                    _ => {}
-                }
-            }
-            if let Some(samples) = bot
-                .tree
-                .node_mut(bot.node)
-                .and_then(|node| node.state_mut::<LatencySamples>())
-                && samples.len() > 0
-            {
-                let taken = std::mem::take(samples);
-                shared
-                    .pongs_received
-                    .fetch_add(taken.len() as u64, Ordering::Relaxed);
-                if phase == MEASURING {
-                    report.samples.extend(&taken);
-                }
-            }
-            if phase == MEASURING && bot.connected && now >= bot.next_ping {
-                bot.seq += 1;
-                let args = [bot.seq.into(), now_us().into()];
-                if bot.tree.rpc_id(bot.node, 1, "ping", &args).is_ok() {
-                    shared.pings_sent.fetch_add(1, Ordering::Relaxed);
-                }
-                bot.next_ping += interval;
-                if now.saturating_duration_since(bot.next_ping) > Duration::from_secs(1) {
-                    // Far behind (a stalled thread): skip ahead instead of bursting.
-                    bot.next_ping = now + interval;
-                }
-            } else if phase == JOINING {
-                if bot.connected && !bot.warmed_up {
-                    let args = [0.into(), now_us().into()];
-                    if bot.tree.rpc_id(bot.node, 1, "ping", &args).is_ok() {
-                        shared.pings_sent.fetch_add(1, Ordering::Relaxed);
-                    }
-                    bot.warmed_up = true;
-                }
-                bot.next_ping = now + bot.offset;
-            }
+            send(bot, phase, now, interval, shared);
         }
         if let Some(group) = &group {
             group.flush();
@@ -493,6 +461,69 @@ fn run_bots(
         group.flush();
     }
     report
+}
+
+/// Polls one bot: connection events, and the round trips of the pongs it received.
+fn receive(bot: &mut Bot, phase: u8, shared: &Shared, report: &mut BotsReport) {
+    if let Err(error) = bot.tree.poll() {
+        tracing::debug!(%error, "bot poll");
+    }
+    for event in bot.tree.drain_events("") {
+        match event {
+            MultiplayerEvent::ConnectedToServer => {
+                bot.connected = true;
+                shared.clients_connected.fetch_add(1, Ordering::Relaxed);
+            }
+            MultiplayerEvent::ConnectionFailed | MultiplayerEvent::ServerDisconnected => {
+                if bot.connected {
+                    shared.clients_connected.fetch_sub(1, Ordering::Relaxed);
+                }
+                bot.connected = false;
+                bot.failed = true;
+                shared.clients_failed.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+    if let Some(samples) = bot
+        .tree
+        .node_mut(bot.node)
+        .and_then(|node| node.state_mut::<LatencySamples>())
+        && samples.len() > 0
+    {
+        let taken = std::mem::take(samples);
+        shared
+            .pongs_received
+            .fetch_add(taken.len() as u64, Ordering::Relaxed);
+        if phase == MEASURING {
+            report.samples.extend(&taken);
+        }
+    }
+}
+
+/// Sends one bot's ping when it is due (and its warm-up ping while joining).
+fn send(bot: &mut Bot, phase: u8, now: Instant, interval: Duration, shared: &Shared) {
+    if phase == MEASURING && bot.connected && now >= bot.next_ping {
+        bot.seq += 1;
+        let args = [bot.seq.into(), now_us().into()];
+        if bot.tree.rpc_id(bot.node, 1, "ping", &args).is_ok() {
+            shared.pings_sent.fetch_add(1, Ordering::Relaxed);
+        }
+        bot.next_ping += interval;
+        if now.saturating_duration_since(bot.next_ping) > Duration::from_secs(1) {
+            // Far behind (a stalled thread): skip ahead instead of bursting.
+            bot.next_ping = now + interval;
+        }
+    } else if phase == JOINING {
+        if bot.connected && !bot.warmed_up {
+            let args = [0.into(), now_us().into()];
+            if bot.tree.rpc_id(bot.node, 1, "ping", &args).is_ok() {
+                shared.pings_sent.fetch_add(1, Ordering::Relaxed);
+            }
+            bot.warmed_up = true;
+        }
+        bot.next_ping = now + bot.offset;
+    }
 }
 
 fn soak(args: &BenchArgs) -> Result<bool, String> {

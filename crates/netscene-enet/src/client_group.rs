@@ -76,6 +76,8 @@ struct GroupHost {
     server: SocketAddr,
     /// What the host received for the client in each ENet slot.
     mailboxes: Vec<Mailbox>,
+    /// Clients whose mailbox got something since the last `take_ready`.
+    ready: Vec<PeerId>,
 }
 
 #[derive(Default)]
@@ -83,6 +85,8 @@ struct Mailbox {
     /// Bumped whenever the slot is given to a new client, so an old client's handle cannot
     /// read its successor's packets.
     generation: u64,
+    /// The Godot peer id of the slot's client.
+    client_id: PeerId,
     status: Option<ConnectionStatus>,
     packets: VecDeque<Packet>,
     events: VecDeque<PeerEvent>,
@@ -128,6 +132,7 @@ impl ENetClientGroup {
                 host,
                 server,
                 mailboxes,
+                ready: Vec::new(),
             })),
         })
     }
@@ -154,6 +159,7 @@ impl ENetClientGroup {
             .id();
         let mailbox = &mut group.mailboxes[slot.0];
         mailbox.generation += 1;
+        mailbox.client_id = unique_id;
         mailbox.status = Some(ConnectionStatus::Connecting);
         mailbox.packets.clear();
         mailbox.events.clear();
@@ -176,13 +182,25 @@ impl ENetClientGroup {
     pub fn service(&self) -> bool {
         let mut group = self.lock();
         let GroupHost {
-            host, mailboxes, ..
+            host,
+            mailboxes,
+            ready,
+            ..
         } = &mut *group;
         // What the service sends (acknowledgements) waits for `flush`, to leave with what
         // the clients send meanwhile: one datagram per client where ENet makes two.
         host.socket_mut().release();
         host.socket_mut().hold();
         let serviced = service_events(host, |event| {
+            let slot = match &event {
+                Event::Connect { peer, .. }
+                | Event::Disconnect { peer, .. }
+                | Event::Receive { peer, .. } => peer.id().0,
+            };
+            let mailbox = &mailboxes[slot];
+            if mailbox.packets.is_empty() && mailbox.events.is_empty() {
+                ready.push(mailbox.client_id);
+            }
             match event {
                 Event::Connect { peer, .. } => {
                     let mailbox = &mut mailboxes[peer.id().0];
@@ -216,6 +234,13 @@ impl ENetClientGroup {
             tracing::warn!(%error, "ENet client group socket error");
         }
         serviced.is_ok()
+    }
+
+    /// Moves into `clients` the ids of the clients that received something (packets, or a
+    /// connection or disconnection) since the last call: a game loop over thousands of
+    /// clients polls only those.
+    pub fn take_ready(&self, clients: &mut Vec<PeerId>) {
+        clients.append(&mut self.lock().ready);
     }
 
     /// Writes every packet the clients queued, and the acknowledgements held since

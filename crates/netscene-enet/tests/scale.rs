@@ -269,3 +269,41 @@ fn a_group_client_learns_when_the_server_goes_away() {
     assert_eq!(clients[0].pop_event(), Some(PeerEvent::PeerDisconnected(1)));
     assert_eq!(clients[0].get_unique_id(), 0);
 }
+
+#[test]
+fn a_group_names_the_clients_it_received_something_for() {
+    let mut server = local_server();
+    let group = ENetClientGroup::new("127.0.0.1", server.port(), 2).expect("group");
+    let mut clients = vec![
+        group.connect().expect("connect"),
+        group.connect().expect("connect"),
+    ];
+    let ids: BTreeSet<_> = clients.iter().map(|c| c.get_unique_id()).collect();
+    let mut ready = Vec::new();
+    assert!(run_group_until(
+        &mut server,
+        &group,
+        &mut clients,
+        |s, _| { s.peer.peer_ids().len() == 2 }
+    ));
+    // Both connected: both were ready once.
+    group.take_ready(&mut ready);
+    assert_eq!(ready.iter().copied().collect::<BTreeSet<_>>(), ids);
+
+    let target = clients[1].get_unique_id();
+    server
+        .peer
+        .send(target, TransferMode::Reliable, 0, b"only you")
+        .expect("send");
+    ready.clear();
+    assert!(run_group_until(&mut server, &group, &mut [], |_, _| {
+        group.take_ready(&mut ready);
+        !ready.is_empty()
+    }));
+    assert_eq!(ready, vec![target]);
+    clients[1].poll();
+    assert_eq!(
+        clients[1].get_packet().expect("the packet").data,
+        b"only you"
+    );
+}
