@@ -4,9 +4,8 @@
 //! before its host exists, once the host has its slots, and once every client connected
 //! and made one RPC (so the path cache holds an entry per client).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::io::{BufRead, Write};
+use std::sync::mpsc::{self, TryRecvError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -14,6 +13,7 @@ use netscene::peer::MultiplayerPeer;
 use netscene::{MultiplayerEvent, SceneMultiplayer, SceneTree};
 use netscene_enet::{ENetClientGroup, ENetMultiplayerPeer, ServerOptions};
 
+use crate::bench_child::BenchChild;
 use crate::pacing::sleep_rest_of_tick;
 
 /// What runs in the server child.
@@ -164,83 +164,41 @@ struct MemoryClient {
 }
 
 /// The server child process.
-struct MemoryServer {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-}
+struct MemoryServer(BenchChild);
 
 impl MemoryServer {
     fn start(stack: MemoryStack, clients: usize) -> Result<Self, String> {
-        let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
         let stack = match stack {
             MemoryStack::Enet => "enet",
             MemoryStack::Scene => "scene",
         };
-        let mut child = Command::new(exe)
-            .args(["bench", "--memory-server", stack, "--clients"])
-            .arg(clients.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("cannot start the memory server: {e}"))?;
-        let stdout = child.stdout.take().ok_or("memory server stdout")?;
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let server = Self {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-        };
-        let ready = server
-            .lines
-            .recv_timeout(Duration::from_secs(30))
-            .map_err(|_| "the memory server did not start")?;
+        let clients = clients.to_string();
+        let mut child = BenchChild::start(
+            "memory server",
+            &["--memory-server", stack, "--clients", &clients],
+        )?;
+        let ready = child.next_line(Duration::from_secs(30))?;
         if ready != "ready" {
             return Err(format!("unexpected memory server line {ready:?}"));
         }
-        Ok(server)
+        Ok(Self(child))
     }
 
     fn command(&mut self, command: &str, timeout: Duration) -> Result<String, String> {
-        let stdin = self.stdin.as_mut().ok_or("memory server stdin closed")?;
-        writeln!(stdin, "{command}").map_err(|e| e.to_string())?;
-        stdin.flush().map_err(|e| e.to_string())?;
-        self.lines
-            .recv_timeout(timeout)
-            .map_err(|_| format!("the memory server did not answer {command:?}"))
+        self.0.send(command)?;
+        self.0.next_line(timeout)
     }
 
     /// Resident memory in KiB.
     fn rss(&self) -> Result<u64, String> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .map_err(|e| format!("/proc: {e}"))?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        self.0
+            .sample()
+            .map(|(rss, _)| rss)
             .ok_or_else(|| "no VmRSS in /proc".to_string())
     }
 
-    fn stop(mut self) {
-        self.stdin.take();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn stop(self) {
+        self.0.stop();
     }
 }
 

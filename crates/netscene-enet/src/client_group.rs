@@ -17,9 +17,9 @@ use netscene::peer::{
 };
 use rusty_enet::{Event, PeerID, PeerState};
 
-use crate::flags::{ENET_MAX_CHANNELS, enet_channel, packet_kind};
+use crate::flags::ENET_MAX_CHANNELS;
 use crate::options::{CompressionMode, EnetHost, HostParams, create_host};
-use crate::peer::{MAX_PACKET_SIZE, send_to};
+use crate::peer::{MAX_PACKET_SIZE, outgoing_packet, send_to};
 use crate::poll::{received_packet, service_events};
 use crate::socket::resolve_for;
 
@@ -336,21 +336,7 @@ impl MultiplayerPeer for ENetGroupClient {
         if target != 0 && target.saturating_abs() != TARGET_PEER_SERVER {
             return Err(PeerError::UnknownPeer(target));
         }
-        if data.len() > MAX_PACKET_SIZE {
-            return Err(PeerError::PacketTooLarge {
-                size: data.len(),
-                limit: MAX_PACKET_SIZE,
-            });
-        }
-        let channel = enet_channel(self.settings.transfer_mode, self.settings.transfer_channel)
-            .ok_or_else(|| {
-                PeerError::InvalidParameter(format!(
-                    "transfer channel {}",
-                    self.settings.transfer_channel
-                ))
-            })?;
-        let packet =
-            rusty_enet::Packet::new(data.to_vec(), packet_kind(self.settings.transfer_mode));
+        let (channel, packet) = outgoing_packet(&self.settings, data)?;
         self.with_peer(|host, slot| send_to(host, slot, channel, &packet))
             .unwrap_or(Err(PeerError::Unconfigured))
     }

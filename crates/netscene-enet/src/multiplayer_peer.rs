@@ -27,12 +27,6 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
         if target != 0 && !self.has_peer(target.saturating_abs()) {
             return Err(PeerError::UnknownPeer(target));
         }
-        if data.len() > MAX_PACKET_SIZE {
-            return Err(PeerError::PacketTooLarge {
-                size: data.len(),
-                limit: MAX_PACKET_SIZE,
-            });
-        }
         self.send_now(data)?;
         self.record_sent(target, data.len());
         Ok(())

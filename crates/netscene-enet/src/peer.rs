@@ -461,15 +461,7 @@ impl ENetMultiplayerPeer {
     }
 
     pub(crate) fn send_now(&mut self, data: &[u8]) -> Result<(), PeerError> {
-        let channel = enet_channel(self.settings.transfer_mode, self.settings.transfer_channel)
-            .ok_or_else(|| {
-                PeerError::InvalidParameter(format!(
-                    "transfer channel {}",
-                    self.settings.transfer_channel
-                ))
-            })?;
-        let packet =
-            rusty_enet::Packet::new(data.to_vec(), packet_kind(self.settings.transfer_mode));
+        let (channel, packet) = outgoing_packet(&self.settings, data)?;
         let target = self.settings.target_peer;
         match &mut self.active {
             Active::Server(server) => {
@@ -542,6 +534,26 @@ impl ENetMultiplayerPeer {
             Active::None => {}
         }
     }
+}
+
+/// The ENet channel and packet that `put_packet` sends `data` as under `settings`; refuses
+/// what Godot refuses (more than [`MAX_PACKET_SIZE`] bytes, a channel beyond ENet's).
+pub(crate) fn outgoing_packet(
+    settings: &PacketSettings,
+    data: &[u8],
+) -> Result<(u8, rusty_enet::Packet), PeerError> {
+    if data.len() > MAX_PACKET_SIZE {
+        return Err(PeerError::PacketTooLarge {
+            size: data.len(),
+            limit: MAX_PACKET_SIZE,
+        });
+    }
+    let channel =
+        enet_channel(settings.transfer_mode, settings.transfer_channel).ok_or_else(|| {
+            PeerError::InvalidParameter(format!("transfer channel {}", settings.transfer_channel))
+        })?;
+    let packet = rusty_enet::Packet::new(data.to_vec(), packet_kind(settings.transfer_mode));
+    Ok((channel, packet))
 }
 
 pub(crate) fn send_to(
