@@ -52,7 +52,6 @@
 #![deny(missing_docs)]
 
 mod client_group;
-mod coalesce;
 mod compression;
 mod connection;
 pub mod flags;
