@@ -37,6 +37,13 @@
 //!   `MODE_ZSTD`). Compressed bytes need not be identical to Godot's (another FastLZ hash,
 //!   another zlib or zstd build); each side decodes the other's, which is what the wire needs.
 //! * **Socket buffers** are set to C ENet's 256 KiB (Godot's socket layer ignores the request).
+//! * **Flushes.** Godot flushes the host after every `put_packet`, and a flush walks every
+//!   peer slot. Inside a send batch (`begin_send_batch` .. `end_send_batch`, which
+//!   `SceneMultiplayer` puts around each poll) the host is flushed once, when the batch ends;
+//!   outside one, every packet is flushed at once as in Godot. A poll also services the host
+//!   again while its socket holds unread datagrams (ENet reads at most 256 per service), and
+//!   looks for peers gone without an ENet event only after `get_peer` / `get_host` gave
+//!   direct access to them (Godot looks on every poll).
 //! * `add_mesh_peer` refuses an id already in the mesh (Godot replaces the old host).
 //!
 //! Refusing new connections, bad ids and duplicate ids behave as in Godot on plain UDP: ENet
