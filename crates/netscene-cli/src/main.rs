@@ -22,6 +22,7 @@ macro_rules! out {
 mod agones;
 mod arena;
 mod bench;
+mod bench_bots;
 mod bench_child;
 mod connect;
 mod counting;
