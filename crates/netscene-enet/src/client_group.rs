@@ -8,7 +8,7 @@
 //! frame, instead of one of each per client.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use netscene::peer::{
@@ -21,7 +21,7 @@ use crate::flags::ENET_MAX_CHANNELS;
 use crate::options::{CompressionMode, EnetHost, HostParams, create_host};
 use crate::peer::{MAX_PACKET_SIZE, outgoing_packet, send_to};
 use crate::poll::{received_packet, service_events};
-use crate::socket::resolve_for;
+use crate::socket::{client_bind_ip, resolve_for};
 
 /// A group of Godot clients of one server that share one ENet host and socket.
 ///
@@ -99,16 +99,8 @@ impl ENetClientGroup {
         if port == 0 {
             return Err(PeerError::InvalidParameter("server port 0".into()));
         }
-        let any_v6 = SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0));
-        let server_is_v4 = resolve_for(any_v6, address, port)
-            .ok()
-            .and_then(|remote| match remote.ip() {
-                IpAddr::V6(v6) => v6.to_ipv4_mapped(),
-                IpAddr::V4(v4) => Some(v4),
-            })
-            .is_some();
         let mut host = create_host(HostParams {
-            bind_ip: server_is_v4.then_some(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            bind_ip: client_bind_ip(address, port),
             port: 0,
             max_peers: max_clients,
             channel_limit: ENET_MAX_CHANNELS,

@@ -16,7 +16,7 @@ use crate::options::{
     channel_limit_for_user_channels, create_host,
 };
 use crate::packet_peer::ENetPacketPeer;
-use crate::socket::resolve_for;
+use crate::socket::{client_bind_ip, resolve_for};
 
 /// Largest packet `put_packet` accepts (`get_max_packet_size()`: 2²⁴, as Godot).
 pub const MAX_PACKET_SIZE: usize = 1 << 24;
@@ -251,22 +251,9 @@ impl ENetMultiplayerPeer {
             }
             None => generate_unique_id(),
         };
-        // With the default wildcard bind, a client of an IPv4 server binds an IPv4 socket:
-        // Godot binds one dual-stack socket, which reaches the same server through the
-        // kernel's slower v4-mapped IPv6 path. The packets on the wire are the same.
-        let bind_ip = options.bind_ip.or_else(|| {
-            resolve_for(
-                std::net::SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0)),
-                &options.address,
-                options.port,
-            )
-            .ok()
-            .and_then(|remote| match remote.ip() {
-                IpAddr::V6(v6) => v6.to_ipv4_mapped(),
-                IpAddr::V4(v4) => Some(v4),
-            })
-            .map(|_| IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED))
-        });
+        let bind_ip = options
+            .bind_ip
+            .or_else(|| client_bind_ip(&options.address, options.port));
         // Godot creates the client host with channel limit 0 (= 255).
         let mut host = create_host(HostParams {
             bind_ip,

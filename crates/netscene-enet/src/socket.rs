@@ -153,6 +153,20 @@ fn bind_exact(address: SocketAddr, dual_stack: bool) -> io::Result<UdpSocket> {
     Ok(socket.into())
 }
 
+/// The address a client of the server at `address:port` binds when it was given none:
+/// IPv4's wildcard for an IPv4 server, `None` (Godot's dual-stack `"*"`) otherwise. Godot
+/// binds one dual-stack socket, which reaches an IPv4 server through the kernel's slower
+/// v4-mapped IPv6 path; the packets on the wire are the same.
+pub(crate) fn client_bind_ip(address: &str, port: u16) -> Option<IpAddr> {
+    resolve_for(SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)), address, port)
+        .ok()
+        .and_then(|remote| match remote.ip() {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped(),
+            IpAddr::V4(v4) => Some(v4),
+        })
+        .map(|_| IpAddr::from(Ipv4Addr::UNSPECIFIED))
+}
+
 /// Resolves `address` (an IP or a host name; blocking, as Godot's `resolve_hostname`) and
 /// writes it in the family of the local socket: IPv4 targets become v4-mapped IPv6 addresses
 /// on a dual-stack socket, and v4-mapped targets plain IPv4 on an IPv4 socket.
