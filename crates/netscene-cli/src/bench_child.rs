@@ -9,6 +9,21 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// The lines `reader` yields, read by a thread of their own until it ends (a child's
+/// stdout in the bench, the parent's commands on stdin in the child).
+pub fn lines_of(reader: impl BufRead + Send + 'static) -> Receiver<String> {
+    let (tx, lines) = mpsc::channel();
+    thread::spawn(move || {
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
 /// The child process and its output lines.
 pub struct BenchChild {
     child: Child,
@@ -33,19 +48,10 @@ impl BenchChild {
             .stdout
             .take()
             .ok_or_else(|| format!("{name} stdout"))?;
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
         Ok(Self {
             stdin: child.stdin.take(),
             child,
-            lines,
+            lines: lines_of(BufReader::new(stdout)),
             name,
         })
     }

@@ -4,8 +4,8 @@
 //! before its host exists, once the host has its slots, and once every client connected
 //! and made one RPC (so the path cache holds an entry per client).
 
-use std::io::{BufRead, Write};
-use std::sync::mpsc::{self, TryRecvError};
+use std::io::Write;
+use std::sync::mpsc::TryRecvError;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use netscene::peer::MultiplayerPeer;
 use netscene::{MultiplayerEvent, SceneMultiplayer, SceneTree};
 use netscene_enet::{ENetClientGroup, ENetMultiplayerPeer, ServerOptions};
 
-use crate::bench_child::BenchChild;
+use crate::bench_child::{BenchChild, lines_of};
 use crate::pacing::sleep_rest_of_tick;
 
 /// What runs in the server child.
@@ -205,15 +205,7 @@ impl MemoryServer {
 /// The child: `ready`; on `host` it creates the server and answers `listening port=P`; on
 /// `peers` it answers the connected count; it polls every tick until stdin closes.
 pub fn serve(stack: MemoryStack, clients: usize) -> Result<(), String> {
-    let (tx, lines) = mpsc::channel();
-    thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = lines_of(std::io::BufReader::new(std::io::stdin()));
     let say = |line: &str| {
         let mut stdout = std::io::stdout();
         writeln!(stdout, "{line}").and_then(|()| stdout.flush())

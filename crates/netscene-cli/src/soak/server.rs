@@ -5,8 +5,8 @@
 //! stops when stdin closes.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
-use std::sync::mpsc::{self, TryRecvError};
+use std::io::Write;
+use std::sync::mpsc::TryRecvError;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -95,15 +95,7 @@ pub fn run(kind: TransportKind, max_clients: usize) -> Result<(), String> {
     let recorded: Streams = Arc::default();
     let soak = install_soak(&mut tree, &recorded);
 
-    let (lines_tx, lines) = mpsc::channel();
-    thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = crate::bench_child::lines_of(std::io::BufReader::new(std::io::stdin()));
     let mut stdout = std::io::stdout();
     writeln!(stdout, "listening port={port}").map_err(|e| e.to_string())?;
     stdout.flush().map_err(|e| e.to_string())?;
