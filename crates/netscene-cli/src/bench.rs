@@ -445,6 +445,7 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
     );
     let bytes_before = traffic.bytes();
     let rpcs_before = rpc_count(&shared);
+    let drops_before = crate::stats::udp_buffer_drops();
     shared.phase.store(MEASURING, Ordering::Release);
     let measure_start = Instant::now();
     while measure_start.elapsed() < measure {
@@ -460,6 +461,9 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
     let measured = measure_start.elapsed();
     let bytes_after = traffic.bytes();
     let rpcs = rpc_count(&shared) - rpcs_before;
+    let kernel_drops = crate::stats::udp_buffer_drops()
+        .zip(drops_before)
+        .map(|(after, before)| after.saturating_sub(before));
 
     bar.set_message("waiting for the last pongs");
     let drain_start = Instant::now();
@@ -517,6 +521,9 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
         format_ms(samples.percentile(99.0))
     );
     out!("  reliable RPCs lost        {lost} (of {pings} pings)");
+    if let Some(drops) = kernel_drops {
+        out!("  kernel UDP buffer drops   {drops} (full socket buffers; ENet resends them)");
+    }
     out!(
         "  bot threads               {threads}, {} clients each, {:.1} ms per pass",
         per_thread,

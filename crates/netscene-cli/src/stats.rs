@@ -85,9 +85,31 @@ pub fn thread_cpu_time() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
+/// UDP datagrams the kernel dropped for full socket buffers so far (`RcvbufErrors` plus
+/// `SndbufErrors` of `/proc/net/snmp`, this network namespace), or `None` off Linux. A bench
+/// reports the difference over its run: loss that no relay chose, which ENet then resends.
+pub fn udp_buffer_drops() -> Option<u64> {
+    let snmp = std::fs::read_to_string("/proc/net/snmp").ok()?;
+    let mut udp = snmp.lines().filter(|line| line.starts_with("Udp:"));
+    let names: Vec<&str> = udp.next()?.split_whitespace().collect();
+    let values: Vec<&str> = udp.next()?.split_whitespace().collect();
+    let field = |name: &str| -> Option<u64> {
+        let index = names.iter().position(|n| *n == name)?;
+        values.get(index)?.parse().ok()
+    };
+    Some(field("RcvbufErrors")? + field("SndbufErrors")?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn udp_buffer_drops_reads_the_kernel_counters() {
+        let before = udp_buffer_drops().expect("/proc/net/snmp has Udp RcvbufErrors");
+        assert!(udp_buffer_drops().expect("read again") >= before);
+    }
 
     #[test]
     fn percentiles_use_nearest_rank() {

@@ -12,7 +12,7 @@ use netscene::{MultiplayerEvent, NodeId, SceneMultiplayer, SceneTree};
 use super::child::{ServerChild, slope_per_minute};
 use super::{
     FIN_ACK, SOAK_PATH, StreamReport, TICK, UNRELIABLE, fin_configs, is_reliable, streams,
-    tick_config,
+    tick_config, unix_seconds,
 };
 use crate::arena::{MOVE_METHOD, add_arena_nodes, build_player, move_config};
 use crate::lobby;
@@ -54,7 +54,19 @@ struct Session {
     peer: i32,
     sent: [u64; 4],
     /// Ended by a disconnect the bot did not ask for (its streams may be cut short).
-    broken: bool,
+    broken: Option<Broken>,
+}
+
+/// When and how a session broke, to tell an ENet timeout (a silence of seconds before it)
+/// from a disconnect the server chose.
+#[derive(Debug, Clone, Copy)]
+struct Broken {
+    /// Seconds since the Unix epoch, comparable with the server's `dropped` lines.
+    at: f64,
+    /// Seconds the bot had been connected.
+    connected_for: f64,
+    /// Seconds since the last tick arrived from the server (`None`: none ever did).
+    silence: Option<f64>,
 }
 
 #[derive(Default)]
@@ -80,6 +92,7 @@ struct Shared {
 #[derive(Debug, Default)]
 struct Ticks {
     last: Option<i64>,
+    last_at: Option<Instant>,
     received: u64,
     gaps: u64,
     fin_acked: bool,
@@ -91,6 +104,7 @@ struct Bot {
     soak: NodeId,
     peer: i32,
     connected: bool,
+    connected_at: Option<Instant>,
     seq: [i64; 4],
     sent: [u64; 4],
     next_send: Instant,
@@ -124,6 +138,7 @@ fn new_bot(endpoint: &Endpoint, plan: &SoakPlan, rng: &mut Rng) -> Result<Bot, S
                 ticks.gaps += 1;
             }
             ticks.last = Some(n);
+            ticks.last_at = Some(Instant::now());
             ticks.received += 1;
         }
     })
@@ -148,6 +163,7 @@ fn new_bot(endpoint: &Endpoint, plan: &SoakPlan, rng: &mut Rng) -> Result<Bot, S
         soak,
         peer: 0,
         connected: false,
+        connected_at: None,
         seq: [0; 4],
         sent: [0; 4],
         next_send: now,
@@ -160,6 +176,7 @@ fn new_bot(endpoint: &Endpoint, plan: &SoakPlan, rng: &mut Rng) -> Result<Bot, S
 
 /// Ends a bot's session: its counts go to the report, its ticks to the totals.
 fn end_session(bot: &mut Bot, shared: &Shared, broken: bool) {
+    let mut last_tick = None;
     if let Some(ticks) = bot
         .tree
         .node_mut(bot.soak)
@@ -167,7 +184,15 @@ fn end_session(bot: &mut Bot, shared: &Shared, broken: bool) {
     {
         shared.ticks.fetch_add(ticks.received, Ordering::Relaxed);
         shared.tick_gaps.fetch_add(ticks.gaps, Ordering::Relaxed);
+        last_tick = ticks.last_at;
     }
+    let broken = broken.then(|| Broken {
+        at: unix_seconds(),
+        connected_for: bot
+            .connected_at
+            .map_or(0.0, |at| at.elapsed().as_secs_f64()),
+        silence: last_tick.map(|at| at.elapsed().as_secs_f64()),
+    });
     if bot.peer != 0 {
         shared
             .sessions
@@ -200,6 +225,7 @@ fn step_bot(bot: &mut Bot, plan: &SoakPlan, shared: &Shared, phase: u8, rng: &mu
         match event {
             MultiplayerEvent::ConnectedToServer => {
                 bot.connected = true;
+                bot.connected_at = Some(Instant::now());
                 bot.peer = bot.tree.multiplayer("").map_or(0, |mp| mp.get_unique_id());
                 shared.connected.fetch_add(1, Ordering::Relaxed);
                 shared.ever_connected.fetch_add(1, Ordering::Relaxed);
@@ -325,6 +351,36 @@ fn run_bots(count: usize, endpoint: Endpoint, plan: SoakPlan, shared: Arc<Shared
     }
 }
 
+/// Broken sessions listed (the first few), each with the silence before the break and when
+/// the server saw the peer go: an ENet timeout shows seconds of silence, and the side that
+/// timed out first sees the drop first.
+fn report_broken(sessions: &[Session], dropped: &HashMap<i32, f64>) {
+    const LISTED: usize = 20;
+    for (session, broken) in sessions
+        .iter()
+        .filter_map(|s| Some((s, s.broken?)))
+        .take(LISTED)
+    {
+        let silence = broken.silence.map_or("no tick ever".into(), |s| {
+            format!("last tick {s:.1} s before")
+        });
+        let server =
+            dropped
+                .get(&session.peer)
+                .map_or("the server never saw it leave".into(), |at| {
+                    format!(
+                        "the server saw it leave {:+.1} s from the bot",
+                        at - broken.at
+                    )
+                });
+        out!(
+            "    broken: peer {} after {:.1} s connected; {silence}; {server}",
+            session.peer,
+            broken.connected_for
+        );
+    }
+}
+
 /// Runs the soak; `Ok(true)` when every guarantee held.
 pub fn run(plan: &SoakPlan) -> Result<bool, String> {
     let (mut server, port) = ServerChild::start(plan)?;
@@ -390,6 +446,7 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
     );
 
     shared.phase.store(PLAYING, Ordering::Release);
+    let drops_before = crate::stats::udp_buffer_drops();
     let start = Instant::now();
     let first_sample = server.sample();
     let mut rss_samples: Vec<(f64, u64)> = Vec::new();
@@ -411,6 +468,9 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
         thread::sleep(Duration::from_millis(50));
     }
     let played = start.elapsed();
+    let kernel_drops = crate::stats::udp_buffer_drops()
+        .zip(drops_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let last_sample = server.sample();
     shared.phase.store(QUIET, Ordering::Release);
     // Every bot's fins acknowledged (or timed out): its reliable calls all arrived.
@@ -420,7 +480,8 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
     {
         thread::sleep(Duration::from_millis(20));
     }
-    let (reports, ticks_sent) = server.report()?;
+    let server_report = server.report()?;
+    let ticks_sent = server_report.ticks;
     shared.phase.store(STOPPING, Ordering::Release);
     for handle in handles {
         let _ = handle.join();
@@ -439,7 +500,14 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
         );
     }
 
-    let by_stream: HashMap<(i32, &str), &StreamReport> = reports
+    if let Some(drops) = kernel_drops {
+        out!(
+            "  kernel UDP buffer drops   {drops} (socket buffers full: loss the relay did not choose)"
+        );
+    }
+
+    let by_stream: HashMap<(i32, &str), &StreamReport> = server_report
+        .streams
         .iter()
         .map(|r| ((r.peer, r.method.as_str()), r))
         .collect();
@@ -448,12 +516,12 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let broken = sessions.iter().filter(|s| s.broken).count();
+    let broken = sessions.iter().filter(|s| s.broken.is_some()).count();
     let mut sent = [0u64; 4];
     let mut received = [0u64; 4];
     let mut lost = [0u64; 4];
     let mut out_of_order = [0u64; 4];
-    for session in sessions.iter().filter(|s| !s.broken) {
+    for session in sessions.iter().filter(|s| s.broken.is_none()) {
         for (i, (method, _)) in streams().iter().enumerate() {
             let report = by_stream.get(&(session.peer, *method));
             let got = report.map_or(0, |r| r.received);
@@ -509,6 +577,7 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
         broken,
         unacked
     );
+    report_broken(&sessions, &server_report.dropped);
     if let (Some((_, cpu0)), Some((_, cpu1))) = (first_sample, last_sample) {
         out!(
             "  server CPU                {:.1} % of one core",

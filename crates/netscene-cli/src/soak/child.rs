@@ -1,11 +1,22 @@
 //! The soak's server as a child process: started from this executable
 //! (`bench --soak-server`), asked for its report over stdin, sampled through `/proc`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use super::StreamReport;
 use super::bots::SoakPlan;
 use crate::bench_child::BenchChild;
+
+/// What the soak server reports at the end.
+#[derive(Debug, Default)]
+pub(crate) struct ServerReport {
+    pub(crate) streams: Vec<StreamReport>,
+    /// Reliable ticks broadcast.
+    pub(crate) ticks: u64,
+    /// Peers that left without both fins, with the time (Unix seconds) the server saw it.
+    pub(crate) dropped: HashMap<i32, f64>,
+}
 
 /// The soak's server child process.
 pub(crate) struct ServerChild(BenchChild);
@@ -32,20 +43,26 @@ impl ServerChild {
         Ok((Self(child), port))
     }
 
-    /// The server's stream reports and its tick count.
-    pub(crate) fn report(&mut self) -> Result<(Vec<StreamReport>, u64), String> {
+    /// The server's stream reports, its tick count, and when (Unix seconds) it saw each
+    /// peer leave without both fins.
+    pub(crate) fn report(&mut self) -> Result<ServerReport, String> {
         self.0.send("report")?;
-        let mut reports = Vec::new();
-        let mut ticks = 0;
+        let mut report = ServerReport::default();
         loop {
             let line = self.0.next_line(Duration::from_secs(30))?;
             if line == "end" {
-                return Ok((reports, ticks));
+                return Ok(report);
             }
             if let Some(n) = line.strip_prefix("ticks ") {
-                ticks = n.parse().unwrap_or(0);
-            } else if let Some(report) = StreamReport::parse(&line) {
-                reports.push(report);
+                report.ticks = n.parse().unwrap_or(0);
+            } else if let Some(stream) = StreamReport::parse(&line) {
+                report.streams.push(stream);
+            } else if let Some((peer, at)) = line
+                .strip_prefix("dropped ")
+                .and_then(|rest| rest.split_once(' '))
+                && let (Ok(peer), Ok(at)) = (peer.parse(), at.parse())
+            {
+                report.dropped.insert(peer, at);
             }
         }
     }

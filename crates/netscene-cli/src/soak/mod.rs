@@ -86,6 +86,14 @@ pub fn is_reliable(method: &str) -> bool {
     method == RELIABLE_0 || method == RELIABLE_1
 }
 
+/// Seconds since the Unix epoch: both processes of the soak stamp their views of a dropped
+/// connection with it.
+pub fn unix_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 /// One stream as the server saw it: one line of its report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamReport {

@@ -31,8 +31,10 @@ struct Stream {
 }
 
 type Streams = Arc<Mutex<HashMap<(i32, &'static str), Stream>>>;
+/// Fins seen per peer (bit 0: channel 0, bit 1: channel 1).
+type Fins = Arc<Mutex<HashMap<i32, u8>>>;
 
-fn install_soak(tree: &mut SceneTree, recorded: &Streams) -> netscene::NodeId {
+fn install_soak(tree: &mut SceneTree, recorded: &Streams, fins: &Fins) -> netscene::NodeId {
     let node = tree.add_path(SOAK_PATH).expect("a fresh tree has /root");
     for (method, config) in streams() {
         let recorded = recorded.clone();
@@ -55,8 +57,7 @@ fn install_soak(tree: &mut SceneTree, recorded: &Streams) -> netscene::NodeId {
     }
     tree.on_rpc(node, TICK, tick_config(), |_, (_,): (i64,)| {})
         .expect("soak node");
-    // Fins seen per peer (bit 0: channel 0, bit 1: channel 1); both: the answer goes out.
-    let fins: Arc<Mutex<HashMap<i32, u8>>> = Arc::default();
+    // Both fins seen: the answer goes out.
     for (method, config) in fin_configs() {
         let fins = fins.clone();
         let bit = if method == FIN_0 { 1 } else { 2 };
@@ -79,6 +80,12 @@ fn install_soak(tree: &mut SceneTree, recorded: &Streams) -> netscene::NodeId {
     node
 }
 
+/// `dropped PEER UNIX_SECONDS`: a peer left before its fins were both acknowledged, as the
+/// server saw it (the bots compare the time with their own view of the break).
+pub(super) fn dropped_line(peer: i32) -> String {
+    format!("dropped {peer} {:.3}", super::unix_seconds())
+}
+
 /// Runs the soak server until stdin closes.
 pub fn run(kind: TransportKind, max_clients: usize) -> Result<(), String> {
     let (peer, endpoint) = transport::start_server(kind, "127.0.0.1", 0, max_clients, None)?;
@@ -93,7 +100,8 @@ pub fn run(kind: TransportKind, max_clients: usize) -> Result<(), String> {
     let lobby = lobby::install_server(&mut tree);
     let nodes = arena::install_server(&mut tree);
     let recorded: Streams = Arc::default();
-    let soak = install_soak(&mut tree, &recorded);
+    let fins: Fins = Arc::default();
+    let soak = install_soak(&mut tree, &recorded, &fins);
 
     let lines = crate::bench_child::lines_of(std::io::BufReader::new(std::io::stdin()));
     let mut stdout = std::io::stdout();
@@ -131,6 +139,11 @@ pub fn run(kind: TransportKind, max_clients: usize) -> Result<(), String> {
                     arena::server_peer_joined(&mut tree, nodes, peer);
                 }
                 MultiplayerEvent::PeerDisconnected(peer) => {
+                    let finished =
+                        fins.lock().unwrap_or_else(|e| e.into_inner()).remove(&peer) == Some(3);
+                    if !finished {
+                        writeln!(stdout, "{}", dropped_line(peer)).map_err(|e| e.to_string())?;
+                    }
                     lobby::server_peer_left(&mut tree, lobby, peer);
                     arena::server_peer_left(&mut tree, nodes, peer);
                 }
