@@ -28,6 +28,7 @@ mod connect;
 mod counting;
 mod demo;
 mod drain;
+mod enet_watch;
 mod health;
 mod inspect;
 mod limits;

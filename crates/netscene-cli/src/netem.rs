@@ -11,7 +11,9 @@
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use crate::enet_watch::EnetWatch;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -81,6 +83,8 @@ pub struct RelayCounters {
     pub forwarded: AtomicU64,
     /// UDP datagrams dropped; TCP chunks delayed by a simulated retransmission.
     pub lost: AtomicU64,
+    /// UDP: what the drops did to each client's reliable ENet commands.
+    pub enet: Mutex<EnetWatch>,
 }
 
 /// A running relay; stops (and its thread ends) when dropped.
@@ -192,7 +196,13 @@ fn run_udp(
         let mut busy = false;
         let now = Instant::now();
         let mut schedule = |client: SocketAddr, to_client: bool, data: &[u8], rng: &mut Rng| {
-            if rng.lost(&impairment) {
+            let lost = rng.lost(&impairment);
+            counters
+                .enet
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .observe(client, to_client, lost, data);
+            if lost {
                 counters.lost.fetch_add(1, Ordering::Relaxed);
                 return;
             }

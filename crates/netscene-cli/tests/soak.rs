@@ -48,13 +48,16 @@ fn assert_soak_held(stdout: &str, bots: u64) {
         "{stdout}"
     );
     assert_eq!(number(stdout, "joined", "joined"), bots, "{stdout}");
+    // A session may end by ENet's own timeout when the relay happened to drop one reliable
+    // command's sends six times in a row (about once in a million commands at 5 % loss each
+    // way); any other break is a bug.
     assert_eq!(
-        number(stdout, "sessions", "joins,"),
+        number(stdout, "sessions", "timeouts,"),
         0,
-        "no broken session:\n{stdout}"
+        "no unexplained broken session:\n{stdout}"
     );
     assert_eq!(
-        number(stdout, "sessions", "broken,"),
+        number(stdout, "sessions", "unexplained;"),
         0,
         "every leaving bot's fins were acknowledged:\n{stdout}"
     );

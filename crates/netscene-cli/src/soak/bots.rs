@@ -15,6 +15,7 @@ use super::{
     tick_config, unix_seconds,
 };
 use crate::arena::{MOVE_METHOD, add_arena_nodes, build_player, move_config};
+use crate::enet_watch::{DEFAULT_TIMEOUT_SENDS, FailureRun};
 use crate::lobby;
 use crate::netem::{self, Impairment, Relay, Rng};
 use crate::transport::{self, Endpoint, TransportKind};
@@ -351,10 +352,35 @@ fn run_bots(count: usize, endpoint: Endpoint, plan: SoakPlan, shared: Arc<Shared
     }
 }
 
-/// Broken sessions listed (the first few), each with the silence before the break and when
-/// the server saw the peer go: an ENet timeout shows seconds of silence, and the side that
-/// timed out first sees the drop first.
-fn report_broken(sessions: &[Session], dropped: &HashMap<i32, f64>) {
+/// The broken sessions that the relay's drops explain: one reliable command of theirs failed
+/// as many sends in a row as ENet's default timeout allows (see [`crate::enet_watch`]).
+fn timed_out_by_enet(sessions: &[Session], relay: Option<&Relay>) -> HashMap<i32, FailureRun> {
+    let Some(relay) = relay else {
+        return HashMap::new();
+    };
+    let watch = relay
+        .counters
+        .enet
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    sessions
+        .iter()
+        .filter(|s| s.broken.is_some())
+        .filter_map(|s| {
+            let run = watch.longest_failure_run(s.peer as u32)?;
+            (run.failed_sends >= DEFAULT_TIMEOUT_SENDS).then_some((s.peer, run))
+        })
+        .collect()
+}
+
+/// Broken sessions listed (the first few), each with the silence before the break, when the
+/// server saw the peer go (the side that timed out first sees it first), and the relay's
+/// explanation if it has one.
+fn report_broken(
+    sessions: &[Session],
+    dropped: &HashMap<i32, f64>,
+    timed_out: &HashMap<i32, FailureRun>,
+) {
     const LISTED: usize = 20;
     for (session, broken) in sessions
         .iter()
@@ -373,8 +399,20 @@ fn report_broken(sessions: &[Session], dropped: &HashMap<i32, f64>) {
                         at - broken.at
                     )
                 });
+        let cause = timed_out.get(&session.peer).map_or(
+            "no run of drops explains it".into(),
+            |run| {
+                format!(
+                    "ENet timeout: the relay failed {} sends in a row of reliable command {} on channel {} ({})",
+                    run.failed_sends,
+                    run.sequence,
+                    run.channel,
+                    if run.to_client { "server → bot" } else { "bot → server" }
+                )
+            },
+        );
         out!(
-            "    broken: peer {} after {:.1} s connected; {silence}; {server}",
+            "    broken: peer {} after {:.1} s connected; {silence}; {server}; {cause}",
             session.peer,
             broken.connected_for
         );
@@ -570,14 +608,15 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
         shared.syncs.load(Ordering::Relaxed) as f64 / played.as_secs_f64()
     );
     let unacked = shared.unacked.load(Ordering::Relaxed);
+    let timed_out = timed_out_by_enet(&sessions, relay.as_ref());
+    let unexplained = broken - timed_out.len();
     out!(
-        "  sessions                  {} ({} joins, {} broken, {} left without fin_ack)",
+        "  sessions                  {} ({} joins; broken {broken}: {} ENet timeouts, {unexplained} unexplained; {unacked} left without fin_ack)",
         sessions.len(),
         shared.ever_connected.load(Ordering::Relaxed),
-        broken,
-        unacked
+        timed_out.len(),
     );
-    report_broken(&sessions, &server_report.dropped);
+    report_broken(&sessions, &server_report.dropped, &timed_out);
     if let (Some((_, cpu0)), Some((_, cpu1))) = (first_sample, last_sample) {
         out!(
             "  server CPU                {:.1} % of one core",
@@ -612,7 +651,7 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
         && lost_total == 0
         && disorder == 0
         && tick_gaps == 0
-        && broken == 0
+        && unexplained == 0
         && unacked == 0;
     out!(
         "  result                    {}",
