@@ -26,7 +26,7 @@ use crate::socket::{client_bind_ip, resolve_for};
 /// A group of Godot clients of one server that share one ENet host and socket.
 ///
 /// The group does the I/O: call [`service`](Self::service) once per frame before polling the
-/// clients, and [`flush`](Self::flush) after they sent. A client's `put_packet` only queues
+/// clients, and [`flush`](Self::flush) after they sent (what `service` sends waits for it). A client's `put_packet` only queues
 /// (flushing the shared host per packet would walk every client's slot each time); its
 /// `poll` takes what the last `service` received for it.
 ///
@@ -179,6 +179,10 @@ impl ENetClientGroup {
             ready,
             ..
         } = &mut *group;
+        // What the service sends (acknowledgements) waits for `flush`, to leave with what
+        // the clients send meanwhile: one datagram per client where ENet makes two.
+        host.socket_mut().release();
+        host.socket_mut().hold();
         let serviced = service_events(host, |event| {
             let slot = match &event {
                 Event::Connect { peer, .. }
@@ -231,9 +235,12 @@ impl ENetClientGroup {
         clients.append(&mut self.lock().ready);
     }
 
-    /// Writes every packet the clients queued to the network now.
+    /// Writes every packet the clients queued, and the acknowledgements held since
+    /// [`service`](Self::service), to the network now.
     pub fn flush(&self) {
-        self.lock().host.flush();
+        let mut group = self.lock();
+        group.host.flush();
+        group.host.socket_mut().release();
     }
 
     /// The group's local UDP port.

@@ -59,6 +59,7 @@
 #![deny(missing_docs)]
 
 mod client_group;
+mod coalesce;
 mod compression;
 mod connection;
 pub mod flags;

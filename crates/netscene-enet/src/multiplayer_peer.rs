@@ -47,7 +47,14 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
     }
 
     fn poll(&mut self) {
+        // What ENet sends while servicing (acknowledgements above all) waits until the end
+        // of the poll, or of the send batch around it, to leave with the replies.
+        self.release_sockets();
+        self.hold_sockets();
         crate::poll::poll(self);
+        if !self.batching_sends {
+            self.release_sockets();
+        }
         self.forget_departed_traffic();
     }
 
@@ -60,6 +67,7 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
         if self.unflushed {
             self.flush_hosts();
         }
+        self.release_sockets();
     }
 
     fn pop_event(&mut self) -> Option<PeerEvent> {
@@ -128,6 +136,7 @@ impl MultiplayerPeer for ENetMultiplayerPeer {
         if self.unflushed {
             self.flush_hosts();
         }
+        self.release_sockets();
         match std::mem::replace(&mut self.active, Active::None) {
             Active::None => return,
             Active::Server(mut server) => {

@@ -495,12 +495,27 @@ impl ENetMultiplayerPeer {
     /// Writes every queued command of every host to the network.
     pub(crate) fn flush_hosts(&mut self) {
         self.unflushed = false;
+        self.for_each_host(EnetHost::flush);
+    }
+
+    /// Makes every host's socket hold its datagrams (merged per peer) until
+    /// [`release_sockets`](Self::release_sockets).
+    pub(crate) fn hold_sockets(&mut self) {
+        self.for_each_host(|host| host.socket_mut().hold());
+    }
+
+    /// Sends what the sockets held and stops holding.
+    pub(crate) fn release_sockets(&mut self) {
+        self.for_each_host(|host| host.socket_mut().release());
+    }
+
+    fn for_each_host(&mut self, mut f: impl FnMut(&mut EnetHost)) {
         match &mut self.active {
             Active::Server(ServerState { connection, .. })
-            | Active::Client(ClientState { connection, .. }) => connection.host.flush(),
+            | Active::Client(ClientState { connection, .. }) => f(&mut connection.host),
             Active::Mesh(links) => {
                 for link in links.values_mut() {
-                    link.connection.host.flush();
+                    f(&mut link.connection.host);
                 }
             }
             Active::None => {}

@@ -7,6 +7,8 @@ use std::io::{self, ErrorKind};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
 
 use rusty_enet::{MTU_MAX, PacketReceived, SocketOptions};
+
+use crate::coalesce::Coalescer;
 use socket2::{Domain, Protocol, Socket, Type};
 
 /// The socket under every rusty_enet host of this crate: a UDP socket that a client connects
@@ -24,6 +26,10 @@ pub(crate) struct EnetSocket {
     connected_to: Option<SocketAddr>,
     /// A receive found the socket empty since the last [`Self::begin_reading`].
     drained: bool,
+    /// Between [`Self::hold`] and [`Self::release`]: datagrams wait, merged per peer. (No
+    /// host of this crate has an ENet checksum, which a merged datagram would break.)
+    holding: bool,
+    held: Coalescer,
 }
 
 impl EnetSocket {
@@ -32,7 +38,33 @@ impl EnetSocket {
             udp,
             connected_to: None,
             drained: false,
+            holding: false,
+            held: Coalescer::default(),
         }
+    }
+
+    /// From now on datagrams wait for [`Self::release`], merged per peer where ENet's format
+    /// allows (see [`crate::coalesce`]): ENet writes acknowledgements while it receives and
+    /// the replies only after the handlers ran, two datagrams where one does.
+    pub(crate) fn hold(&mut self) {
+        self.holding = true;
+    }
+
+    /// Sends every held datagram and stops holding. A failure to send one is a lost
+    /// datagram, which ENet recovers from as from any loss.
+    pub(crate) fn release(&mut self) {
+        self.holding = false;
+        if self.held.is_empty() {
+            return;
+        }
+        let mut held = std::mem::take(&mut self.held);
+        held.drain(|to, datagram| {
+            if let Err(error) = self.send_now(to, datagram) {
+                tracing::debug!(%error, %to, "a held datagram was not sent");
+            }
+        });
+        // The buffers go back for the next poll.
+        self.held = held;
     }
 
     /// Starts watching whether the next `service` reads the socket empty (ENet reads at most
@@ -82,6 +114,23 @@ impl rusty_enet::Socket for EnetSocket {
     }
 
     fn send(&mut self, address: SocketAddr, buffer: &[u8]) -> io::Result<usize> {
+        if self.holding {
+            self.held.push(address, buffer);
+            return Ok(buffer.len());
+        }
+        self.send_now(address, buffer)
+    }
+
+    fn receive(
+        &mut self,
+        buffer: &mut [u8; MTU_MAX],
+    ) -> io::Result<Option<(SocketAddr, PacketReceived)>> {
+        self.receive_now(buffer)
+    }
+}
+
+impl EnetSocket {
+    fn send_now(&mut self, address: SocketAddr, buffer: &[u8]) -> io::Result<usize> {
         let sent = match self.connected_to {
             Some(remote) if remote == address => self.udp.send(buffer),
             _ => self.udp.send_to(buffer, address),
@@ -94,7 +143,7 @@ impl rusty_enet::Socket for EnetSocket {
         }
     }
 
-    fn receive(
+    fn receive_now(
         &mut self,
         buffer: &mut [u8; MTU_MAX],
     ) -> io::Result<Option<(SocketAddr, PacketReceived)>> {
