@@ -43,7 +43,7 @@ pub(crate) struct BotsReport {
 
 /// The socket buffers of a bot thread's shared ENet socket, which carries the traffic of
 /// thousands of clients.
-const BOT_GROUP_SOCKET_BUFFER: usize = 4 << 20;
+const BOT_GROUP_SOCKET_BUFFER: usize = 32 << 20;
 
 pub(crate) fn spawn_bots(
     first: usize,

@@ -76,8 +76,10 @@ impl Endpoint {
     }
 }
 
-/// Receive and send buffer asked for an ENet server socket (the system may grant less).
-pub const SERVER_SOCKET_BUFFER: usize = 4 << 20;
+/// Receive and send buffer asked for an ENet server socket. Linux grants at most
+/// `net.core.rmem_max` / `wmem_max`: with 4 MiB, 4 095 bench clients still overflowed it in
+/// bursts (ENet then resends after its timeout: seconds of p99); with 32 MiB, never.
+pub const SERVER_SOCKET_BUFFER: usize = 32 << 20;
 
 /// Starts a server peer. `bind` is `"*"` or an IP address; `port` 0 picks a free port.
 /// Returns the peer and the endpoint clients use to reach it (loopback for wildcard binds).
