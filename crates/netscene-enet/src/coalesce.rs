@@ -10,6 +10,13 @@
 //! time (the merged datagram leaves then; receivers echo it in their acknowledgements, from
 //! which the sender measures the round trip). Compressed datagrams and hosts with a checksum
 //! are never merged: their bodies and checksums cover exactly one datagram.
+//!
+//! Acknowledgements stay ahead of every other command, as ENet writes them. A receiver drops
+//! the rest of a datagram after a command it refuses, and before a connection is
+//! acknowledged it refuses everything but that acknowledgement: a client whose retransmitted
+//! data came first and the acknowledgement of VERIFY_CONNECT after it was never let in (the
+//! server re-sent VERIFY_CONNECT until it gave up, and the client timed out 30 s later). So
+//! a datagram starting with acknowledgements joins only one made of acknowledgements alone.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -31,6 +38,28 @@ struct Header {
     sent_time: Option<u16>,
     /// Bytes before the first command.
     len: usize,
+}
+
+/// ENet's ACKNOWLEDGE command number (low four bits of a command's first byte); an
+/// acknowledgement is 8 bytes.
+const COMMAND_ACKNOWLEDGE: u8 = 1;
+const ACKNOWLEDGE_SIZE: usize = 8;
+
+/// Whether `commands` (a datagram after its header) begins with an acknowledgement. ENet
+/// writes a datagram's acknowledgements first, so one that has any begins with one.
+fn starts_with_acknowledgement(commands: &[u8]) -> bool {
+    commands
+        .first()
+        .is_some_and(|command| command & 0x0F == COMMAND_ACKNOWLEDGE)
+}
+
+/// Whether `commands` are acknowledgements and nothing else.
+fn only_acknowledgements(commands: &[u8]) -> bool {
+    !commands.is_empty()
+        && commands.len().is_multiple_of(ACKNOWLEDGE_SIZE)
+        && commands
+            .chunks(ACKNOWLEDGE_SIZE)
+            .all(starts_with_acknowledgement)
 }
 
 /// The peer id and session bits of a datagram.
@@ -125,6 +154,11 @@ impl Coalescer {
         let (Some(a), Some(b)) = (header(first), header(datagram)) else {
             return false;
         };
+        if starts_with_acknowledgement(&datagram[b.len..])
+            && !only_acknowledgements(&first[a.len..])
+        {
+            return false;
+        }
         let sent_time = b.sent_time.or(a.sent_time);
         let header_len = if sent_time.is_some() { 4 } else { 2 };
         let merged_len = header_len + (held.len - a.len) + (datagram.len() - b.len);
@@ -203,16 +237,57 @@ mod tests {
         d
     }
 
+    /// An ACKNOWLEDGE command (8 bytes) of reliable sequence number `n`.
+    fn ack(n: u8) -> Vec<u8> {
+        vec![COMMAND_ACKNOWLEDGE, 0, 0, n, 0, n, 0, 0]
+    }
+
+    /// A SEND_RELIABLE command (with its acknowledge flag) carrying one byte.
+    fn reliable(n: u8) -> Vec<u8> {
+        vec![0x86, 0, 0, n, 0, 1, n]
+    }
+
     #[test]
     fn an_acknowledgement_and_a_reply_to_one_peer_become_one_datagram() {
         let mut c = Coalescer::default();
-        c.push(addr(1), &without_time(PEER, b"ack"));
-        c.push(addr(1), &with_time(PEER, 700, b"reply"));
+        c.push(addr(1), &without_time(PEER, &ack(1)));
+        c.push(addr(1), &without_time(PEER, &ack(2)));
+        c.push(addr(1), &with_time(PEER, 700, &reliable(9)));
         assert_eq!(
             drained(&mut c),
-            vec![(addr(1), with_time(PEER, 700, b"ackreply"))]
+            vec![(
+                addr(1),
+                with_time(PEER, 700, &[ack(1), ack(2), reliable(9)].concat())
+            )]
         );
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn acknowledgements_never_follow_other_commands() {
+        // Retransmitted data held first, then the acknowledgement of VERIFY_CONNECT: a server
+        // still waiting for that acknowledgement would refuse the data and drop the rest.
+        let mut c = Coalescer::default();
+        c.push(addr(1), &with_time(PEER, 5, &reliable(3)));
+        c.push(
+            addr(1),
+            &without_time(PEER, &[ack(1), reliable(4)].concat()),
+        );
+        // What follows joins the later datagram, never overtaking it.
+        c.push(addr(1), &with_time(PEER, 6, &reliable(5)));
+        assert_eq!(
+            drained(&mut c),
+            vec![
+                (addr(1), with_time(PEER, 5, &reliable(3))),
+                (
+                    addr(1),
+                    with_time(PEER, 6, &[ack(1), reliable(4), reliable(5)].concat())
+                ),
+            ]
+        );
+        assert!(only_acknowledgements(&[ack(1), ack(2)].concat()));
+        assert!(!only_acknowledgements(&[ack(1), reliable(2)].concat()));
+        assert!(!only_acknowledgements(&[]));
     }
 
     #[test]
@@ -285,11 +360,14 @@ mod tests {
     fn buffers_are_reused_after_a_drain() {
         let mut c = Coalescer::default();
         for round in 0..3u8 {
-            c.push(addr(1), &without_time(PEER, &[round]));
-            c.push(addr(1), &with_time(PEER, 1, &[round]));
+            c.push(addr(1), &without_time(PEER, &ack(round)));
+            c.push(addr(1), &with_time(PEER, 1, &reliable(round)));
             assert_eq!(
                 drained(&mut c),
-                vec![(addr(1), with_time(PEER, 1, &[round, round]))]
+                vec![(
+                    addr(1),
+                    with_time(PEER, 1, &[ack(round), reliable(round)].concat())
+                )]
             );
         }
     }
