@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 use netscene::variant::Vector2i;
 use netscene::{MultiplayerEvent, NodeId, SceneMultiplayer, SceneTree};
 
+use super::broken::{Broken, report_broken, timed_out_by_enet};
 use super::child::{ServerChild, slope_per_minute};
 use super::{
     FIN_ACK, SOAK_PATH, StreamReport, TICK, UNRELIABLE, fin_configs, is_reliable, streams,
     tick_config, unix_seconds,
 };
 use crate::arena::{MOVE_METHOD, add_arena_nodes, build_player, move_config};
-use crate::enet_watch::{DEFAULT_TIMEOUT_SENDS, FailureRun};
 use crate::lobby;
 use crate::netem::{self, Impairment, Relay, Rng};
 use crate::transport::{self, Endpoint, TransportKind};
@@ -56,18 +56,6 @@ struct Session {
     sent: [u64; 4],
     /// Ended by a disconnect the bot did not ask for (its streams may be cut short).
     broken: Option<Broken>,
-}
-
-/// When and how a session broke, to tell an ENet timeout (a silence of seconds before it)
-/// from a disconnect the server chose.
-#[derive(Debug, Clone, Copy)]
-struct Broken {
-    /// Seconds since the Unix epoch, comparable with the server's `dropped` lines.
-    at: f64,
-    /// Seconds the bot had been connected.
-    connected_for: f64,
-    /// Seconds since the last tick arrived from the server (`None`: none ever did).
-    silence: Option<f64>,
 }
 
 #[derive(Default)]
@@ -352,73 +340,6 @@ fn run_bots(count: usize, endpoint: Endpoint, plan: SoakPlan, shared: Arc<Shared
     }
 }
 
-/// The broken sessions that the relay's drops explain: one reliable command of theirs failed
-/// as many sends in a row as ENet's default timeout allows (see [`crate::enet_watch`]).
-fn timed_out_by_enet(sessions: &[Session], relay: Option<&Relay>) -> HashMap<i32, FailureRun> {
-    let Some(relay) = relay else {
-        return HashMap::new();
-    };
-    let watch = relay
-        .counters
-        .enet
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    sessions
-        .iter()
-        .filter(|s| s.broken.is_some())
-        .filter_map(|s| {
-            let run = watch.longest_failure_run(s.peer as u32)?;
-            (run.failed_sends >= DEFAULT_TIMEOUT_SENDS).then_some((s.peer, run))
-        })
-        .collect()
-}
-
-/// Broken sessions listed (the first few), each with the silence before the break, when the
-/// server saw the peer go (the side that timed out first sees it first), and the relay's
-/// explanation if it has one.
-fn report_broken(
-    sessions: &[Session],
-    dropped: &HashMap<i32, f64>,
-    timed_out: &HashMap<i32, FailureRun>,
-) {
-    const LISTED: usize = 20;
-    for (session, broken) in sessions
-        .iter()
-        .filter_map(|s| Some((s, s.broken?)))
-        .take(LISTED)
-    {
-        let silence = broken.silence.map_or("no tick ever".into(), |s| {
-            format!("last tick {s:.1} s before")
-        });
-        let server =
-            dropped
-                .get(&session.peer)
-                .map_or("the server never saw it leave".into(), |at| {
-                    format!(
-                        "the server saw it leave {:+.1} s from the bot",
-                        at - broken.at
-                    )
-                });
-        let cause = timed_out.get(&session.peer).map_or(
-            "no run of drops explains it".into(),
-            |run| {
-                format!(
-                    "ENet timeout: the relay failed {} sends in a row of reliable command {} on channel {} ({})",
-                    run.failed_sends,
-                    run.sequence,
-                    run.channel,
-                    if run.to_client { "server → bot" } else { "bot → server" }
-                )
-            },
-        );
-        out!(
-            "    broken: peer {} after {:.1} s connected; {silence}; {server}; {cause}",
-            session.peer,
-            broken.connected_for
-        );
-    }
-}
-
 /// Runs the soak; `Ok(true)` when every guarantee held.
 pub fn run(plan: &SoakPlan) -> Result<bool, String> {
     let (mut server, port) = ServerChild::start(plan)?;
@@ -608,7 +529,11 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
         shared.syncs.load(Ordering::Relaxed) as f64 / played.as_secs_f64()
     );
     let unacked = shared.unacked.load(Ordering::Relaxed);
-    let timed_out = timed_out_by_enet(&sessions, relay.as_ref());
+    let broken_sessions: Vec<(i32, Broken)> = sessions
+        .iter()
+        .filter_map(|s| Some((s.peer, s.broken?)))
+        .collect();
+    let timed_out = timed_out_by_enet(&broken_sessions, relay.as_ref());
     let unexplained = broken - timed_out.len();
     out!(
         "  sessions                  {} ({} joins; broken {broken}: {} ENet timeouts, {unexplained} unexplained; {unacked} left without fin_ack)",
@@ -616,7 +541,7 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
         shared.ever_connected.load(Ordering::Relaxed),
         timed_out.len(),
     );
-    report_broken(&sessions, &server_report.dropped, &timed_out);
+    report_broken(&broken_sessions, &server_report.dropped, &timed_out);
     if let (Some((_, cpu0)), Some((_, cpu1))) = (first_sample, last_sample) {
         out!(
             "  server CPU                {:.1} % of one core",

@@ -10,6 +10,7 @@
 //! stream must arrive whole and in order, every unreliable-ordered one in order.
 
 pub mod bots;
+mod broken;
 mod child;
 pub mod server;
 
