@@ -23,8 +23,9 @@ const COMMAND_FLAG_ACKNOWLEDGE: u8 = 0x80;
 const COMMAND_ACKNOWLEDGE: u8 = 1;
 const COMMAND_CONNECT: u8 = 2;
 
-/// Bytes of each ENet command before its payload, by command number (0: not a command), and
-/// where its payload length sits (a big-endian u16 at that offset), if it has one.
+/// Bytes of an ENet command before its payload, by command number, and where its payload
+/// length sits (a big-endian u16 at that offset) if it has one; `None` for a number that is
+/// not a command.
 fn command_layout(number: u8) -> Option<(usize, Option<usize>)> {
     Some(match number {
         1 => (8, None),      // acknowledge
