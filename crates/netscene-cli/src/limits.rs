@@ -1,9 +1,10 @@
 //! `serve`'s abuse limits: per-peer limits of SceneMultiplayer ([`netscene::PeerLimits`]) and
-//! the WebSocket server's per-address limit of connections in their handshake. Every limit is
-//! off unless its flag is given, except `--max-pending-per-address` (on at 16: only a flood
-//! from one address reaches it).
+//! the per-address limit of connections still in their handshake (WebSocket and ENet). Every
+//! limit is off unless its flag is given, except `--max-pending-per-address` (on at 16: only
+//! a flood from one address reaches it).
 
 use netscene::{PeerLimits, SceneMultiplayer};
+use netscene_enet::ENetMultiplayerPeer;
 use netscene_websocket::WebSocketMultiplayerPeer;
 
 /// Default of `--max-pending-per-address`.
@@ -28,8 +29,9 @@ pub struct LimitArgs {
     #[arg(long, env = "NETSCENE_DISCONNECT_ABUSIVE_AFTER", value_name = "SECONDS",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub disconnect_abusive_after: Option<u32>,
-    /// WebSocket: most connections from one IP address in their handshake at once; more are
-    /// closed at once (0: no limit).
+    /// Most connections from one IP address still in their handshake at once (WebSocket:
+    /// more are closed at once; ENet: further connection requests are dropped until one
+    /// completes or times out). 0: no limit.
     #[arg(long, env = "NETSCENE_MAX_PENDING_PER_ADDRESS", value_name = "N",
           default_value_t = DEFAULT_MAX_PENDING_PER_ADDRESS)]
     pub max_pending_per_address: usize,
@@ -51,13 +53,20 @@ impl LimitArgs {
         mp.set_peer_limits(self.peer_limits());
     }
 
+    /// Applies the ENet server's per-address limit of half-open connections.
+    pub fn apply_enet(&self, peer: &mut ENetMultiplayerPeer) {
+        peer.set_max_pending_per_address(self.pending_limit());
+    }
+
+    fn pending_limit(&self) -> Option<usize> {
+        (self.max_pending_per_address > 0).then_some(self.max_pending_per_address)
+    }
+
     /// Applies the WebSocket server's limits: `max_clients` refused before admission (a
     /// `503` to the handshake) and the per-address pending limit.
     pub fn apply_websocket(&self, peer: &mut WebSocketMultiplayerPeer, max_clients: usize) {
         peer.set_max_peers(Some(max_clients));
-        peer.set_max_pending_per_address(
-            (self.max_pending_per_address > 0).then_some(self.max_pending_per_address),
-        );
+        peer.set_max_pending_per_address(self.pending_limit());
     }
 }
 
@@ -109,6 +118,20 @@ mod tests {
         let mut peer = WebSocketMultiplayerPeer::new();
         cli.limits.apply_websocket(&mut peer, 7);
         assert_eq!(peer.get_max_peers(), Some(7));
+        assert_eq!(peer.get_max_pending_per_address(), None);
+    }
+
+    #[test]
+    fn the_pending_limit_reaches_an_enet_server_too() {
+        let mut peer = ENetMultiplayerPeer::new();
+        Cli::parse_from(["x"]).limits.apply_enet(&mut peer);
+        assert_eq!(
+            peer.get_max_pending_per_address(),
+            Some(DEFAULT_MAX_PENDING_PER_ADDRESS)
+        );
+        Cli::parse_from(["x", "--max-pending-per-address", "0"])
+            .limits
+            .apply_enet(&mut peer);
         assert_eq!(peer.get_max_pending_per_address(), None);
     }
 }

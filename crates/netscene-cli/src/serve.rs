@@ -21,7 +21,7 @@ use crate::metrics::{MetricsTap, ServerMetrics};
 use crate::pacing::sleep_rest_of_tick;
 use crate::serve_webrtc::{self, WebRtcArgs};
 use crate::status_line::{StatusLine, Totals};
-use crate::transport::{self, ServeTransport, TransportKind};
+use crate::transport::{self, ServeTransport};
 use crate::wss::{CertificateRenewal, LoadedCertificate, WssArgs};
 use crate::{lobby, token_auth};
 
@@ -185,9 +185,10 @@ fn serve(
             (peer, endpoint_port(&endpoint), renewal)
         }
         ServeTransport::Enet => {
-            let enet = TransportKind::Enet;
-            let (peer, endpoint) =
-                transport::start_server(enet, &args.bind, args.port, max_clients, None)?;
+            let (mut peer, endpoint) =
+                transport::start_enet_server(&args.bind, args.port, max_clients)?;
+            args.limits.apply_enet(&mut peer);
+            let peer: Box<dyn MultiplayerPeer> = Box::new(peer);
             (peer, endpoint_port(&endpoint), None)
         }
         ServeTransport::Webrtc => {

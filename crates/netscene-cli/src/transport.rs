@@ -90,7 +90,6 @@ pub fn start_server(
     max_clients: usize,
     network: Option<&SimulatedNetwork>,
 ) -> Result<(Box<dyn MultiplayerPeer>, Endpoint), String> {
-    let client_host = client_host(bind);
     match kind {
         TransportKind::Sim => {
             let network = network.cloned().unwrap_or_else(|| SimulatedNetwork::new(1));
@@ -100,45 +99,57 @@ pub fn start_server(
             Ok((Box::new(peer), Endpoint::Sim(network)))
         }
         TransportKind::Enet => {
-            if !(1..=MAX_PEERS).contains(&max_clients) {
-                return Err(format!(
-                    "--max-clients must be between 1 and {MAX_PEERS} for ENet"
-                ));
-            }
-            let bind_ip = if bind == "*" {
-                None
-            } else {
-                Some(
-                    bind.parse()
-                        .map_err(|_| format!("invalid bind address {bind:?}"))?,
-                )
-            };
-            let mut peer = ENetMultiplayerPeer::new();
-            peer.create_server_with(ServerOptions {
-                max_clients,
-                bind_ip,
-                ..ServerOptions::new(port)
-            })
-            .map_err(|e| format!("cannot listen on ENet port {port}: {e}"))?;
-            // One socket takes every client's traffic: C ENet's 256 KiB holds a few hundred
-            // datagrams, too few when the server thread waits for a busy CPU.
-            if let Err(error) = peer.set_socket_buffer_size(SERVER_SOCKET_BUFFER) {
-                tracing::debug!(%error, "socket buffer size not raised");
-            }
-            let port = peer.local_port().unwrap_or(port);
-            Ok((
-                Box::new(peer),
-                Endpoint::Enet {
-                    host: client_host,
-                    port,
-                },
-            ))
+            let (peer, endpoint) = start_enet_server(bind, port, max_clients)?;
+            Ok((Box::new(peer), endpoint))
         }
         TransportKind::Ws => {
             let (peer, endpoint) = start_ws_server(bind, port, None, Vec::new())?;
             Ok((Box::new(peer), endpoint))
         }
     }
+}
+
+/// Starts an ENet server (see [`start_server`]), as its concrete peer so that ENet's own
+/// settings can be applied.
+pub fn start_enet_server(
+    bind: &str,
+    port: u16,
+    max_clients: usize,
+) -> Result<(ENetMultiplayerPeer, Endpoint), String> {
+    let client_host = client_host(bind);
+    if !(1..=MAX_PEERS).contains(&max_clients) {
+        return Err(format!(
+            "--max-clients must be between 1 and {MAX_PEERS} for ENet"
+        ));
+    }
+    let bind_ip = if bind == "*" {
+        None
+    } else {
+        Some(
+            bind.parse()
+                .map_err(|_| format!("invalid bind address {bind:?}"))?,
+        )
+    };
+    let mut peer = ENetMultiplayerPeer::new();
+    peer.create_server_with(ServerOptions {
+        max_clients,
+        bind_ip,
+        ..ServerOptions::new(port)
+    })
+    .map_err(|e| format!("cannot listen on ENet port {port}: {e}"))?;
+    // One socket takes every client's traffic: C ENet's 256 KiB holds a few hundred
+    // datagrams, too few when the server thread waits for a busy CPU.
+    if let Err(error) = peer.set_socket_buffer_size(SERVER_SOCKET_BUFFER) {
+        tracing::debug!(%error, "socket buffer size not raised");
+    }
+    let port = peer.local_port().unwrap_or(port);
+    Ok((
+        peer,
+        Endpoint::Enet {
+            host: client_host,
+            port,
+        },
+    ))
 }
 
 /// Starts a WebSocket server: `wss://` when `tls` (server options) is given, admitting only

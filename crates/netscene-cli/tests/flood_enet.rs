@@ -1,8 +1,9 @@
 //! ENet connect floods, measured (RELIABILITY.md): half-open connections from one address
 //! (127.0.0.2) that send CONNECT and never answer VERIFY_CONNECT each hold a server slot until
-//! ENet's timeout. rusty_enet, like the C ENet Godot ships, has no per-address limit that
-//! netscene can set (C ENet's `duplicatePeers` is not exposed), so `max_clients` is the bound:
-//! below it legitimate clients still join at once; at it they wait for the flood to time out.
+//! ENet's timeout. Godot has no per-address limit (C ENet's `duplicatePeers` is not set by
+//! it, nor exposed by rusty_enet), so by default `max_clients` is the bound: below it
+//! legitimate clients still join at once; at it they wait for the flood to time out. With
+//! `set_max_pending_per_address` they join at once whatever the flood.
 
 use std::time::{Duration, Instant};
 
@@ -102,5 +103,26 @@ fn half_open_flood_at_max_clients_holds_every_slot_until_enet_times_it_out() {
     assert!(
         joined.is_some(),
         "the flood's slots are freed by ENet's timeout"
+    );
+}
+
+#[test]
+fn with_a_per_address_limit_a_flood_beyond_max_clients_leaves_room_for_players() {
+    let (mut server, port) = server();
+    server.set_max_pending_per_address(Some(4));
+    // Twice as many half-open connects as there are slots, from one address.
+    let _flood = half_open(port, 2 * SLOTS, &mut server);
+    let times: Vec<Option<Duration>> = (0..4)
+        .map(|_| join(port, &mut server, Duration::from_secs(5)))
+        .collect();
+    println!(
+        "{} half-open connects, at most 4 per address: joins {times:?}",
+        2 * SLOTS
+    );
+    assert!(
+        times
+            .iter()
+            .all(|t| t.is_some_and(|d| d < Duration::from_secs(1))),
+        "{times:?}"
     );
 }

@@ -67,6 +67,7 @@ mod multiplayer_peer;
 mod options;
 mod packet_peer;
 mod peer;
+mod pending;
 mod poll;
 mod socket;
 mod statistics;

@@ -92,6 +92,8 @@ pub struct ENetMultiplayerPeer {
     pub(crate) unique_id: PeerId,
     pub(crate) status: ConnectionStatus,
     pub(crate) refuse_new_connections: bool,
+    /// Half-open connections one address may hold on a server (`None`: no limit, Godot's).
+    pub(crate) max_pending_per_address: Option<usize>,
     pub(crate) settings: PacketSettings,
     bind_ip: Option<IpAddr>,
     pub(crate) incoming: VecDeque<Packet>,
@@ -135,6 +137,7 @@ impl ENetMultiplayerPeer {
             unique_id: 0,
             status: ConnectionStatus::Disconnected,
             refuse_new_connections: false,
+            max_pending_per_address: None,
             settings: PacketSettings::default(),
             bind_ip: None,
             incoming: VecDeque::new(),
@@ -356,6 +359,26 @@ impl ENetMultiplayerPeer {
             Active::None | Active::Mesh(_) => return None,
         };
         host.socket().udp().local_addr().ok().map(|a| a.port())
+    }
+
+    /// Limits the connections one address may hold half open on a server (sent CONNECT,
+    /// not yet acknowledged VERIFY_CONNECT): further connection requests from it are dropped
+    /// until one completes or times out. `None` (the default, Godot's behaviour) leaves only
+    /// `max_clients` as the bound, so one address can fill every slot for ENet's 30 s timeout.
+    ///
+    /// ```
+    /// use netscene_enet::ENetMultiplayerPeer;
+    /// let mut server = ENetMultiplayerPeer::new();
+    /// server.set_max_pending_per_address(Some(8));
+    /// assert_eq!(server.get_max_pending_per_address(), Some(8));
+    /// ```
+    pub fn set_max_pending_per_address(&mut self, limit: Option<usize>) {
+        self.max_pending_per_address = limit.map(|n| n.max(1));
+    }
+
+    /// The limit set by [`set_max_pending_per_address`](Self::set_max_pending_per_address).
+    pub fn get_max_pending_per_address(&self) -> Option<usize> {
+        self.max_pending_per_address
     }
 
     /// Asks the system for `bytes` of receive and send buffer on the server or client socket

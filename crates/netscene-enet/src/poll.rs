@@ -20,6 +20,7 @@ pub(crate) fn poll(peer: &mut ENetMultiplayerPeer) {
         Active::Server(server) => poll_server(
             server,
             peer.refuse_new_connections,
+            peer.max_pending_per_address,
             &mut peer.incoming,
             &mut peer.events,
         ),
@@ -94,9 +95,17 @@ fn store(incoming: &mut Incoming, from: PeerId, channel_id: u8, packet: &rusty_e
 fn poll_server(
     server: &mut ServerState,
     refuse_new_connections: bool,
+    max_pending_per_address: Option<usize>,
     incoming: &mut Incoming,
     events: &mut Events,
 ) -> bool {
+    if max_pending_per_address.is_some() {
+        let host = &mut server.connection.host;
+        let pending = crate::pending::half_open_by_address(host);
+        host.socket_mut()
+            .connect_gate
+            .reset(max_pending_per_address, pending);
+    }
     // Peers that went away without an ENet event (Godot's `_disconnect_inactive_peers`,
     // which walks every peer on each poll). Only a caller with direct access to the ENet
     // peers (`get_peer`, `get_host`) can do that, so the walk waits for such access.

@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket}
 use rusty_enet::{MTU_MAX, PacketReceived, SocketOptions};
 
 use crate::coalesce::Coalescer;
+use crate::pending::ConnectGate;
 use socket2::{Domain, Protocol, Socket, Type};
 
 /// The socket under every rusty_enet host of this crate: a UDP socket that a client connects
@@ -30,6 +31,8 @@ pub(crate) struct EnetSocket {
     /// host of this crate has an ENet checksum, which a merged datagram would break.)
     holding: bool,
     held: Coalescer,
+    /// Drops connection requests beyond a per-address limit (see [`crate::pending`]).
+    pub(crate) connect_gate: ConnectGate,
 }
 
 impl EnetSocket {
@@ -40,6 +43,7 @@ impl EnetSocket {
             drained: false,
             holding: false,
             held: Coalescer::default(),
+            connect_gate: ConnectGate::default(),
         }
     }
 
@@ -147,22 +151,31 @@ impl EnetSocket {
         &mut self,
         buffer: &mut [u8; MTU_MAX],
     ) -> io::Result<Option<(SocketAddr, PacketReceived)>> {
-        let received = match self.connected_to {
-            Some(remote) => self.udp.recv(buffer).map(|length| (remote, length)),
-            None => self
-                .udp
-                .recv_from(buffer)
-                .map(|(length, from)| (from, length)),
-        };
-        match received {
-            Ok((from, length)) => Ok(Some((from, PacketReceived::Complete(length)))),
-            Err(error) if error.kind() == ErrorKind::WouldBlock => {
-                self.drained = true;
-                Ok(None)
-            }
-            Err(error) if self.connected_to.is_some() && is_icmp_report(&error) => Ok(None),
-            Err(error) => Err(error),
+        // A flood of refused requests must not keep one receive reading forever: after this
+        // many it reports nothing for now (the socket is not drained, so a poll reads on).
+        const MOST_REFUSED_PER_RECEIVE: usize = 256;
+        for _ in 0..MOST_REFUSED_PER_RECEIVE {
+            let received = match self.connected_to {
+                Some(remote) => self.udp.recv(buffer).map(|length| (remote, length)),
+                None => self
+                    .udp
+                    .recv_from(buffer)
+                    .map(|(length, from)| (from, length)),
+            };
+            return match received {
+                Ok((from, length)) if self.connect_gate.refuses(from.ip(), &buffer[..length]) => {
+                    continue;
+                }
+                Ok((from, length)) => Ok(Some((from, PacketReceived::Complete(length)))),
+                Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                    self.drained = true;
+                    Ok(None)
+                }
+                Err(error) if self.connected_to.is_some() && is_icmp_report(&error) => Ok(None),
+                Err(error) => Err(error),
+            };
         }
+        Ok(None)
     }
 }
 
