@@ -112,6 +112,8 @@ mod tests {
         assert!(!gate.refuses(player, &connect));
         assert!(!gate.refuses(player, &connect));
         assert!(gate.refuses(player, &connect));
+        gate.reset(None, HashMap::new());
+        assert!(!gate.refuses(player, &connect), "a lifted limit refuses nothing");
     }
 
     #[test]

@@ -99,13 +99,15 @@ fn poll_server(
     incoming: &mut Incoming,
     events: &mut Events,
 ) -> bool {
-    if max_pending_per_address.is_some() {
-        let host = &mut server.connection.host;
-        let pending = crate::pending::half_open_by_address(host);
-        host.socket_mut()
-            .connect_gate
-            .reset(max_pending_per_address, pending);
-    }
+    // Without a limit the gate is reset too, so that lifting a limit takes effect.
+    let host = &mut server.connection.host;
+    let pending = match max_pending_per_address {
+        Some(_) => crate::pending::half_open_by_address(host),
+        None => Default::default(),
+    };
+    host.socket_mut()
+        .connect_gate
+        .reset(max_pending_per_address, pending);
     // Peers that went away without an ENet event (Godot's `_disconnect_inactive_peers`,
     // which walks every peer on each poll). Only a caller with direct access to the ENet
     // peers (`get_peer`, `get_host`) can do that, so the walk waits for such access.
