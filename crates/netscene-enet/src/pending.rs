@@ -113,7 +113,10 @@ mod tests {
         assert!(!gate.refuses(player, &connect));
         assert!(gate.refuses(player, &connect));
         gate.reset(None, HashMap::new());
-        assert!(!gate.refuses(player, &connect), "a lifted limit refuses nothing");
+        assert!(
+            !gate.refuses(player, &connect),
+            "a lifted limit refuses nothing"
+        );
     }
 
     #[test]
