@@ -72,11 +72,17 @@ fn target(datagram: &[u8]) -> Option<u16> {
 /// connecting peers of one host share it, and a receiver takes only one CONNECT a datagram.
 const NO_PEER_ID: u16 = 0x0FFF;
 
+/// Whether `datagram` asks for a new connection: its header names no peer, which only a
+/// CONNECT does.
+pub(crate) fn is_connection_request(datagram: &[u8]) -> bool {
+    target(datagram).is_some_and(|target| target & NO_PEER_ID == NO_PEER_ID)
+}
+
 /// The header of a datagram whose commands can be merged with others: not compressed, and
 /// for a peer the receiver knows.
 fn header(datagram: &[u8]) -> Option<Header> {
     let first = u16::from_be_bytes([*datagram.first()?, *datagram.get(1)?]);
-    if first & FLAG_COMPRESSED != 0 || first & NO_PEER_ID == NO_PEER_ID {
+    if first & FLAG_COMPRESSED != 0 || is_connection_request(datagram) {
         return None;
     }
     let target = first & !(FLAG_SENT_TIME | FLAG_COMPRESSED);
@@ -345,6 +351,14 @@ mod tests {
         assert_eq!(out[1].1, compressed);
         assert_eq!(out[2].1, vec![0x10]);
         assert_eq!(out[3].1, big);
+    }
+
+    #[test]
+    fn only_datagrams_without_a_peer_id_are_connection_requests() {
+        assert!(is_connection_request(&[0x8F, 0xFF, 0x82, 0xFF]));
+        assert!(is_connection_request(&[0x0F, 0xFF]));
+        assert!(!is_connection_request(&[0x80, 0x05, 0x86, 0x00]));
+        assert!(!is_connection_request(&[0x0F]));
     }
 
     #[test]

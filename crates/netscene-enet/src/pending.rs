@@ -11,6 +11,7 @@ use std::net::IpAddr;
 
 use rusty_enet::PeerState;
 
+use crate::coalesce::is_connection_request;
 use crate::options::EnetHost;
 
 /// Whether a server-side peer is between its CONNECT and the acknowledgement of its
@@ -70,26 +71,9 @@ impl ConnectGate {
     }
 }
 
-/// Whether `datagram` asks for a new connection: its header names no peer (ENet's 0xFFF),
-/// which only a CONNECT does.
-pub(crate) fn is_connection_request(datagram: &[u8]) -> bool {
-    const NO_PEER_ID: u16 = 0x0FFF;
-    datagram
-        .get(..2)
-        .is_some_and(|h| u16::from_be_bytes([h[0], h[1]]) & NO_PEER_ID == NO_PEER_ID)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_datagrams_without_a_peer_id_are_connection_requests() {
-        assert!(is_connection_request(&[0x8F, 0xFF, 0x82, 0xFF]));
-        assert!(is_connection_request(&[0x0F, 0xFF]));
-        assert!(!is_connection_request(&[0x80, 0x05, 0x86, 0x00]));
-        assert!(!is_connection_request(&[0x0F]));
-    }
 
     #[test]
     fn the_gate_lets_each_address_through_up_to_the_limit() {
