@@ -461,9 +461,7 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
     let measured = measure_start.elapsed();
     let bytes_after = traffic.bytes();
     let rpcs = rpc_count(&shared) - rpcs_before;
-    let kernel_drops = crate::stats::udp_buffer_drops()
-        .zip(drops_before)
-        .map(|(after, before)| after.saturating_sub(before));
+    let kernel_drops = crate::stats::udp_buffer_drops_since(drops_before);
 
     bar.set_message("waiting for the last pongs");
     let drain_start = Instant::now();

@@ -11,12 +11,12 @@
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::{Arc, Mutex};
-
-use crate::enet_watch::EnetWatch;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+use crate::enet_watch::EnetWatch;
 
 /// What the relay does to traffic.
 #[derive(Debug, Clone, Copy, PartialEq)]

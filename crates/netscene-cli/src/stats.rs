@@ -100,6 +100,13 @@ pub fn udp_buffer_drops() -> Option<u64> {
     Some(field("RcvbufErrors")? + field("SndbufErrors")?)
 }
 
+/// The kernel's UDP buffer drops since `before` (a [`udp_buffer_drops`] reading).
+pub fn udp_buffer_drops_since(before: Option<u64>) -> Option<u64> {
+    udp_buffer_drops()
+        .zip(before)
+        .map(|(after, before)| after.saturating_sub(before))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +116,8 @@ mod tests {
     fn udp_buffer_drops_reads_the_kernel_counters() {
         let before = udp_buffer_drops().expect("/proc/net/snmp has Udp RcvbufErrors");
         assert!(udp_buffer_drops().expect("read again") >= before);
+        assert!(udp_buffer_drops_since(Some(before)).is_some());
+        assert_eq!(udp_buffer_drops_since(None), None);
     }
 
     #[test]

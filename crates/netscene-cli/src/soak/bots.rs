@@ -427,9 +427,7 @@ pub fn run(plan: &SoakPlan) -> Result<bool, String> {
         thread::sleep(Duration::from_millis(50));
     }
     let played = start.elapsed();
-    let kernel_drops = crate::stats::udp_buffer_drops()
-        .zip(drops_before)
-        .map(|(after, before)| after.saturating_sub(before));
+    let kernel_drops = crate::stats::udp_buffer_drops_since(drops_before);
     let last_sample = server.sample();
     shared.phase.store(QUIET, Ordering::Release);
     // Every bot's fins acknowledged (or timed out): its reliable calls all arrived.
