@@ -21,7 +21,7 @@ use crate::flags::ENET_MAX_CHANNELS;
 use crate::options::{CompressionMode, EnetHost, HostParams, create_host};
 use crate::peer::{MAX_PACKET_SIZE, outgoing_packet, send_to};
 use crate::poll::{received_packet, service_events};
-use crate::socket::{client_bind_ip, resolve_for};
+use crate::socket::{client_bind_ip, resolve_for, set_buffer_sizes};
 
 /// A group of Godot clients of one server that share one ENet host and socket.
 ///
@@ -258,12 +258,11 @@ impl ENetClientGroup {
     /// Asks the system for `bytes` of receive and send buffer on the shared socket, which
     /// carries every client's traffic (see
     /// [`ENetMultiplayerPeer::set_socket_buffer_size`](crate::ENetMultiplayerPeer::set_socket_buffer_size)).
-    pub fn set_socket_buffer_size(&self, bytes: usize) -> Result<(), PeerError> {
+    /// Returns the receive buffer granted, as the system reports it.
+    pub fn set_socket_buffer_size(&self, bytes: usize) -> Result<usize, PeerError> {
         let group = self.lock();
-        let socket = socket2::SockRef::from(group.host.socket().udp());
-        socket
-            .set_recv_buffer_size(bytes)
-            .and_then(|()| socket.set_send_buffer_size(bytes))
+        set_buffer_sizes(group.host.socket().udp(), bytes)
+            .map(|(receive, _)| receive)
             .map_err(|error| PeerError::InvalidParameter(format!("socket buffer size: {error}")))
     }
 

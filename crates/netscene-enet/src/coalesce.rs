@@ -201,12 +201,16 @@ impl Coalescer {
         self.held.is_empty()
     }
 
-    /// Hands every held datagram to `send`, in the order they were first held, and empties
-    /// the holder (keeping its buffers).
-    pub(crate) fn drain(&mut self, mut send: impl FnMut(SocketAddr, &[u8])) {
-        for held in &self.held {
-            send(held.to, &self.arena[held.start..held.start + held.len]);
-        }
+    /// Hands every held datagram with its destination to `send`, in the order they were
+    /// first held, and empties the holder (keeping its buffers).
+    pub(crate) fn drain(&mut self, send: impl FnOnce(&[(SocketAddr, &[u8])])) {
+        let datagrams: Vec<(SocketAddr, &[u8])> = self
+            .held
+            .iter()
+            .map(|held| (held.to, &self.arena[held.start..held.start + held.len]))
+            .collect();
+        send(&datagrams);
+        drop(datagrams);
         self.held.clear();
         self.last_for.clear();
         self.arena.clear();
@@ -223,7 +227,9 @@ mod tests {
 
     fn drained(coalescer: &mut Coalescer) -> Vec<(SocketAddr, Vec<u8>)> {
         let mut out = Vec::new();
-        coalescer.drain(|to, data| out.push((to, data.to_vec())));
+        coalescer.drain(|datagrams| {
+            out.extend(datagrams.iter().map(|(to, data)| (*to, data.to_vec())));
+        });
         out
     }
 

@@ -58,6 +58,7 @@
 
 #![deny(missing_docs)]
 
+mod batch_io;
 mod client_group;
 mod coalesce;
 mod compression;

@@ -384,17 +384,28 @@ impl ENetMultiplayerPeer {
     /// Asks the system for `bytes` of receive and send buffer on the server or client socket
     /// (C ENet asks for 256 KiB). A busy server on a loaded machine needs more: a 256 KiB
     /// buffer holds only a few hundred small datagrams, and the rest are dropped and resent.
-    /// The system may grant less (`net.core.rmem_max`). Not in Godot.
-    pub fn set_socket_buffer_size(&mut self, bytes: usize) -> Result<(), PeerError> {
+    /// The system may grant less: on Linux `net.core.rmem_max` / `wmem_max` cap the request
+    /// unless the process has `CAP_NET_ADMIN`, which lifts the cap. Returns the receive
+    /// buffer granted, as the system reports it (Linux reports twice the usable size). Not in
+    /// Godot.
+    ///
+    /// ```
+    /// use netscene_enet::{ENetMultiplayerPeer, ServerOptions};
+    /// let mut server = ENetMultiplayerPeer::new();
+    /// server.create_server_with(ServerOptions::new(0)).unwrap();
+    /// let granted = server.set_socket_buffer_size(1 << 20).unwrap();
+    /// if granted < 1 << 20 {
+    ///     eprintln!("receive buffer capped at {granted} bytes: raise net.core.rmem_max");
+    /// }
+    /// ```
+    pub fn set_socket_buffer_size(&mut self, bytes: usize) -> Result<usize, PeerError> {
         let host = match &self.active {
             Active::Server(server) => &server.connection.host,
             Active::Client(client) => &client.connection.host,
             Active::None | Active::Mesh(_) => return Err(PeerError::Unconfigured),
         };
-        let socket = socket2::SockRef::from(host.socket().udp());
-        socket
-            .set_recv_buffer_size(bytes)
-            .and_then(|()| socket.set_send_buffer_size(bytes))
+        crate::socket::set_buffer_sizes(host.socket().udp(), bytes)
+            .map(|(receive, _)| receive)
             .map_err(|error| PeerError::InvalidParameter(format!("socket buffer size: {error}")))
     }
 
@@ -442,6 +453,16 @@ impl ENetMultiplayerPeer {
             }
             Active::Mesh(links) => links.keys().copied().collect(),
             Active::Client(_) | Active::None => Vec::new(),
+        }
+    }
+
+    /// How many ids [`peer_ids`](Self::peer_ids) would list, without listing them.
+    pub(crate) fn peer_count(&self) -> usize {
+        match &self.active {
+            Active::Server(server) => server.peers.len(),
+            Active::Client(_) if self.status == ConnectionStatus::Connected => 1,
+            Active::Mesh(links) => links.len(),
+            Active::Client(_) | Active::None => 0,
         }
     }
 

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket}
 
 use rusty_enet::{MTU_MAX, PacketReceived, SocketOptions};
 
+use crate::batch_io::{Inbox, send_all};
 use crate::coalesce::Coalescer;
 use crate::pending::ConnectGate;
 use socket2::{Domain, Protocol, Socket, Type};
@@ -31,6 +32,8 @@ pub(crate) struct EnetSocket {
     /// host of this crate has an ENet checksum, which a merged datagram would break.)
     holding: bool,
     held: Coalescer,
+    /// Datagrams read ahead of ENet, a batch per system call.
+    inbox: Inbox,
     /// Drops connection requests beyond a per-address limit (see [`crate::pending`]).
     pub(crate) connect_gate: ConnectGate,
 }
@@ -43,6 +46,7 @@ impl EnetSocket {
             drained: false,
             holding: false,
             held: Coalescer::default(),
+            inbox: Inbox::default(),
             connect_gate: ConnectGate::default(),
         }
     }
@@ -62,9 +66,9 @@ impl EnetSocket {
             return;
         }
         let mut held = std::mem::take(&mut self.held);
-        held.drain(|to, datagram| {
-            if let Err(error) = self.send_now(to, datagram) {
-                tracing::debug!(%error, %to, "a held datagram was not sent");
+        held.drain(|datagrams| {
+            if let Err(error) = send_all(&self.udp, self.connected_to, datagrams) {
+                tracing::debug!(%error, "held datagrams were not all sent");
             }
         });
         // The buffers go back for the next poll.
@@ -155,19 +159,14 @@ impl EnetSocket {
         // many it reports nothing for now (the socket is not drained, so a poll reads on).
         const MOST_REFUSED_PER_RECEIVE: usize = 256;
         for _ in 0..MOST_REFUSED_PER_RECEIVE {
-            let received = match self.connected_to {
-                Some(remote) => self.udp.recv(buffer).map(|length| (remote, length)),
-                None => self
-                    .udp
-                    .recv_from(buffer)
-                    .map(|(length, from)| (from, length)),
-            };
-            return match received {
-                Ok((from, length)) if self.connect_gate.refuses(from.ip(), &buffer[..length]) => {
+            return match self.inbox.pop(&self.udp, self.connected_to, buffer) {
+                Ok(Some((from, length)))
+                    if self.connect_gate.refuses(from.ip(), &buffer[..length]) =>
+                {
                     continue;
                 }
-                Ok((from, length)) => Ok(Some((from, PacketReceived::Complete(length)))),
-                Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                Ok(Some((from, length))) => Ok(Some((from, PacketReceived::Complete(length)))),
+                Ok(None) => {
                     self.drained = true;
                     Ok(None)
                 }
@@ -181,6 +180,33 @@ impl EnetSocket {
 
 /// `ENET_HOST_RECEIVE_BUFFER_SIZE` and `ENET_HOST_SEND_BUFFER_SIZE` in C ENet.
 pub const SOCKET_BUFFER_SIZE: usize = 256 * 1024;
+
+/// Asks for `bytes` of receive and send buffer on `udp`. Where the system caps the request
+/// (`net.core.rmem_max` / `wmem_max` on Linux) and this process may exceed the cap
+/// (`CAP_NET_ADMIN`), the buffers are forced to the full size, as busy UDP servers do;
+/// otherwise the capped size stands. Returns the sizes granted (receive, send), as the
+/// system reports them (Linux reports double the usable size).
+pub(crate) fn set_buffer_sizes(udp: &UdpSocket, bytes: usize) -> io::Result<(usize, usize)> {
+    let socket = socket2::SockRef::from(udp);
+    socket.set_recv_buffer_size(bytes)?;
+    socket.set_send_buffer_size(bytes)?;
+    #[cfg(target_os = "linux")]
+    {
+        use nix::sys::socket::{setsockopt, sockopt};
+        // Linux grants double a request, for its bookkeeping.
+        if socket.recv_buffer_size()? < bytes.saturating_mul(2)
+            && let Err(error) = setsockopt(udp, sockopt::RcvBufForce, &bytes)
+        {
+            tracing::debug!(%error, "receive buffer capped by the system (net.core.rmem_max)");
+        }
+        if socket.send_buffer_size()? < bytes.saturating_mul(2)
+            && let Err(error) = setsockopt(udp, sockopt::SndBufForce, &bytes)
+        {
+            tracing::debug!(%error, "send buffer capped by the system (net.core.wmem_max)");
+        }
+    }
+    Ok((socket.recv_buffer_size()?, socket.send_buffer_size()?))
+}
 
 /// Binds a UDP socket on `bind_ip` (`None`: Godot's `"*"`, every address of both families).
 pub(crate) fn bind_udp(bind_ip: Option<IpAddr>, port: u16) -> io::Result<UdpSocket> {
@@ -268,6 +294,38 @@ mod tests {
         // Linux doubles the requested value; either way it is at least what was asked for
         // unless the system caps it, which the CI machine does not.
         assert!(socket.recv_buffer_size().unwrap() >= SOCKET_BUFFER_SIZE);
+    }
+
+    /// Whether this process runs as root (which has `CAP_NET_ADMIN`).
+    #[cfg(target_os = "linux")]
+    fn is_root() -> bool {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let uid = status.lines().find(|l| l.starts_with("Uid:"))?.to_owned();
+                Some(uid.split_whitespace().nth(2)? == "0")
+            })
+            .unwrap_or(false)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn buffers_beyond_the_system_cap_are_forced_when_privileged() {
+        let cap: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .expect("rmem_max")
+            .trim()
+            .parse()
+            .expect("a number");
+        let asked = cap * 2;
+        let socket = bind_udp(Some(Ipv4Addr::LOCALHOST.into()), 0).expect("bind");
+        let (receive, send) = set_buffer_sizes(&socket, asked).expect("buffer sizes");
+        // Linux reports twice the usable size.
+        if is_root() {
+            assert_eq!(receive, asked * 2, "root lifts net.core.rmem_max");
+            assert!(send >= asked * 2, "root lifts net.core.wmem_max");
+        } else {
+            assert_eq!(receive, cap * 2, "capped at net.core.rmem_max");
+        }
     }
 
     #[test]

@@ -64,11 +64,13 @@ impl ENetMultiplayerPeer {
     }
 
     /// Drops the counters of peers that left (checked only when there are more counters than
-    /// peers, so a steady server does no work here).
+    /// peers, so a steady server does no work here: this runs on every poll).
     pub(crate) fn forget_departed_traffic(&mut self) {
-        let ids = self.peer_ids();
-        if self.traffic.len() > ids.len() {
-            self.traffic.retain(|id, _| ids.contains(id));
+        let connected = self.peer_count();
+        if self.traffic.len() > connected {
+            let mut traffic = std::mem::take(&mut self.traffic);
+            traffic.retain(|id, _| connected > 0 && self.has_peer(*id));
+            self.traffic = traffic;
         }
     }
 }

@@ -1,0 +1,330 @@
+//! Many datagrams per system call: `recvmmsg` and `sendmmsg` on Linux, one call per
+//! datagram elsewhere.
+//!
+//! A server of thousands of clients receives and sends a hundred thousand small datagrams a
+//! second; one system call each is a large share of its time. ENet hands its socket one
+//! datagram at a time, so the socket reads a batch ahead ([`Inbox`]) and sends what a poll
+//! held in batches ([`send_all`]). The datagrams and their order are unchanged.
+
+use std::io::{self, ErrorKind};
+use std::net::{SocketAddr, UdpSocket};
+
+/// Datagrams per system call. Past a few dozen the saving per datagram is negligible, and
+/// each received one needs a buffer of ENet's largest datagram.
+const BATCH: usize = 32;
+
+/// Bytes a received datagram may have: rusty_enet's receive buffer.
+const DATAGRAM_CAPACITY: usize = rusty_enet::MTU_MAX;
+
+/// Datagrams read from the socket ahead of ENet, which takes them one by one.
+#[derive(Debug, Default)]
+pub(crate) struct Inbox {
+    /// `BATCH` buffers of `DATAGRAM_CAPACITY` bytes, allocated on the first read.
+    buffers: Vec<u8>,
+    /// The datagrams of the last batch, in order.
+    received: Vec<Received>,
+    next: usize,
+}
+
+/// One datagram of a batch: its sender, and where its bytes are.
+#[derive(Debug, Clone, Copy)]
+struct Received {
+    from: SocketAddr,
+    /// Its buffer's index in [`Inbox::buffers`].
+    slot: usize,
+    length: usize,
+}
+
+impl Inbox {
+    /// True when datagrams of the last batch are still waiting.
+    pub(crate) fn has_waiting(&self) -> bool {
+        self.next < self.received.len()
+    }
+
+    /// Copies the next datagram into `buffer` (reading a new batch from `udp` when none is
+    /// waiting) and returns its sender and length; `Ok(None)` when the socket is empty.
+    /// `connected_to` is the socket's peer on a connected socket.
+    pub(crate) fn pop(
+        &mut self,
+        udp: &UdpSocket,
+        connected_to: Option<SocketAddr>,
+        buffer: &mut [u8],
+    ) -> io::Result<Option<(SocketAddr, usize)>> {
+        if !self.has_waiting() {
+            self.received.clear();
+            self.next = 0;
+            if self.buffers.is_empty() {
+                self.buffers = vec![0; BATCH * DATAGRAM_CAPACITY];
+            }
+            match receive_batch(udp, &mut self.buffers, &mut self.received) {
+                Ok(()) => {}
+                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(None),
+                Err(error) => return Err(error),
+            }
+        }
+        let Some(&Received { from, slot, length }) = self.received.get(self.next) else {
+            return Ok(None);
+        };
+        let start = slot * DATAGRAM_CAPACITY;
+        self.next += 1;
+        let length = length.min(buffer.len());
+        buffer[..length].copy_from_slice(&self.buffers[start..start + length]);
+        Ok(Some((connected_to.unwrap_or(from), length)))
+    }
+}
+
+/// Sends `datagrams` in order, as few system calls as the platform allows. A datagram the
+/// system refuses (a full buffer, an ICMP report on a connected socket) is lost, as any
+/// datagram may be, and the rest still go; the first such error is returned after all were
+/// tried. `connected_to` is the socket's peer on a connected socket: datagrams to it take
+/// the connected path.
+pub(crate) fn send_all(
+    udp: &UdpSocket,
+    connected_to: Option<SocketAddr>,
+    datagrams: &[(SocketAddr, &[u8])],
+) -> io::Result<()> {
+    let mut first_error = None;
+    let mut rest = datagrams;
+    while !rest.is_empty() {
+        let batch = &rest[..rest.len().min(BATCH)];
+        match send_batch(udp, connected_to, batch) {
+            Ok(sent) if sent > 0 => rest = &rest[sent..],
+            // The first datagram of the batch failed: skip it and go on with the next.
+            outcome => {
+                if let Err(error) = outcome {
+                    first_error.get_or_insert(error);
+                }
+                rest = &rest[1..];
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+#[cfg(target_os = "linux")]
+mod system {
+    use std::io::{self, IoSlice, IoSliceMut};
+    use std::net::{SocketAddr, UdpSocket};
+    use std::os::fd::AsRawFd;
+
+    use nix::sys::socket::{
+        MsgFlags, MultiHeaders, SockaddrLike, SockaddrStorage, recvmmsg, sendmmsg,
+    };
+
+    use super::{BATCH, DATAGRAM_CAPACITY, Received};
+
+    /// Reads up to `BATCH` datagrams into consecutive `DATAGRAM_CAPACITY`-byte slices of
+    /// `buffers` with one `recvmmsg`.
+    pub(super) fn receive_batch(
+        udp: &UdpSocket,
+        buffers: &mut [u8],
+        received: &mut Vec<Received>,
+    ) -> io::Result<()> {
+        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
+        let mut slices: Vec<[IoSliceMut<'_>; 1]> = buffers
+            .chunks_mut(DATAGRAM_CAPACITY)
+            .map(|chunk| [IoSliceMut::new(chunk)])
+            .collect();
+        let results = recvmmsg(
+            udp.as_raw_fd(),
+            &mut headers,
+            slices.iter_mut(),
+            MsgFlags::MSG_DONTWAIT,
+            None,
+        )
+        .map_err(io::Error::from)?;
+        for (slot, message) in results.enumerate() {
+            // A datagram without an IP sender cannot be answered: dropped.
+            if let Some(from) = message.address.as_ref().and_then(socket_addr) {
+                received.push(Received {
+                    from,
+                    slot,
+                    length: message.bytes,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends `batch` with one `sendmmsg`; returns how many datagrams the system took.
+    pub(super) fn send_batch(
+        udp: &UdpSocket,
+        connected_to: Option<SocketAddr>,
+        batch: &[(SocketAddr, &[u8])],
+    ) -> io::Result<usize> {
+        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(batch.len(), None);
+        let slices: Vec<[IoSlice<'_>; 1]> = batch
+            .iter()
+            .map(|(_, datagram)| [IoSlice::new(datagram)])
+            .collect();
+        let addresses: Vec<Option<SockaddrStorage>> = batch
+            .iter()
+            .map(|(to, _)| (Some(*to) != connected_to).then(|| SockaddrStorage::from(*to)))
+            .collect();
+        let results = sendmmsg(
+            udp.as_raw_fd(),
+            &mut headers,
+            &slices,
+            &addresses,
+            [],
+            MsgFlags::MSG_DONTWAIT,
+        )
+        .map_err(io::Error::from)?;
+        Ok(results.count())
+    }
+
+    fn socket_addr(address: &SockaddrStorage) -> Option<SocketAddr> {
+        if let Some(v4) = address.as_sockaddr_in() {
+            Some(SocketAddr::V4((*v4).into()))
+        } else {
+            address
+                .as_sockaddr_in6()
+                .map(|v6| SocketAddr::V6((*v6).into()))
+        }
+        .filter(|_| address.len() > 0)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod system {
+    use std::io;
+    use std::net::{SocketAddr, UdpSocket};
+
+    use super::{DATAGRAM_CAPACITY, Received};
+
+    pub(super) fn receive_batch(
+        udp: &UdpSocket,
+        buffers: &mut [u8],
+        received: &mut Vec<Received>,
+    ) -> io::Result<()> {
+        let (length, from) = udp.recv_from(&mut buffers[..DATAGRAM_CAPACITY])?;
+        received.push(Received {
+            from,
+            slot: 0,
+            length,
+        });
+        Ok(())
+    }
+
+    pub(super) fn send_batch(
+        udp: &UdpSocket,
+        connected_to: Option<SocketAddr>,
+        batch: &[(SocketAddr, &[u8])],
+    ) -> io::Result<usize> {
+        let (to, datagram) = batch[0];
+        match connected_to {
+            Some(remote) if remote == to => udp.send(datagram),
+            _ => udp.send_to(datagram, to),
+        }?;
+        Ok(1)
+    }
+}
+
+use system::{receive_batch, send_batch};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bound() -> UdpSocket {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        socket
+    }
+
+    /// Receives on `inbox` until `count` datagrams came or a second passed.
+    fn receive(inbox: &mut Inbox, socket: &UdpSocket, count: usize) -> Vec<(SocketAddr, Vec<u8>)> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        let mut buffer = [0u8; DATAGRAM_CAPACITY];
+        let mut out = Vec::new();
+        while out.len() < count && std::time::Instant::now() < deadline {
+            if let Some((from, length)) = inbox.pop(socket, None, &mut buffer).unwrap() {
+                out.push((from, buffer[..length].to_vec()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn batches_keep_every_datagram_its_sender_and_its_order() {
+        let (a, b, receiver) = (bound(), bound(), bound());
+        let to = receiver.local_addr().unwrap();
+        // More than one batch, from two senders, of varied sizes.
+        let payloads: Vec<Vec<u8>> = (0..BATCH * 2 + 5)
+            .map(|i| vec![i as u8; 1 + i * 13])
+            .collect();
+        let datagrams: Vec<(SocketAddr, &[u8])> =
+            payloads.iter().map(|p| (to, p.as_slice())).collect();
+        let (first, second) = datagrams.split_at(BATCH + 3);
+        send_all(&a, None, first).unwrap();
+        send_all(&b, None, second).unwrap();
+        let mut inbox = Inbox::default();
+        let got = receive(&mut inbox, &receiver, payloads.len());
+        assert_eq!(got.len(), payloads.len());
+        for (i, (from, data)) in got.iter().enumerate() {
+            let sender = if i < first.len() { &a } else { &b };
+            assert_eq!(*from, sender.local_addr().unwrap(), "datagram {i}");
+            assert_eq!(data, &payloads[i], "datagram {i}");
+        }
+        assert!(!inbox.has_waiting());
+        let mut buffer = [0u8; DATAGRAM_CAPACITY];
+        assert_eq!(inbox.pop(&receiver, None, &mut buffer).unwrap(), None);
+    }
+
+    #[test]
+    fn a_connected_socket_sends_to_its_peer_and_to_others() {
+        let (client, server, other) = (bound(), bound(), bound());
+        let server_address = server.local_addr().unwrap();
+        client.connect(server_address).unwrap();
+        let datagrams = [(server_address, &b"one"[..]), (server_address, &b"two"[..])];
+        send_all(&client, Some(server_address), &datagrams).unwrap();
+        let got = receive(&mut Inbox::default(), &server, 2);
+        let data: Vec<_> = got.iter().map(|(_, d)| d.as_slice()).collect();
+        assert_eq!(data, [&b"one"[..], &b"two"[..]]);
+        // Another destination is named in its message; the connected peer is not.
+        let other_address = other.local_addr().unwrap();
+        let datagrams = [
+            (other_address, &b"elsewhere"[..]),
+            (server_address, &b"three"[..]),
+        ];
+        send_all(&client, Some(server_address), &datagrams).unwrap();
+        assert_eq!(receive(&mut Inbox::default(), &server, 1)[0].1, b"three");
+        assert_eq!(receive(&mut Inbox::default(), &other, 1)[0].1, b"elsewhere");
+    }
+
+    #[test]
+    fn a_refused_datagram_is_lost_and_the_rest_still_go() {
+        let (sender, receiver) = (bound(), bound());
+        let to = receiver.local_addr().unwrap();
+        // Larger than any UDP datagram: the system refuses it.
+        let too_long = vec![0u8; 70_000];
+        let datagrams = [(to, &b"one"[..]), (to, &too_long[..]), (to, &b"two"[..])];
+        assert!(send_all(&sender, None, &datagrams).is_err());
+        let got = receive(&mut Inbox::default(), &receiver, 2);
+        let data: Vec<_> = got.iter().map(|(_, d)| d.as_slice()).collect();
+        assert_eq!(data, [&b"one"[..], &b"two"[..]]);
+    }
+
+    #[test]
+    fn a_datagram_longer_than_the_buffer_is_cut() {
+        let (sender, receiver) = (bound(), bound());
+        let datagram = vec![7u8; 100];
+        send_all(
+            &sender,
+            None,
+            &[(receiver.local_addr().unwrap(), &datagram)],
+        )
+        .unwrap();
+        let mut inbox = Inbox::default();
+        let mut small = [0u8; 10];
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        let got = loop {
+            if let Some(got) = inbox.pop(&receiver, None, &mut small).unwrap() {
+                break got;
+            }
+            assert!(std::time::Instant::now() < deadline, "nothing received");
+        };
+        assert_eq!(got.1, 10);
+        assert_eq!(small, [7u8; 10]);
+    }
+}
