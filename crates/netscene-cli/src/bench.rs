@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use netscene::peer::simulated::{NetworkConfig, SimulatedNetwork};
 use netscene::{MultiplayerEvent, NodeId, RpcConfig, SceneMultiplayer, SceneTree};
 
-use crate::bench_bots::{BotsReport, spawn_bots};
+use crate::bench_bots::{BOT_NICE, BotsReport, PassPhase, spawn_bots};
 use crate::counting::{Traffic, counting_peer};
 use crate::logging;
 use crate::netem::{self, Impairment, Relay};
@@ -107,7 +107,6 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 #[derive(Default)]
 pub(crate) struct Shared {
     pub(crate) phase: AtomicU8,
-    pub(crate) server_peers: AtomicUsize,
     pub(crate) clients_connected: AtomicUsize,
     pub(crate) clients_failed: AtomicUsize,
     pub(crate) pings_sent: AtomicU64,
@@ -290,18 +289,13 @@ fn serve_until_stopped(tree: &mut SceneTree, shared: &Shared) -> ServerReport {
         if let Err(error) = tree.poll() {
             tracing::debug!(%error, "server poll");
         }
-        let mut handled = 0;
         for event in tree.drain_events("") {
-            match event {
-                MultiplayerEvent::RpcRejected { .. } | MultiplayerEvent::PacketRejected { .. } => {
-                    tracing::warn!(?event, "server refused");
-                }
-                _ => handled += 1,
+            if let MultiplayerEvent::RpcRejected { .. } | MultiplayerEvent::PacketRejected { .. } =
+                event
+            {
+                tracing::warn!(?event, "server refused");
             }
         }
-        let _ = handled;
-        let peers = tree.multiplayer("").map_or(0, |mp| mp.get_peers().len());
-        shared.server_peers.store(peers, Ordering::Relaxed);
         sleep_rest_of_tick(began);
     }
     report
@@ -400,9 +394,15 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
     let mut bot_threads = Vec::new();
     let per_thread = clients.div_ceil(threads);
     let mut first = 0;
+    let epoch = Instant::now();
     while first < clients {
         let count = per_thread.min(clients - first);
-        let handle = spawn_bots(first, count, &endpoint, args.rate, shared.clone());
+        let phase = PassPhase {
+            epoch,
+            thread: bot_threads.len(),
+            threads,
+        };
+        let handle = spawn_bots(first, count, &endpoint, args.rate, phase, shared.clone());
         match handle {
             Ok(handle) => bot_threads.push(handle),
             Err(message) => {
@@ -523,7 +523,7 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
         out!("  kernel UDP buffer drops   {drops} (full socket buffers; ENet resends them)");
     }
     out!(
-        "  bot threads               {threads}, {} clients each, {:.1} ms per pass",
+        "  bot threads               {threads}, {} clients each, {:.1} ms per pass, nice {BOT_NICE}",
         per_thread,
         mean_pass.as_secs_f64() * 1000.0
     );
