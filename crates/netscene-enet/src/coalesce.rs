@@ -202,15 +202,15 @@ impl Coalescer {
     }
 
     /// Hands every held datagram with its destination to `send`, in the order they were
-    /// first held, and empties the holder (keeping its buffers).
-    pub(crate) fn drain(&mut self, send: impl FnOnce(&[(SocketAddr, &[u8])])) {
-        let datagrams: Vec<(SocketAddr, &[u8])> = self
-            .held
-            .iter()
-            .map(|held| (held.to, &self.arena[held.start..held.start + held.len]))
-            .collect();
-        send(&datagrams);
-        drop(datagrams);
+    /// first held, at most `batch` at a time, and empties the holder (keeping its buffers).
+    pub(crate) fn drain(&mut self, batch: usize, mut send: impl FnMut(&[(SocketAddr, &[u8])])) {
+        for held in self.held.chunks(batch.max(1)) {
+            let datagrams: Vec<(SocketAddr, &[u8])> = held
+                .iter()
+                .map(|held| (held.to, &self.arena[held.start..held.start + held.len]))
+                .collect();
+            send(&datagrams);
+        }
         self.held.clear();
         self.last_for.clear();
         self.arena.clear();
@@ -227,7 +227,7 @@ mod tests {
 
     fn drained(coalescer: &mut Coalescer) -> Vec<(SocketAddr, Vec<u8>)> {
         let mut out = Vec::new();
-        coalescer.drain(|datagrams| {
+        coalescer.drain(3, |datagrams| {
             out.extend(datagrams.iter().map(|(to, data)| (*to, data.to_vec())));
         });
         out

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket}
 
 use rusty_enet::{MTU_MAX, PacketReceived, SocketOptions};
 
-use crate::batch_io::{Inbox, send_all};
+use crate::batch_io::{BATCH, Inbox, send_all};
 use crate::coalesce::Coalescer;
 use crate::pending::ConnectGate;
 use socket2::{Domain, Protocol, Socket, Type};
@@ -66,7 +66,7 @@ impl EnetSocket {
             return;
         }
         let mut held = std::mem::take(&mut self.held);
-        held.drain(|datagrams| {
+        held.drain(BATCH, |datagrams| {
             if let Err(error) = send_all(&self.udp, self.connected_to, datagrams) {
                 tracing::debug!(%error, "held datagrams were not all sent");
             }
