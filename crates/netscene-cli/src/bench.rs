@@ -366,6 +366,7 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
         .then(|| SimulatedNetwork::new_real_time(11, NetworkConfig::default()));
     let shared = Arc::new(Shared::default());
     let traffic = Arc::new(Traffic::default());
+    let drops_at_start = crate::stats::udp_buffer_drops();
     let (endpoint, server) = spawn_server(
         args.transport,
         clients,
@@ -446,6 +447,7 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
     let bytes_before = traffic.bytes();
     let rpcs_before = rpc_count(&shared);
     let drops_before = crate::stats::udp_buffer_drops();
+    let joining_drops = crate::stats::udp_buffer_drops_since(drops_at_start);
     shared.phase.store(MEASURING, Ordering::Release);
     let measure_start = Instant::now();
     while measure_start.elapsed() < measure {
@@ -519,8 +521,18 @@ fn bench(args: &BenchArgs) -> Result<bool, String> {
         format_ms(samples.percentile(99.0))
     );
     out!("  reliable RPCs lost        {lost} (of {pings} pings)");
-    if let Some(drops) = kernel_drops {
-        out!("  kernel UDP buffer drops   {drops} (full socket buffers; ENet resends them)");
+    if let (Some(measuring), Some(joining)) = (kernel_drops, joining_drops) {
+        out!(
+            "  kernel UDP buffer drops   {measuring} while measuring, {joining} while joining \
+             (full socket buffers)"
+        );
+        if measuring + joining > 0 && args.transport == TransportKind::Enet {
+            // Each drop costs ENet a retransmission timeout, late in a busy run: seconds.
+            out!(
+                "                            raise net.core.rmem_max and wmem_max (e.g. to \
+                 33554432) or run as root, which lifts them"
+            );
+        }
     }
     out!(
         "  bot threads               {threads}, {} clients each, {:.1} ms per pass, nice {BOT_NICE}",
