@@ -5,11 +5,6 @@
 
 use std::process::ExitCode;
 
-/// mimalloc, not the system allocator: a busy server allocates a few small buffers per packet
-/// (see the note in Cargo.toml for the measurement).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::{Parser, Subcommand};
 
 /// `println!` that ignores a closed standard output (`netscene demo | head`) instead of
