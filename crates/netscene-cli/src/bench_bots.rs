@@ -206,7 +206,7 @@ fn yield_to_server() {
 /// threads, each thread at its own phase. Passes that take turns leave the server a core;
 /// when two bot threads each pace only themselves, their passes drift into step about half
 /// the time, and then the server waits for a core (runs of the same 4 095-client bench
-/// split into p99 ≈ 70 ms and ≈ 200 ms that way).
+/// split into p99 57–102 ms and 128–286 ms that way).
 struct PassClock {
     next: Instant,
     period: Duration,
