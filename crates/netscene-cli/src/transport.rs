@@ -140,9 +140,8 @@ pub fn start_enet_server(
     // One socket takes every client's traffic: C ENet's 256 KiB holds a few hundred
     // datagrams, too few when the server thread waits for a busy CPU.
     match peer.set_socket_buffer_size(SERVER_SOCKET_BUFFER) {
-        // Linux reports twice the usable size.
         Ok(granted) if granted < SERVER_SOCKET_BUFFER => tracing::info!(
-            granted_kib = granted / 2 / 1024,
+            granted_kib = granted / 1024,
             asked_kib = SERVER_SOCKET_BUFFER / 1024,
             "the system capped the UDP socket buffers; with thousands of clients, bursts will \
              be dropped and resent: raise net.core.rmem_max and net.core.wmem_max"

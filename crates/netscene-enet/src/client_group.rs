@@ -258,7 +258,7 @@ impl ENetClientGroup {
     /// Asks the system for `bytes` of receive and send buffer on the shared socket, which
     /// carries every client's traffic (see
     /// [`ENetMultiplayerPeer::set_socket_buffer_size`](crate::ENetMultiplayerPeer::set_socket_buffer_size)).
-    /// Returns the receive buffer granted, as the system reports it.
+    /// Returns the receive buffer granted, in the units of the request.
     pub fn set_socket_buffer_size(&self, bytes: usize) -> Result<usize, PeerError> {
         let group = self.lock();
         set_buffer_sizes(group.host.socket().udp(), bytes)

@@ -386,7 +386,7 @@ impl ENetMultiplayerPeer {
     /// buffer holds only a few hundred small datagrams, and the rest are dropped and resent.
     /// The system may grant less: on Linux `net.core.rmem_max` / `wmem_max` cap the request
     /// unless the process has `CAP_NET_ADMIN`, which lifts the cap. Returns the receive
-    /// buffer granted, as the system reports it (Linux reports twice the usable size). Not in
+    /// buffer granted, in the units of the request (less than `bytes` when capped). Not in
     /// Godot.
     ///
     /// ```

@@ -184,8 +184,8 @@ pub const SOCKET_BUFFER_SIZE: usize = 256 * 1024;
 /// Asks for `bytes` of receive and send buffer on `udp`. Where the system caps the request
 /// (`net.core.rmem_max` / `wmem_max` on Linux) and this process may exceed the cap
 /// (`CAP_NET_ADMIN`), the buffers are forced to the full size, as busy UDP servers do;
-/// otherwise the capped size stands. Returns the sizes granted (receive, send), as the
-/// system reports them (Linux reports double the usable size).
+/// otherwise the capped size stands. Returns the sizes granted (receive, send) in the units
+/// of the request, so that a capped buffer is simply a smaller number.
 pub(crate) fn set_buffer_sizes(udp: &UdpSocket, bytes: usize) -> io::Result<(usize, usize)> {
     let socket = socket2::SockRef::from(udp);
     socket.set_recv_buffer_size(bytes)?;
@@ -193,19 +193,31 @@ pub(crate) fn set_buffer_sizes(udp: &UdpSocket, bytes: usize) -> io::Result<(usi
     #[cfg(target_os = "linux")]
     {
         use nix::sys::socket::{setsockopt, sockopt};
-        // Linux grants double a request, for its bookkeeping.
-        if socket.recv_buffer_size()? < bytes.saturating_mul(2)
+        if requested(socket.recv_buffer_size()?) < bytes
             && let Err(error) = setsockopt(udp, sockopt::RcvBufForce, &bytes)
         {
             tracing::debug!(%error, "receive buffer capped by the system (net.core.rmem_max)");
         }
-        if socket.send_buffer_size()? < bytes.saturating_mul(2)
+        if requested(socket.send_buffer_size()?) < bytes
             && let Err(error) = setsockopt(udp, sockopt::SndBufForce, &bytes)
         {
             tracing::debug!(%error, "send buffer capped by the system (net.core.wmem_max)");
         }
     }
-    Ok((socket.recv_buffer_size()?, socket.send_buffer_size()?))
+    Ok((
+        requested(socket.recv_buffer_size()?),
+        requested(socket.send_buffer_size()?),
+    ))
+}
+
+/// A buffer size the system reports, in the units it was requested in: Linux grants double
+/// a request (for its bookkeeping) and reports what it granted.
+fn requested(reported: usize) -> usize {
+    if cfg!(target_os = "linux") {
+        reported / 2
+    } else {
+        reported
+    }
 }
 
 /// Binds a UDP socket on `bind_ip` (`None`: Godot's `"*"`, every address of both families).
@@ -319,12 +331,11 @@ mod tests {
         let asked = cap * 2;
         let socket = bind_udp(Some(Ipv4Addr::LOCALHOST.into()), 0).expect("bind");
         let (receive, send) = set_buffer_sizes(&socket, asked).expect("buffer sizes");
-        // Linux reports twice the usable size.
         if is_root() {
-            assert_eq!(receive, asked * 2, "root lifts net.core.rmem_max");
-            assert!(send >= asked * 2, "root lifts net.core.wmem_max");
+            assert_eq!(receive, asked, "root lifts net.core.rmem_max");
+            assert!(send >= asked, "root lifts net.core.wmem_max");
         } else {
-            assert_eq!(receive, cap * 2, "capped at net.core.rmem_max");
+            assert_eq!(receive, cap, "capped at net.core.rmem_max");
         }
     }
 
