@@ -54,6 +54,14 @@ impl ConnectGate {
         self.pending = pending;
     }
 
+    /// Whether the next poll must count the half-open slots again. Slots become half open
+    /// only through connection requests this gate let through, so once a count found none
+    /// and none came since, there is nothing to count: a steady server does not walk its
+    /// 4 095 slots on every poll. A gate that had no limit never counted.
+    pub(crate) fn needs_count(&self) -> bool {
+        self.limit.is_none() || !self.pending.is_empty()
+    }
+
     /// Whether to drop `datagram` from `from`: a connection request beyond the limit.
     pub(crate) fn refuses(&mut self, from: IpAddr, datagram: &[u8]) -> bool {
         let Some(limit) = self.limit else {
@@ -101,6 +109,26 @@ mod tests {
             !gate.refuses(player, &connect),
             "a lifted limit refuses nothing"
         );
+    }
+
+    #[test]
+    fn the_slots_are_counted_again_only_while_something_may_be_half_open() {
+        let connect = [0x8F, 0xFF, 0x82, 0xFF];
+        let data = [0x80, 0x05, 0x86, 0x00];
+        let client: IpAddr = "127.0.0.1".parse().unwrap();
+        let mut gate = ConnectGate::default();
+        assert!(gate.needs_count(), "a limit just set counts what is there");
+        gate.reset(Some(4), HashMap::from([(client, 1)]));
+        assert!(
+            gate.needs_count(),
+            "a half-open slot may complete or time out"
+        );
+        gate.reset(Some(4), HashMap::new());
+        assert!(!gate.needs_count(), "none half open, no request since");
+        assert!(!gate.refuses(client, &data));
+        assert!(!gate.needs_count(), "connected traffic opens no slot");
+        assert!(!gate.refuses(client, &connect));
+        assert!(gate.needs_count(), "a request let through may hold a slot");
     }
 
     #[test]

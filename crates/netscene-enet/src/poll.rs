@@ -102,8 +102,10 @@ fn poll_server(
     // Without a limit the gate is reset too, so that lifting a limit takes effect.
     let host = &mut server.connection.host;
     let pending = match max_pending_per_address {
-        Some(_) => crate::pending::half_open_by_address(host),
-        None => Default::default(),
+        Some(_) if host.socket().connect_gate.needs_count() => {
+            crate::pending::half_open_by_address(host)
+        }
+        _ => Default::default(),
     };
     host.socket_mut()
         .connect_gate
