@@ -104,6 +104,7 @@ pub(crate) fn send_all(
 
 #[cfg(target_os = "linux")]
 mod system {
+    use std::cell::RefCell;
     use std::io::{self, IoSlice, IoSliceMut};
     use std::net::{SocketAddr, UdpSocket};
     use std::os::fd::AsRawFd;
@@ -114,6 +115,15 @@ mod system {
 
     use super::{BATCH, DATAGRAM_CAPACITY, Received};
 
+    // The system calls' message headers, allocated once per thread rather than per call (they
+    // hold raw pointers, so they cannot live in a socket that moves between threads).
+    thread_local! {
+        static RECEIVE_HEADERS: RefCell<MultiHeaders<SockaddrStorage>> =
+            RefCell::new(MultiHeaders::preallocate(BATCH, None));
+        static SEND_HEADERS: RefCell<MultiHeaders<SockaddrStorage>> =
+            RefCell::new(MultiHeaders::preallocate(BATCH, None));
+    }
+
     /// Reads up to `BATCH` datagrams into consecutive `DATAGRAM_CAPACITY`-byte slices of
     /// `buffers` with one `recvmmsg`.
     pub(super) fn receive_batch(
@@ -121,30 +131,30 @@ mod system {
         buffers: &mut [u8],
         received: &mut Vec<Received>,
     ) -> io::Result<()> {
-        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
-        let mut slices: Vec<[IoSliceMut<'_>; 1]> = buffers
-            .chunks_mut(DATAGRAM_CAPACITY)
-            .map(|chunk| [IoSliceMut::new(chunk)])
-            .collect();
-        let results = recvmmsg(
-            udp.as_raw_fd(),
-            &mut headers,
-            slices.iter_mut(),
-            MsgFlags::MSG_DONTWAIT,
-            None,
-        )
-        .map_err(io::Error::from)?;
-        for (slot, message) in results.enumerate() {
-            // A datagram without an IP sender cannot be answered: dropped.
-            if let Some(from) = message.address.as_ref().and_then(socket_addr) {
-                received.push(Received {
-                    from,
-                    slot,
-                    length: message.bytes,
-                });
+        RECEIVE_HEADERS.with_borrow_mut(|headers| {
+            let mut chunks = buffers.chunks_mut(DATAGRAM_CAPACITY);
+            let mut slices: [[IoSliceMut<'_>; 1]; BATCH] =
+                std::array::from_fn(|_| [IoSliceMut::new(chunks.next().unwrap_or_default())]);
+            let results = recvmmsg(
+                udp.as_raw_fd(),
+                headers,
+                slices.iter_mut(),
+                MsgFlags::MSG_DONTWAIT,
+                None,
+            )
+            .map_err(io::Error::from)?;
+            for (slot, message) in results.enumerate() {
+                // A datagram without an IP sender cannot be answered: dropped.
+                if let Some(from) = message.address.as_ref().and_then(socket_addr) {
+                    received.push(Received {
+                        from,
+                        slot,
+                        length: message.bytes,
+                    });
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Sends `batch` with one `sendmmsg`; returns how many datagrams the system took.
@@ -154,23 +164,24 @@ mod system {
         batch: &[(SocketAddr, &[u8])],
     ) -> io::Result<usize> {
         let batch = &batch[..batch.len().min(BATCH)];
-        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(batch.len(), None);
         let slices: [[IoSlice<'_>; 1]; BATCH] =
             std::array::from_fn(|i| [IoSlice::new(batch.get(i).map_or(&[], |(_, d)| d))]);
         let addresses: [Option<SockaddrStorage>; BATCH] = std::array::from_fn(|i| {
             let to = batch.get(i)?.0;
             (Some(to) != connected_to).then(|| SockaddrStorage::from(to))
         });
-        let results = sendmmsg(
-            udp.as_raw_fd(),
-            &mut headers,
-            &slices[..batch.len()],
-            &addresses[..batch.len()],
-            [],
-            MsgFlags::MSG_DONTWAIT,
-        )
-        .map_err(io::Error::from)?;
-        Ok(results.count())
+        SEND_HEADERS.with_borrow_mut(|headers| {
+            let results = sendmmsg(
+                udp.as_raw_fd(),
+                headers,
+                &slices[..batch.len()],
+                &addresses[..batch.len()],
+                [],
+                MsgFlags::MSG_DONTWAIT,
+            )
+            .map_err(io::Error::from)?;
+            Ok(results.count())
+        })
     }
 
     fn socket_addr(address: &SockaddrStorage) -> Option<SocketAddr> {

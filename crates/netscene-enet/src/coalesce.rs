@@ -202,14 +202,18 @@ impl Coalescer {
     }
 
     /// Hands every held datagram with its destination to `send`, in the order they were
-    /// first held, at most `batch` at a time, and empties the holder (keeping its buffers).
-    pub(crate) fn drain(&mut self, batch: usize, mut send: impl FnMut(&[(SocketAddr, &[u8])])) {
-        for held in self.held.chunks(batch.max(1)) {
-            let datagrams: Vec<(SocketAddr, &[u8])> = held
-                .iter()
-                .map(|held| (held.to, &self.arena[held.start..held.start + held.len]))
-                .collect();
-            send(&datagrams);
+    /// first held, at most `BATCH` at a time, and empties the holder (keeping its buffers).
+    pub(crate) fn drain<const BATCH: usize>(
+        &mut self,
+        mut send: impl FnMut(&[(SocketAddr, &[u8])]),
+    ) {
+        let nowhere = SocketAddr::from(([0, 0, 0, 0], 0));
+        let mut datagrams: [(SocketAddr, &[u8]); BATCH] = [(nowhere, &[]); BATCH];
+        for held in self.held.chunks(BATCH.max(1)) {
+            for (datagram, held) in datagrams.iter_mut().zip(held) {
+                *datagram = (held.to, &self.arena[held.start..held.start + held.len]);
+            }
+            send(&datagrams[..held.len()]);
         }
         self.held.clear();
         self.last_for.clear();
@@ -227,7 +231,7 @@ mod tests {
 
     fn drained(coalescer: &mut Coalescer) -> Vec<(SocketAddr, Vec<u8>)> {
         let mut out = Vec::new();
-        coalescer.drain(3, |datagrams| {
+        coalescer.drain::<3>(|datagrams| {
             out.extend(datagrams.iter().map(|(to, data)| (*to, data.to_vec())));
         });
         out

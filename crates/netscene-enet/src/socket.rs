@@ -66,7 +66,7 @@ impl EnetSocket {
             return;
         }
         let mut held = std::mem::take(&mut self.held);
-        held.drain(BATCH, |datagrams| {
+        held.drain::<BATCH>(|datagrams| {
             if let Err(error) = send_all(&self.udp, self.connected_to, datagrams) {
                 tracing::debug!(%error, "held datagrams were not all sent");
             }

@@ -93,7 +93,6 @@ impl SceneMultiplayer {
             return;
         }
         let me = self.link.unique_id();
-        let peers: Vec<PeerId> = self.link.connected.iter().collect();
         let alive: Vec<NodeId> = tree
             .spawners
             .iter()
@@ -188,6 +187,13 @@ impl SceneMultiplayer {
                 by_root.entry(root).or_default().push(sync);
             }
         }
+        // A server of thousands of peers polls a thousand times a second: the list is copied
+        // only when some spawn may go out.
+        let peers: Vec<PeerId> = if mine.is_empty() {
+            Vec::new()
+        } else {
+            self.link.connected.iter().collect()
+        };
         for (_, spawner, node) in mine {
             // Spawn visibility follows the synchronizers' visibility updates (cached between).
             let check = self.spawn_check_peers(node, &peers);
