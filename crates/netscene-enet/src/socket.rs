@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket}
 
 use rusty_enet::{MTU_MAX, PacketReceived, SocketOptions};
 
-use crate::batch_io::{BATCH, Inbox, send_all};
+use crate::batch_io::{Inbox, MOST_SEGMENTS, send_all};
 use crate::coalesce::Coalescer;
 use crate::pending::ConnectGate;
 use socket2::{Domain, Protocol, Socket, Type};
@@ -34,6 +34,9 @@ pub(crate) struct EnetSocket {
     held: Coalescer,
     /// Datagrams read ahead of ENet, a batch per system call.
     inbox: Inbox,
+    /// Runs of datagrams to the connected peer may go out segmented (see
+    /// [`crate::batch_io::send_all`]); off once the system refused.
+    segmentation: bool,
     /// Drops connection requests beyond a per-address limit (see [`crate::pending`]).
     pub(crate) connect_gate: ConnectGate,
 }
@@ -47,6 +50,7 @@ impl EnetSocket {
             holding: false,
             held: Coalescer::default(),
             inbox: Inbox::default(),
+            segmentation: true,
             connect_gate: ConnectGate::default(),
         }
     }
@@ -66,8 +70,9 @@ impl EnetSocket {
             return;
         }
         let mut held = std::mem::take(&mut self.held);
-        held.drain::<BATCH>(|datagrams| {
-            if let Err(error) = send_all(&self.udp, self.connected_to, datagrams) {
+        let segmentation = &mut self.segmentation;
+        held.drain::<MOST_SEGMENTS>(|datagrams| {
+            if let Err(error) = send_all(&self.udp, self.connected_to, datagrams, segmentation) {
                 tracing::debug!(%error, "held datagrams were not all sent");
             }
         });
