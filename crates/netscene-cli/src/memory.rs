@@ -1,8 +1,13 @@
 //! `netscene bench --game memory`: the server's memory per ENet peer slot and per connected
 //! client, for ENet alone and for the whole stack (ENet + SceneMultiplayer + the scene tree),
 //! measured as the resident memory of a server child process (`bench --memory-server`)
-//! before its host exists, once the host has its slots, and once every client connected
-//! and made one RPC (so the path cache holds an entry per client).
+//! before its host exists, once the host has its slots, once a first quarter of the clients
+//! connected, and once all did; every client makes one RPC over the whole stack (so the path
+//! cache holds an entry per client).
+//!
+//! A client's cost is the growth from the first quarter to all of them: the first clients
+//! also pay what the process allocates once (an allocator's first pages of each size, tables
+//! sized for the first entries), which is not a cost per client and is reported apart.
 
 use std::io::Write;
 use std::sync::mpsc::TryRecvError;
@@ -25,27 +30,75 @@ pub enum MemoryStack {
     Scene,
 }
 
-/// Resident memory of one server, in KiB, at the three moments.
+/// Resident memory of one server, in KiB, at the four moments.
 struct Footprint {
     before_host: u64,
     with_slots: u64,
+    first_connected: u64,
     connected: u64,
+}
+
+/// How the clients connect: a first quarter, then the rest.
+#[derive(Debug, Clone, Copy)]
+struct Connecting {
+    clients: usize,
+    first: usize,
+}
+
+impl Connecting {
+    fn new(clients: usize) -> Self {
+        Self {
+            clients,
+            first: (clients / 4).max(1),
+        }
+    }
+
+    /// Bytes per slot of the host.
+    fn per_slot(&self, f: &Footprint) -> f64 {
+        kib_to_bytes(f.with_slots.saturating_sub(f.before_host)) / self.clients as f64
+    }
+
+    /// Bytes per client after the first quarter (all of them when there is no more).
+    fn per_client(&self, f: &Footprint) -> f64 {
+        match self.clients - self.first {
+            0 => kib_to_bytes(f.first_connected.saturating_sub(f.with_slots)) / self.first as f64,
+            rest => kib_to_bytes(f.connected.saturating_sub(f.first_connected)) / rest as f64,
+        }
+    }
+
+    /// Bytes the first quarter took beyond their cost per client: allocated once.
+    fn once(&self, f: &Footprint) -> f64 {
+        kib_to_bytes(f.first_connected.saturating_sub(f.with_slots))
+            - self.per_client(f) * self.first as f64
+    }
+}
+
+fn kib_to_bytes(kib: u64) -> f64 {
+    kib as f64 * 1024.0
 }
 
 /// Runs the measurement for both stacks and prints the table.
 pub fn run(clients: usize) -> Result<bool, String> {
     out!("netscene bench --game memory: {clients} ENet clients, server resident memory");
-    let enet = measure(MemoryStack::Enet, clients)?;
-    let scene = measure(MemoryStack::Scene, clients)?;
-    let per = |kib: u64| kib as f64 * 1024.0 / clients as f64;
-    let slot = |f: &Footprint| per(f.with_slots.saturating_sub(f.before_host));
-    let peer = |f: &Footprint| per(f.connected.saturating_sub(f.with_slots));
+    let connecting = Connecting::new(clients);
+    let enet = measure(MemoryStack::Enet, connecting)?;
+    let scene = measure(MemoryStack::Scene, connecting)?;
     out!();
-    out!("  stack                       per slot      per connected client");
+    out!(
+        "  stack                       per slot   per connected client   once (first {} clients)",
+        connecting.first
+    );
     for (name, f) in [("ENet alone", &enet), ("ENet + SceneMultiplayer", &scene)] {
-        out!("  {name:<27} {:>7.0} B   {:>9.0} B", slot(f), peer(f));
+        out!(
+            "  {name:<27} {:>6.0} B   {:>18.0} B   {:>10.2} MiB",
+            connecting.per_slot(f),
+            connecting.per_client(f),
+            connecting.once(f) / (1024.0 * 1024.0)
+        );
     }
-    let above = slot(&scene) + peer(&scene) - slot(&enet) - peer(&enet);
+    let above = connecting.per_slot(&scene) + connecting.per_client(&scene)
+        - connecting.per_slot(&enet)
+        - connecting.per_client(&enet);
     out!(
         "  whole stack above ENet's own: {:.2} KiB per client (slot + connection)",
         above / 1024.0
@@ -53,8 +106,8 @@ pub fn run(clients: usize) -> Result<bool, String> {
     Ok(true)
 }
 
-fn measure(stack: MemoryStack, clients: usize) -> Result<Footprint, String> {
-    let mut server = MemoryServer::start(stack, clients)?;
+fn measure(stack: MemoryStack, connecting: Connecting) -> Result<Footprint, String> {
+    let mut server = MemoryServer::start(stack, connecting.clients)?;
     let before_host = server.rss()?;
     let port: u16 = server
         .command("host", Duration::from_secs(30))?
@@ -62,37 +115,43 @@ fn measure(stack: MemoryStack, clients: usize) -> Result<Footprint, String> {
         .and_then(|p| p.parse().ok())
         .ok_or("the memory server did not give its port")?;
     let with_slots = server.rss()?;
-    connect_and_call(stack, port, clients, &mut server)?;
+    let group =
+        ENetClientGroup::new("127.0.0.1", port, connecting.clients).map_err(|e| e.to_string())?;
+    group
+        .set_socket_buffer_size(crate::transport::SERVER_SOCKET_BUFFER)
+        .map_err(|e| e.to_string())?;
+    let mut clients = Vec::with_capacity(connecting.clients);
+    connect_and_call(stack, &group, connecting.first, &mut clients, &mut server)?;
+    let first_connected = server.rss()?;
+    let rest = connecting.clients - connecting.first;
+    connect_and_call(stack, &group, rest, &mut clients, &mut server)?;
     let connected = server.rss()?;
     server.stop();
     Ok(Footprint {
         before_host,
         with_slots,
+        first_connected,
         connected,
     })
 }
 
-/// Connects `clients` bench clients on one group; over the whole stack each makes one ping
-/// and waits for its pong.
+/// Connects `more` bench clients on `group` next to the connected `clients`; over the whole
+/// stack each makes one ping and waits for its pong. Returns once the server counts them all.
 fn connect_and_call(
     stack: MemoryStack,
-    port: u16,
-    clients: usize,
+    group: &ENetClientGroup,
+    more: usize,
+    clients: &mut Vec<MemoryClient>,
     server: &mut MemoryServer,
 ) -> Result<(), String> {
-    let group = ENetClientGroup::new("127.0.0.1", port, clients).map_err(|e| e.to_string())?;
-    group
-        .set_socket_buffer_size(crate::transport::SERVER_SOCKET_BUFFER)
-        .map_err(|e| e.to_string())?;
-    let mut trees = Vec::with_capacity(clients);
-    for _ in 0..clients {
+    for _ in 0..more {
         let peer = group.connect().map_err(|e| e.to_string())?;
         let mut mp = SceneMultiplayer::new();
         mp.set_multiplayer_peer(Some(Box::new(peer)))
             .map_err(|e| e.to_string())?;
         let mut tree = SceneTree::with_multiplayer(Box::new(mp));
         let node = crate::bench::install_bench_node(&mut tree, false);
-        trees.push(MemoryClient {
+        clients.push(MemoryClient {
             tree,
             node,
             connected: false,
@@ -100,21 +159,22 @@ fn connect_and_call(
             finished: false,
         });
     }
+    let total = clients.len();
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut done = 0;
-    while done < clients {
+    while done < total {
         if Instant::now() > deadline {
-            return Err(format!("only {done} of {clients} clients finished in 60 s"));
+            return Err(format!("only {done} of {total} clients finished in 60 s"));
         }
         group.service();
-        for client in &mut trees {
+        for client in clients.iter_mut() {
             let _ = client.tree.poll();
             for event in client.tree.drain_events("") {
                 match event {
                     MultiplayerEvent::ConnectedToServer => client.connected = true,
                     MultiplayerEvent::ConnectionFailed | MultiplayerEvent::ServerDisconnected => {
                         return Err(format!(
-                            "{stack:?}: a client got {event:?} after {done} of {clients} finished"
+                            "{stack:?}: a client got {event:?} after {done} of {total} finished"
                         ));
                     }
                     _ => {}
@@ -144,14 +204,26 @@ fn connect_and_call(
             }
         }
         group.flush();
-        done = trees.iter().filter(|c| c.finished).count();
+        done = clients.iter().filter(|c| c.finished).count();
         thread::sleep(Duration::from_millis(2));
     }
-    let answer = server.command("peers", Duration::from_secs(10))?;
-    if answer != format!("peers {clients}") {
-        return Err(format!("the memory server reported {answer:?}"));
+    // A client counts itself connected when the server's VERIFY_CONNECT arrives; the server
+    // counts it when the acknowledgement of that arrives, a moment later.
+    let expected = format!("peers {total}");
+    loop {
+        let answer = server.command("peers", Duration::from_secs(10))?;
+        if answer == expected {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the memory server reported {answer:?}, not {expected:?}"
+            ));
+        }
+        group.service();
+        group.flush();
+        thread::sleep(Duration::from_millis(20));
     }
-    Ok(())
 }
 
 /// One client of the measurement.
