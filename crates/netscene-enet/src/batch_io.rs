@@ -9,10 +9,10 @@
 use std::io::{self, ErrorKind};
 use std::net::{SocketAddr, UdpSocket};
 
-/// Datagrams per system call: most of the saving, while the headers of a batch stay small
-/// enough for the allocator's per-thread cache (at 32 a batch's 6 KiB of headers took
-/// glibc's slower path, `malloc_consolidate` included, on every call).
-pub(crate) const BATCH: usize = 8;
+/// Datagrams per system call (a server of 4 095 clients reads about 160 in each 1 ms poll).
+/// The batch's message headers are allocated once per thread, its receive buffers once per
+/// socket.
+pub(crate) const BATCH: usize = 32;
 
 /// Bytes a received datagram may have: rusty_enet's receive buffer.
 const DATAGRAM_CAPACITY: usize = rusty_enet::MTU_MAX;
