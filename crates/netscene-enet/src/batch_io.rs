@@ -183,7 +183,9 @@ mod system {
     pub(super) const SEGMENTATION_AVAILABLE: bool = true;
 
     // The system calls' message headers, allocated once per thread rather than per call (they
-    // hold raw pointers, so they cannot live in a socket that moves between threads).
+    // hold raw pointers, so they cannot live in a socket that moves between threads). A reused
+    // receive header keeps the address length the kernel last wrote into it, which is right:
+    // all the senders a socket hears from have addresses of its one family and length.
     thread_local! {
         static RECEIVE_HEADERS: RefCell<MultiHeaders<SockaddrStorage>> =
             RefCell::new(MultiHeaders::preallocate(BATCH, None));
