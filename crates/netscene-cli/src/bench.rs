@@ -72,8 +72,8 @@ pub enum BenchGame {
     Ping,
     /// The arena as a soak: see `crate::soak`.
     Arena,
-    /// The server's memory per peer slot and per connected client, ENet alone and the
-    /// whole stack (ENet transport only).
+    /// The server's memory per peer slot and per connected client, the transport's peer
+    /// alone and the whole stack (ENet or WebSocket).
     Memory,
 }
 
@@ -130,7 +130,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
         };
     }
     if let Some(stack) = args.memory_server {
-        return match crate::memory::serve(stack, usize::from(args.clients)) {
+        return match crate::memory::serve(stack, args.transport, usize::from(args.clients)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("error: {message}");
@@ -141,10 +141,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
     let result = match args.game {
         BenchGame::Ping => bench(&args),
         BenchGame::Arena => soak(&args),
-        BenchGame::Memory if args.transport == TransportKind::Enet => {
-            crate::memory::run(usize::from(args.clients))
-        }
-        BenchGame::Memory => Err("--game memory measures the ENet transport".into()),
+        BenchGame::Memory => crate::memory::run(args.transport, usize::from(args.clients)),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -35,10 +35,20 @@ pub struct BenchChild {
 impl BenchChild {
     /// Starts `netscene bench ARGS`; `name` goes into error messages.
     pub fn start(name: &'static str, args: &[&str]) -> Result<Self, String> {
+        Self::start_with_env(name, args, &[])
+    }
+
+    /// Starts `netscene bench ARGS` with the environment variables `env` added.
+    pub fn start_with_env(
+        name: &'static str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
         let mut child = Command::new(exe)
             .arg("bench")
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
