@@ -103,7 +103,7 @@ pub fn run(transport: TransportKind, clients: usize) -> Result<bool, String> {
     let scene = measure(MemoryStack::Scene, transport, connecting)?;
     out!();
     out!(
-        "  stack                       per slot   per connected client   once (first {} clients)",
+        "  stack                          per slot   per connected client   once (first {} clients)",
         connecting.first
     );
     let rows = [
@@ -112,7 +112,7 @@ pub fn run(transport: TransportKind, clients: usize) -> Result<bool, String> {
     ];
     for (stack, f) in rows {
         out!(
-            "  {stack:<27} {:>6.0} B   {:>18.0} B   {:>10.2} MiB",
+            "  {stack:<30} {:>6.0} B   {:>18.0} B   {:>10.2} MiB",
             connecting.per_slot(f),
             connecting.per_client(f),
             connecting.once(f) / (1024.0 * 1024.0)
