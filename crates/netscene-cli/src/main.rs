@@ -5,12 +5,12 @@
 
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
 /// mimalloc, not the system allocator: a busy server allocates a few small buffers per packet
 /// (the measurement is in the note in Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use clap::{Parser, Subcommand};
 
 /// `println!` that ignores a closed standard output (`netscene demo | head`) instead of
 /// panicking.
