@@ -126,8 +126,10 @@ fn a_ping_pong_round_trip_costs_the_server_few_allocations() {
     // and acknowledgement; for the pong, its outgoing command and packet, and the datagram
     // it assembles (one allocation and a growth). netscene adds the two the `MultiplayerPeer`
     // contract needs: the received packet's bytes, and the sent packet's bytes handed over.
+    // A tenth to spare for ENet's own rare traffic on a slow machine; one more allocation per
+    // round trip fails.
     assert!(
-        per_round_trip <= 10.0,
+        per_round_trip < 10.1,
         "{per_round_trip} allocations per round trip"
     );
 
