@@ -334,10 +334,7 @@ impl MemoryServer {
             MemoryStack::Peer => "peer",
             MemoryStack::Scene => "scene",
         };
-        let transport = match transport {
-            TransportKind::Ws => "ws",
-            TransportKind::Enet | TransportKind::Sim => "enet",
-        };
+        let transport = transport.to_string();
         let clients = clients.to_string();
         let mut child = BenchChild::start_with_env(
             "memory server",
@@ -345,7 +342,7 @@ impl MemoryServer {
                 "--memory-server",
                 stack,
                 "--transport",
-                transport,
+                &transport,
                 "--clients",
                 &clients,
             ],
